@@ -1,0 +1,83 @@
+"""symgrad: a define-then-run automatic-differentiation compiler that emits NumPy code.
+
+>>> import numpy as np, symgrad as sg
+>>> x = sg.var("x", shape=(4,))
+>>> y = 2 * sg.dot(x, x)
+>>> f = sg.compile(y)
+>>> float(f(np.arange(4.0)))
+28.0
+"""
+
+from .compiler import compile
+from .core.expr import Expr
+from .errors import BindError, DisconnectedError, NonScalarError, ShapeError
+from .executable import Executable, Stats
+from .ops.elementwise import (
+    abs,
+    add,
+    arccos,
+    arcsin,
+    arctan,
+    clip,
+    cos,
+    cosh,
+    detach,
+    divide,
+    eq,
+    equal,
+    exp,
+    expm1,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    multiply,
+    ne,
+    negative,
+    not_equal,
+    power,
+    relu,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    softplus,
+    sqrt,
+    square,
+    stop_gradient,
+    subtract,
+    tan,
+    tanh,
+    where,
+)
+from .ops.leaves import const, var
+from .ops.linalg import dot, matmul, outer
+from .ops.reductions import logsumexp, max, mean, min, norm, prod, softmax, sum
+from .ops.shape_ops import (
+    astype,
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    reshape,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BindError", "DisconnectedError", "Executable", "Expr", "NonScalarError", "ShapeError",
+    "Stats", "abs", "add", "arccos", "arcsin", "arctan", "astype", "broadcast_to", "clip",
+    "compile", "concatenate", "const", "cos", "cosh", "detach", "divide", "dot", "eq", "equal",
+    "exp", "expand_dims", "expm1", "greater", "greater_equal", "less", "less_equal", "log",
+    "log1p", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "ne",
+    "negative", "norm", "not_equal", "outer", "power", "prod", "relu", "reshape", "sigmoid",
+    "sign", "sin", "sinh", "softmax", "softplus", "sqrt", "square", "squeeze", "stack",
+    "stop_gradient", "subtract", "sum", "swapaxes", "tan", "tanh", "transpose", "var", "where",
+]

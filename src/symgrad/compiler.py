@@ -1,0 +1,69 @@
+"""The pipeline: outputs -> graph -> (optimize) -> emitted NumPy source -> Executable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .core.expr import Expr
+from .core.walk import topological_order
+from .emit.source import emit_module
+from .errors import BindError
+from .executable import Executable, Stats
+from .ops.leaves import Variable, as_expr
+from .structure import flatten
+
+
+def compile(outputs: Any, inputs: Sequence[Expr] | None = None,
+            optimize: bool | Sequence[str] = True) -> Executable:
+    """Compile expressions into a NumPy function.
+
+    ``outputs`` is an expression or a (nested) list, tuple or dict of them; the function
+    returns results in the same structure. ``inputs`` defaults to every variable the outputs
+    use, in the order they were declared. Only the nodes the outputs need are computed.
+
+    >>> import numpy as np, symgrad as sg
+    >>> x = sg.var("x", shape=(3,))
+    >>> f = sg.compile([x.sum(), 2 * x])
+    >>> total, double = f(np.array([1.0, 2.0, 3.0]))
+    >>> float(total), double.tolist()
+    (6.0, [2.0, 4.0, 6.0])
+    """
+    leaves, render = flatten(outputs)
+    leaves = [as_expr(x) for x in leaves]
+    order = topological_order(leaves)
+    free = [n for n in order if isinstance(n.op, Variable)]
+    input_list = _check_inputs(free, inputs)
+    _check_optimize(optimize)
+    emitted = emit_module(input_list, leaves, order, render)
+    stats = Stats(nodes=len(order), optimized=len(order), statements=emitted.statements)
+    return Executable(emitted, input_list, outputs, stats)
+
+
+def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]:
+    if inputs is None:
+        return sorted(free, key=lambda v: v.op.uid)
+    if isinstance(inputs, Expr):
+        inputs = [inputs]
+    result = list(inputs)
+    for i, x in enumerate(result):
+        if not isinstance(x, Expr) or not isinstance(x.op, Variable):
+            raise TypeError(f"inputs[{i}] must be a variable made by sg.var, got {x!r:.60}")
+    if len({id(x) for x in result}) != len(result):
+        raise ValueError("a variable is listed twice in inputs")
+    given = {id(x) for x in result}
+    missing = [x.op.var_name for x in free if id(x) not in given]
+    if missing:
+        raise BindError(f"the outputs depend on variable(s) {missing} that are not in inputs")
+    return result
+
+
+def _check_optimize(optimize: bool | Sequence[str]) -> None:
+    if isinstance(optimize, bool):
+        return
+    unknown = [name for name in optimize if name not in PASSES]
+    if unknown:
+        raise ValueError(f"unknown optimization pass(es) {unknown}; known: {sorted(PASSES)}")
+
+
+PASSES: dict[str, object] = {}

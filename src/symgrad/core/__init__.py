@@ -1,0 +1,1 @@
+"""Build stage: expression nodes, shapes, dtypes and graph walks."""

@@ -1,0 +1,42 @@
+"""The dtypes symgrad supports and how results are typed (NumPy 2 promotion, NEP 50)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+# bool, signed and unsigned ints, floats: what NumPy's ufuncs and the derivative rules cover.
+SUPPORTED_KINDS = "biuf"
+
+
+def as_dtype(dtype: object, what: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as an ``np.dtype``; raise TypeError for anything non-numeric."""
+    try:
+        dt = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"{what} {dtype!r} is not a NumPy dtype") from None
+    if dt.kind not in SUPPORTED_KINDS:
+        raise TypeError(f"{what} {dt} is not supported; use a bool, integer or float dtype")
+    return dt
+
+
+@lru_cache(maxsize=4096)
+def ufunc_result(ufunc: np.ufunc, *dtypes: np.dtype) -> np.dtype:
+    """The dtype ``ufunc`` gives for inputs of these dtypes (cached: it sits on the build path)."""
+    return ufunc.resolve_dtypes((*dtypes, None))[-1]
+
+
+def is_float(dtype: np.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def float_of(dtype: np.dtype) -> np.dtype:
+    """The float dtype NumPy computes in for ``dtype`` (ints and bools become float64)."""
+    return ufunc_result(np.sin, dtype)
+
+
+@lru_cache(maxsize=256)
+def dtype_name(dtype: np.dtype) -> str:
+    """``dtype.name``, cached: NumPy computes it in Python each time."""
+    return dtype.name

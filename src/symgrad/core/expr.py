@@ -1,0 +1,256 @@
+"""Graph nodes: immutable, hash-consed expressions.
+
+Every ``Expr`` is made by :func:`apply`, which returns the existing node when the same op has
+already been applied to the same inputs. Identical subexpressions are therefore one object,
+and ``==``/``hash`` by identity are comparisons by value. The table is weak: a node lives only
+as long as someone refers to it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .shapes import Shape, format_shape
+
+if TYPE_CHECKING:
+    from ..ops.base import Op
+
+_NODES: weakref.WeakValueDictionary[tuple[Any, ...], Expr] = weakref.WeakValueDictionary()
+
+
+def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
+    """The node for ``op(*inputs)``: shape and dtype inferred once, when it is first built."""
+    key = (op, inputs)
+    node = _NODES.get(key)
+    if node is None:
+        shape, dtype = op.infer(inputs)
+        node = Expr.__new__(Expr)
+        object.__setattr__(node, "op", op)
+        object.__setattr__(node, "inputs", inputs)
+        object.__setattr__(node, "shape", shape)
+        object.__setattr__(node, "dtype", dtype)
+        _NODES[key] = node
+    return node
+
+
+class Expr:
+    """A symbolic array: the output of an op applied to other expressions.
+
+    Build expressions from :func:`symgrad.var` and :func:`symgrad.const` with Python operators
+    and the functions in ``symgrad``; compile them with :func:`symgrad.compile`.
+
+    >>> import symgrad as sg
+    >>> x = sg.var("x", shape=(3,))
+    >>> y = (2 * x * x).sum()
+    >>> y.shape, str(y.dtype)
+    ((), 'float64')
+    """
+
+    __slots__ = ("op", "inputs", "shape", "dtype", "__weakref__")
+    op: Op
+    inputs: tuple[Expr, ...]
+    shape: Shape
+    dtype: np.dtype
+
+    # NumPy must hand ``array + expr`` to Expr.__radd__ instead of building an object array.
+    __array_ufunc__ = None
+
+    def __init__(self) -> None:
+        raise TypeError("Expr objects are made by sg.var, sg.const and operations on them")
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Expr is immutable")
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Expr cannot be pickled; use sg.save_graph for a safe file format")
+
+    # --- attributes -------------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def name(self) -> str | None:
+        """The variable's name for inputs, ``None`` for computed expressions."""
+        return getattr(self.op, "var_name", None)
+
+    @property
+    def size(self) -> int | str:
+        """The number of elements (an int; for symbolic shapes, a product like ``"n*3"``)."""
+        factor, names = 1, []
+        for d in self.shape:
+            if isinstance(d, int):
+                factor *= d
+            else:
+                names.append(d)
+        if not names:
+            return factor
+        return "*".join(names + ([str(factor)] if factor != 1 else []))
+
+    @property
+    def T(self) -> Expr:
+        return _shape_ops.transpose(self)
+
+    def __repr__(self) -> str:
+        if self.name is not None:
+            return f"var({self.name!r}, shape={self.shape!r}, dtype={self.dtype.name!r})"
+        return f"<Expr {self.op.label()} {format_shape(self.shape)} {self.dtype.name}>"
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "the truth value of a symbolic expression is not known while the graph is built; "
+            "use sg.where or sg.cond to decide inside the graph"
+        )
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d expression")
+        if not isinstance(self.shape[0], int):
+            raise TypeError(f"len() of an expression whose first dimension is {self.shape[0]!r}")
+        return self.shape[0]
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+    def __index__(self) -> int:
+        raise TypeError("a symbolic expression cannot be used as a Python integer")
+
+    def __float__(self) -> float:
+        raise TypeError("a symbolic expression has no value until it is compiled and called")
+
+    __int__ = __float__  # type: ignore[assignment]
+
+    # --- arithmetic ---------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Expr:
+        return _ew.add(self, other)
+
+    def __radd__(self, other: Any) -> Expr:
+        return _ew.add(other, self)
+
+    def __sub__(self, other: Any) -> Expr:
+        return _ew.subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Expr:
+        return _ew.subtract(other, self)
+
+    def __mul__(self, other: Any) -> Expr:
+        return _ew.multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Expr:
+        return _ew.multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Expr:
+        return _ew.divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Expr:
+        return _ew.divide(other, self)
+
+    def __pow__(self, other: Any) -> Expr:
+        return _ew.power(self, other)
+
+    def __rpow__(self, other: Any) -> Expr:
+        return _ew.power(other, self)
+
+    def __matmul__(self, other: Any) -> Expr:
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Expr:
+        return _linalg.matmul(other, self)
+
+    def __neg__(self) -> Expr:
+        return _ew.negative(self)
+
+    def __pos__(self) -> Expr:
+        return self
+
+    def __abs__(self) -> Expr:
+        return _ew.abs(self)
+
+    def __lt__(self, other: Any) -> Expr:
+        return _ew.less(self, other)
+
+    def __le__(self, other: Any) -> Expr:
+        return _ew.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Expr:
+        return _ew.greater(self, other)
+
+    def __ge__(self, other: Any) -> Expr:
+        return _ew.greater_equal(self, other)
+
+    # ``==`` and ``!=`` stay identity (hash-consing makes that equality by value); the
+    # elementwise comparisons are ``sg.eq`` and ``sg.ne``.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __getitem__(self, index: Any) -> Expr:
+        return _shape_ops.getitem(self, index)
+
+    # --- methods mirroring ndarray --------------------------------------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Expr:
+        return _red.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Expr:
+        return _red.mean(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Expr:
+        return _red.prod(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Expr:
+        return _red.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Expr:
+        return _red.min(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Expr:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _shape_ops.reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Expr:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _shape_ops.transpose(self, axes or None)
+
+    def squeeze(self, axis: Any = None) -> Expr:
+        return _shape_ops.squeeze(self, axis)
+
+    def ravel(self) -> Expr:
+        return _shape_ops.reshape(self, (-1,))
+
+    flatten = ravel
+
+    def astype(self, dtype: Any) -> Expr:
+        return _shape_ops.astype(self, dtype)
+
+    def dot(self, other: Any) -> Expr:
+        return _linalg.dot(self, other)
+
+    def eval(self, bindings: Mapping[Any, Any] | None = None) -> Any:
+        """Compile this expression and evaluate it.
+
+        ``bindings`` maps variables (or their names) to values.
+
+        >>> import symgrad as sg
+        >>> x = sg.var("x")
+        >>> float((x * x + 1).eval({x: 3.0}))
+        10.0
+        """
+        from ..compiler import compile as compile_
+
+        bindings = dict(bindings or {})
+        by_name = {(k if isinstance(k, str) else k.name): v for k, v in bindings.items()}
+        executable = compile_(self, inputs=None)
+        return executable(**by_name)
+
+
+# Operators call the op modules, which import this one; bind them once this class exists.
+from ..ops import elementwise as _ew  # noqa: E402
+from ..ops import linalg as _linalg  # noqa: E402
+from ..ops import reductions as _red  # noqa: E402
+from ..ops import shape_ops as _shape_ops  # noqa: E402

@@ -1,0 +1,51 @@
+"""Safe, readable identifiers for the emitted code.
+
+Any string is a legal symgrad variable name; only ``[A-Za-z0-9_]`` survives into the source,
+so no name can inject code. Names that clash with keywords, builtins, the modules the code
+uses or each other get a suffix.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
+_MAX_LENGTH = 32
+RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) | {
+    "np", "math", "base64", "evaluate", "BindError"}
+
+
+def identifier(hint: str) -> str:
+    """``hint`` reduced to an ASCII identifier (not yet checked for clashes)."""
+    base = _NOT_IDENTIFIER.sub("_", hint).strip("_")[:_MAX_LENGTH].rstrip("_")
+    if not base:
+        return "v"
+    if base[0].isdigit():
+        base = "v" + base
+    return base
+
+
+class Namer:
+    """Hands out distinct identifiers: ``x``, then ``x_1``, ``x_2``..."""
+
+    def __init__(self, taken: set[str] | frozenset[str] = RESERVED):
+        self._taken = set(taken)
+        self._next: dict[str, int] = {}
+
+    def reserve(self, name: str) -> None:
+        self._taken.add(name)
+
+    def fresh(self, hint: str) -> str:
+        base = identifier(hint)
+        if base not in self._taken:
+            self._taken.add(base)
+            return base
+        n = self._next.get(base, 1)
+        while f"{base}_{n}" in self._taken:
+            n += 1
+        self._next[base] = n + 1
+        name = f"{base}_{n}"
+        self._taken.add(name)
+        return name

@@ -1,0 +1,223 @@
+"""Write a graph as a standalone Python module that calls only numpy.
+
+The module has one public function, ``evaluate``, with one parameter per input. Its body
+checks and converts the inputs, binds symbolic dimensions, then computes one statement per
+op, named after the op and the user's variables, and ``del``-s each intermediate right after
+its last use so memory is released as early as in hand-written code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from ..core.dtypes import dtype_name
+from ..core.expr import Expr
+from ..core.shapes import Shape, format_shape
+from ..errors import ShapeError
+from ..ops.leaves import Constant, Variable
+from . import literals
+from .names import Namer
+
+_PRELUDE = '''\
+class BindError(TypeError, ValueError):
+    """An input is missing, or has the wrong shape or dtype."""
+
+
+def _input(value, name, dtype):
+    """`value` as an array of `dtype`; only conversions that lose nothing are made."""
+    if type(value) is np.ndarray and value.dtype == dtype:
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        if not np.can_cast(value.dtype, dtype, "safe"):
+            raise BindError(
+                f"input {name!r} expects {dtype}; got {value.dtype}, which does not convert "
+                f"to {dtype} without loss (convert it with .astype)")
+        return np.asarray(value, dtype=dtype)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise BindError(f"input {name!r} expects {dtype} numbers; got {error}") from None
+    kind = array.dtype.kind
+    if kind not in "biuf" or (kind == "f" and dtype.kind != "f") or (
+            dtype.kind == "b" and kind != "b"):
+        raise BindError(f"input {name!r} expects {dtype}; got {type(value).__name__} "
+                        f"of {array.dtype}")
+    return array.astype(dtype)
+
+
+def _shape_error(name, expected, given, bound):
+    dims = "".join(f", {k} = {v}" for k, v in bound.items())
+    return BindError(f"input {name!r} expects shape {expected}{dims}; got {given}")
+'''
+
+
+@dataclasses.dataclass(frozen=True)
+class Emitted:
+    """The source of a module, and what the executable needs to know about it."""
+
+    source: str
+    function: str
+    statements: int
+
+
+class _Context:
+    """What ops may ask while emitting (see ``symgrad.ops.base.EmitContext``)."""
+
+    def __init__(self, dims: dict[str, str], op_name: Callable[[], str]):
+        self._dims = dims
+        self._op_name = op_name
+
+    def dim(self, dim: int | str) -> str:
+        if isinstance(dim, int):
+            return str(dim)
+        if dim not in self._dims:
+            raise ShapeError(self._op_name(), f"the symbolic dimension {dim!r} is not the size "
+                                              "of any input's axis, so it is unknown at run time")
+        return self._dims[dim]
+
+    def shape(self, shape: Shape) -> str:
+        dims = [self.dim(d) for d in shape]
+        return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+
+
+def _describe(node: Expr) -> str:
+    """Shape and dtype for a comment; symbolic dims escaped so they cannot end the comment."""
+    shape = tuple(d if isinstance(d, int) else ascii(d)[1:-1] for d in node.shape)
+    return f"{format_shape(shape)} {dtype_name(node.dtype)}"
+
+
+def _hint(node: Expr) -> str:
+    """A readable base name: the op, and the variable it is applied to if there is one."""
+    if isinstance(node.op, Variable):
+        return node.op.var_name
+    args = [x for x in node.inputs if not isinstance(x.op, Constant)]
+    if len(args) == 1 and isinstance(args[0].op, Variable):
+        return f"{node.op.name}_{args[0].op.var_name}"
+    return node.op.name
+
+
+def emit_module(
+    inputs: Sequence[Expr],
+    outputs: Sequence[Expr],
+    order: Sequence[Expr],
+    render_result: Callable[[list[str]], str],
+    title: str = "",
+) -> Emitted:
+    """Source of a module computing ``outputs`` from ``inputs``.
+
+    ``order`` lists the nodes to compute, inputs before their users; ``render_result`` turns
+    the outputs' names into the returned expression (which keeps the user's structure).
+    """
+    namer = Namer()
+    names: dict[int, str] = {}
+    header: list[str] = []   # module-level constants
+    body: list[str] = []
+    helpers: dict[str, str] = {}
+    uses_base64 = False
+
+    params = []
+    for x in inputs:
+        names[id(x)] = namer.fresh(x.op.var_name)
+        params.append(names[id(x)])
+    dims: dict[str, str] = {}
+    body.extend(_input_checks(inputs, names, dims, namer))
+
+    current = [""]
+    ctx = _Context(dims, lambda: current[0])
+
+    # Last statement that reads each node, so intermediates can be freed right after it.
+    position = {id(node): i for i, node in enumerate(order)}
+    last_use: dict[int, int] = {}
+    for node in order:
+        for x in node.inputs:
+            last_use[id(x)] = position[id(node)]
+    keep = {id(x) for x in outputs} | {id(x) for x in inputs}
+
+    statements = 0
+    for node in order:
+        op = node.op
+        if isinstance(op, Variable):
+            if id(node) not in names:
+                raise AssertionError(f"variable {op.var_name!r} is not an input")
+            continue
+        if isinstance(op, Constant):
+            value = op.value
+            if value.ndim == 0 and id(node) not in keep:
+                names[id(node)] = (literals.scalar(value[()]) if op.weak
+                                   else literals.typed_scalar(value[()]))
+                continue
+            name = namer.fresh("const")
+            uses_base64 |= literals.needs_base64(value)
+            header.append(f"{name} = {literals.array(value)}")
+            if id(node) in keep:  # never hand out the module's own constant to be mutated
+                out = namer.fresh("const")
+                body.append(f"    {out} = {name}.copy()")
+                name = out
+            names[id(node)] = name
+            continue
+        current[0] = op.name
+        helpers.update(op.helpers)
+        args = [names[id(x)] for x in node.inputs]
+        name = namer.fresh(_hint(node))
+        names[id(node)] = name
+        text = op.emit(node, args, ctx)
+        body.append(f"    {name} = {text}  # {_describe(node)}")
+        statements += 1
+        dead = sorted({names[id(x)] for x in node.inputs
+                       if last_use.get(id(x)) == position[id(node)]
+                       and id(x) not in keep and not isinstance(x.op, (Variable, Constant))})
+        if dead:
+            body.append(f"    del {', '.join(dead)}")
+
+    body.append(f"    return {render_result([names[id(x)] for x in outputs])}")
+
+    lines = ['"""' + (title or "Generated by symgrad.") + '"""', "", "import numpy as np"]
+    if uses_base64:
+        lines.insert(2, "import base64")
+    if header:
+        lines += [""] + header
+    # User names go into comments only, ascii()-escaped: no name can end a comment or string.
+    docs = [f"    # {names[id(x)]}: {_describe(x)}, variable {ascii(x.op.var_name)}"
+            for x in inputs]
+    lines += ["", "", f"def evaluate({', '.join(params)}):",
+              '    """Evaluate the compiled outputs from the inputs below."""', *docs]
+    lines += body
+    # Helpers after the main function: a reader meets the computation first.
+    for source in [_PRELUDE, *helpers.values()]:
+        lines += ["", "", source.rstrip("\n")]
+    return Emitted("\n".join(lines) + "\n", "evaluate", statements)
+
+
+def _input_checks(inputs: Sequence[Expr], names: dict[int, str], dims: dict[str, str],
+                  namer: Namer) -> list[str]:
+    """Convert each input and check its shape, binding symbolic dims on first sight."""
+    lines: list[str] = []
+    for x in inputs:
+        p = names[id(x)]
+        label = ascii(x.op.var_name)
+        lines.append(f"    {p} = _input({p}, {label}, np.dtype({x.dtype.name!r}))")
+        expected = ascii(format_shape(x.shape))
+        if all(isinstance(d, int) for d in x.shape):
+            lines.append(f"    if {p}.shape != {tuple(x.shape)!r}:")
+            lines.append(f"        raise _shape_error({label}, {expected}, {p}.shape, {{}})")
+            continue
+        tests = [f"{p}.ndim != {x.ndim}"]
+        new: dict[str, int] = {}
+        for i, d in enumerate(x.shape):
+            if isinstance(d, int):
+                tests.append(f"{p}.shape[{i}] != {d}")
+            elif d in dims:
+                tests.append(f"{p}.shape[{i}] != {dims[d]}")
+            elif d in new:
+                tests.append(f"{p}.shape[{i}] != {p}.shape[{new[d]}]")
+            else:
+                new[d] = i
+        bound = ", ".join(f"{ascii(d)}: {dims[d]}" for d in dict.fromkeys(
+            d for d in x.shape if isinstance(d, str) and d in dims))
+        lines.append(f"    if {' or '.join(tests)}:")
+        lines.append(f"        raise _shape_error({label}, {expected}, {p}.shape, {{{bound}}})")
+        for d, i in new.items():
+            dims[d] = namer.fresh(d)
+            lines.append(f"    {dims[d]} = {p}.shape[{i}]")
+    return lines

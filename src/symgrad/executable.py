@@ -1,0 +1,104 @@
+"""``Executable``: a compiled graph, callable like a function, with its source at hand."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import linecache
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from .core.expr import Expr
+from .core.shapes import format_shape
+from .emit.source import Emitted
+from .errors import BindError
+
+_counter = itertools.count()
+
+
+@dataclasses.dataclass(frozen=True)
+class Stats:
+    """How big the graph was at each stage of compilation."""
+
+    nodes: int  #: nodes the outputs depend on, as handed to the compiler
+    optimized: int  #: nodes left after optimization
+    statements: int  #: statements in the emitted function
+
+
+class Executable:
+    """A compiled function. Call it with arrays by position or by variable name.
+
+    Attributes: ``source`` (the emitted Python), ``stats``, ``inputs`` (the variables, in
+    parameter order) and ``outputs`` (as given to :func:`symgrad.compile`).
+    """
+
+    def __init__(self, emitted: Emitted, inputs: Sequence[Expr], outputs: Any, stats: Stats):
+        self.source = emitted.source
+        self.inputs = tuple(inputs)
+        self.outputs = outputs
+        self.stats = stats
+        filename = f"<symgrad-{next(_counter)}>"
+        # Registered so tracebacks into the generated code show its lines.
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True),
+                                     filename)
+        namespace: dict[str, Any] = {"__name__": "symgrad_generated"}
+        exec(compile(self.source, filename, "exec"), namespace)  # our own emitted source
+        namespace["BindError"] = BindError  # helpers raise the library's error in-process
+        self._evaluate = namespace[emitted.function]
+        names = [x.op.var_name for x in self.inputs]
+        self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}
+        self._ambiguous = {n for n in names if names.count(n) > 1}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = self._bind_by_name(args, kwargs)
+        elif len(args) != len(self.inputs):
+            self._wrong_count(args)
+        return self._evaluate(*args)
+
+    def _bind_by_name(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        slots: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))
+        if len(args) > len(self.inputs):
+            self._wrong_count(args)
+        for name, value in kwargs.items():
+            if name in self._ambiguous:
+                raise BindError(f"several inputs are named {name!r}; pass them by position")
+            if name not in self._position:
+                raise BindError(f"unexpected input {name!r}; the inputs are "
+                                f"{', '.join(repr(x.op.var_name) for x in self.inputs)}")
+            i = self._position[name]
+            if slots[i] is not _MISSING:
+                raise BindError(f"input {name!r} is given twice")
+            slots[i] = value
+        for i, value in enumerate(slots):
+            if value is _MISSING:
+                raise BindError(f"missing input {self._describe(self.inputs[i])}")
+        return tuple(slots)
+
+    def _wrong_count(self, args: tuple[Any, ...]) -> None:
+        expected = ", ".join(self._describe(x) for x in self.inputs) or "none"
+        if len(args) < len(self.inputs):
+            missing = ", ".join(self._describe(x) for x in self.inputs[len(args):])
+            raise BindError(f"missing input(s) {missing}; expected {expected}")
+        raise BindError(f"got {len(args)} inputs, expected {len(self.inputs)}: {expected}")
+
+    @staticmethod
+    def _describe(x: Expr) -> str:
+        return f"{x.op.var_name!r} ({x.dtype.name}{format_shape(x.shape)})"
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write a standalone module (numpy only) whose ``evaluate(*inputs)`` is this function."""
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(self.source)
+
+    def __repr__(self) -> str:
+        ins = ", ".join(self._describe(x) for x in self.inputs)
+        return f"<Executable ({ins}) -> {self.stats.statements} statements>"
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()

@@ -1,0 +1,85 @@
+"""The op interface: everything the compiler passes know about an operation.
+
+Each op is a frozen dataclass (its fields are its parameters, so ops compare and hash by
+value) that holds in one place:
+
+* ``infer``: the shape and dtype rule, run once when a node is built;
+* ``emit``: the NumPy expression that computes it, one statement in the generated code;
+* ``vjp``: the reverse-mode rule (cotangent of the output -> cotangent of each input);
+* ``jvp``: the forward-mode rule (tangents of the inputs -> tangent of the output);
+* ``to_sympy``: the translation to SymPy, on object arrays of SymPy expressions.
+
+Passes look ops up only through this interface and the registry ``Op.registry``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from ..core.expr import Expr, apply
+from ..core.shapes import Shape
+
+class EmitContext(Protocol):
+    """What an op may ask of the code emitter."""
+
+    def shape(self, shape: Shape) -> str:
+        """Source text of a shape tuple, symbolic dims as the run-time sizes' names."""
+
+    def dim(self, dim: int | str) -> str:
+        """Source text of one dimension."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Op:
+    """Base class of all operations. Subclasses set ``name`` and implement the rules."""
+
+    name: ClassVar[str] = ""
+    #: Functions the emitted code needs besides numpy: {function name: source}.
+    helpers: ClassVar[dict[str, str]] = {}
+    #: Every concrete op by name (for loading saved graphs and listing what is supported).
+    registry: ClassVar[dict[str, type[Op]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if name:
+            if name in Op.registry:
+                raise RuntimeError(f"two ops are named {name!r}")
+            Op.registry[name] = cls
+
+    def __call__(self, *inputs: Expr) -> Expr:
+        return apply(self, inputs)
+
+    # --- the rules ----------------------------------------------------------------------------
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        raise NotImplementedError(f"{type(self).__name__}.infer")
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        """A NumPy expression computing ``node`` from its inputs' source text ``args``."""
+        raise NotImplementedError(f"{type(self).__name__}.emit")
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        """Cotangents of the inputs; ``None`` where an input gets no gradient."""
+        raise NotImplementedError(f"the op {self.name!r} has no reverse-mode rule")
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        """Tangent of the output; ``tangents`` has ``None`` for inputs with a zero tangent."""
+        raise NotImplementedError(f"the op {self.name!r} has no forward-mode rule")
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        """The output as an object array of SymPy expressions, given the inputs as such."""
+        raise NotImplementedError(f"the op {self.name!r} has no SymPy translation")
+
+    # --- description --------------------------------------------------------------------------
+    def params(self) -> dict[str, Any]:
+        """The op's parameters by name (what makes two ops of one kind differ)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def label(self) -> str:
+        """Short text naming the op and its parameters, for pictures and messages."""
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{self.name}({shown})" if shown else self.name

@@ -1,0 +1,736 @@
+"""Elementwise ops: unary functions, arithmetic, comparisons, ``where`` and ``clip``.
+
+Each unary op states its derivative ``dy/dx`` in terms of its input ``x`` and output ``y``;
+the reverse rule multiplies the cotangent by it and the forward rule the tangent. Binary ops
+broadcast like NumPy, so their reverse rules sum cotangents back to each input's shape.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import sympy
+
+from ..core.dtypes import ufunc_result
+from ..core.expr import Expr
+from ..core.shapes import Shape, broadcast_shapes
+from . import reductions, shape_ops
+from .base import EmitContext, Op
+from .leaves import as_expr, as_exprs, constant_value
+
+
+def _sympy_map(fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
+    return np.vectorize(fn, otypes=[object])(*arrays)
+
+
+def fit(tangent: Expr, node: Expr) -> Expr:
+    """``tangent`` broadcast to ``node``'s shape and cast to its dtype, if it is not already."""
+    if tangent.dtype != node.dtype:
+        tangent = shape_ops.astype(tangent, node.dtype)
+    if tangent.shape != node.shape:
+        tangent = shape_ops.broadcast_to(tangent, node.shape)
+    return tangent
+
+
+def add_tangents(*terms: Expr | None) -> Expr | None:
+    """Sum the non-zero terms; ``None`` (zero) if there are none."""
+    present = [t for t in terms if t is not None]
+    if not present:
+        return None
+    total = present[0]
+    for t in present[1:]:
+        total = add(total, t)
+    return total
+
+
+# --- unary ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Unary(Op):
+    """An elementwise function of one array."""
+
+    #: The NumPy ufunc whose dtype rule (and name, unless ``template`` is set) the op uses.
+    ufunc: ClassVar[np.ufunc]
+    #: Emission with ``{0}`` for the operand; defaults to ``np.<ufunc>({0})``.
+    template: ClassVar[str] = ""
+    sympy_fn: ClassVar[Callable[[Any], Any]]
+
+    def derivative(self, x: Expr, y: Expr) -> Expr | None:
+        """dy/dx elementwise, or ``None`` where it is zero everywhere."""
+        raise NotImplementedError
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        return x.shape, ufunc_result(self.ufunc, x.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        if self.template:
+            return self.template.format(*args)
+        return f"np.{self.ufunc.__name__}({args[0]})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        d = self.derivative(node.inputs[0], node)
+        return (None if d is None else multiply(cotangent, d),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        d = self.derivative(node.inputs[0], node)
+        return None if t is None or d is None else multiply(t, d)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _sympy_map(type(self).sympy_fn, *args)
+
+
+class Negative(Unary):
+    """``-x``."""
+
+    name = "negative"
+    ufunc = np.negative
+    template = "-{0}"
+    sympy_fn = staticmethod(lambda x: -x)
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (negative(cotangent),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else negative(t)
+
+
+class Sin(Unary):
+    """Elementwise sine."""
+
+    name = "sin"
+    ufunc = np.sin
+    sympy_fn = sympy.sin
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return cos(x)
+
+
+class Cos(Unary):
+    """Elementwise cosine."""
+
+    name = "cos"
+    ufunc = np.cos
+    sympy_fn = sympy.cos
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return negative(sin(x))
+
+
+class Tan(Unary):
+    """Elementwise tangent."""
+
+    name = "tan"
+    ufunc = np.tan
+    sympy_fn = sympy.tan
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 + y * y
+
+
+class Arcsin(Unary):
+    """Elementwise inverse sine."""
+
+    name = "arcsin"
+    ufunc = np.arcsin
+    sympy_fn = sympy.asin
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / sqrt(1 - x * x)
+
+
+class Arccos(Unary):
+    """Elementwise inverse cosine."""
+
+    name = "arccos"
+    ufunc = np.arccos
+    sympy_fn = sympy.acos
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return -1 / sqrt(1 - x * x)
+
+
+class Arctan(Unary):
+    """Elementwise inverse tangent."""
+
+    name = "arctan"
+    ufunc = np.arctan
+    sympy_fn = sympy.atan
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / (1 + x * x)
+
+
+class Sinh(Unary):
+    """Elementwise hyperbolic sine."""
+
+    name = "sinh"
+    ufunc = np.sinh
+    sympy_fn = sympy.sinh
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return cosh(x)
+
+
+class Cosh(Unary):
+    """Elementwise hyperbolic cosine."""
+
+    name = "cosh"
+    ufunc = np.cosh
+    sympy_fn = sympy.cosh
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return sinh(x)
+
+
+class Tanh(Unary):
+    """Elementwise hyperbolic tangent."""
+
+    name = "tanh"
+    ufunc = np.tanh
+    sympy_fn = sympy.tanh
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 - y * y
+
+
+class Exp(Unary):
+    """Elementwise exponential."""
+
+    name = "exp"
+    ufunc = np.exp
+    sympy_fn = sympy.exp
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return y
+
+
+class Log(Unary):
+    """Elementwise natural logarithm."""
+
+    name = "log"
+    ufunc = np.log
+    sympy_fn = sympy.log
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / x
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (divide(cotangent, node.inputs[0]),)
+
+
+class Log1p(Unary):
+    """``log(1 + x)``, accurate for small ``x``."""
+
+    name = "log1p"
+    ufunc = np.log1p
+    sympy_fn = staticmethod(lambda x: sympy.log(1 + x))
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / (1 + x)
+
+
+class Expm1(Unary):
+    """``exp(x) - 1``, accurate for small ``x``."""
+
+    name = "expm1"
+    ufunc = np.expm1
+    sympy_fn = staticmethod(lambda x: sympy.exp(x) - 1)
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return y + 1
+
+
+class Sqrt(Unary):
+    """Elementwise square root."""
+
+    name = "sqrt"
+    ufunc = np.sqrt
+    sympy_fn = sympy.sqrt
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 0.5 / y
+
+
+class Square(Unary):
+    """``x * x``."""
+
+    name = "square"
+    ufunc = np.square
+    sympy_fn = staticmethod(lambda x: x**2)
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 2 * x
+
+
+class Abs(Unary):
+    """Elementwise absolute value; its derivative at 0 is 0."""
+
+    name = "abs"
+    ufunc = np.absolute
+    template = "np.abs({0})"
+    sympy_fn = sympy.Abs
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return sign(x)
+
+
+class Sign(Unary):
+    """-1, 0 or 1 by the sign of ``x``; its derivative is 0."""
+
+    name = "sign"
+    ufunc = np.sign
+    sympy_fn = sympy.sign
+
+    def derivative(self, x: Expr, y: Expr) -> None:
+        return None
+
+
+class Sigmoid(Unary):
+    """The logistic function ``1 / (1 + exp(-x))``, computed without overflow."""
+
+    name = "sigmoid"
+    ufunc = np.exp
+    template = "np.exp(-np.logaddexp(0, -{0}))"
+    sympy_fn = staticmethod(lambda x: 1 / (1 + sympy.exp(-x)))
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return y * (1 - y)
+
+
+class Relu(Unary):
+    """``max(x, 0)``; its derivative at 0 is 0."""
+
+    name = "relu"
+    ufunc = np.positive
+    template = "np.maximum({0}, 0)"
+    sympy_fn = staticmethod(lambda x: sympy.Max(x, 0))
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return shape_ops.astype(greater(x, 0), y.dtype)
+
+
+class Softplus(Unary):
+    """``log(1 + exp(x))``, computed without overflow."""
+
+    name = "softplus"
+    ufunc = np.exp
+    template = "np.logaddexp(0, {0})"
+    sympy_fn = staticmethod(lambda x: sympy.log(1 + sympy.exp(x)))
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return sigmoid(x)
+
+
+class StopGradient(Unary):
+    """The value of ``x``; its derivative is zero and nothing behind it is differentiated."""
+
+    name = "stop_gradient"
+    ufunc = np.positive
+    template = "{0}"
+    sympy_fn = staticmethod(lambda x: x)
+
+    def derivative(self, x: Expr, y: Expr) -> None:
+        return None
+
+
+def _unary_function(op: Unary) -> Callable[[Any], Expr]:
+    def function(x: Any) -> Expr:
+        return op(as_expr(x))
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = type(op).__doc__
+    return function
+
+
+negative = _unary_function(Negative())
+sin = _unary_function(Sin())
+cos = _unary_function(Cos())
+tan = _unary_function(Tan())
+arcsin = _unary_function(Arcsin())
+arccos = _unary_function(Arccos())
+arctan = _unary_function(Arctan())
+sinh = _unary_function(Sinh())
+cosh = _unary_function(Cosh())
+tanh = _unary_function(Tanh())
+exp = _unary_function(Exp())
+log = _unary_function(Log())
+log1p = _unary_function(Log1p())
+expm1 = _unary_function(Expm1())
+sqrt = _unary_function(Sqrt())
+square = _unary_function(Square())
+abs = _unary_function(Abs())
+sign = _unary_function(Sign())
+sigmoid = _unary_function(Sigmoid())
+relu = _unary_function(Relu())
+softplus = _unary_function(Softplus())
+stop_gradient = _unary_function(StopGradient())
+detach = stop_gradient
+
+
+# --- binary ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Binary(Op):
+    """An elementwise function of two arrays, broadcast like NumPy."""
+
+    ufunc: ClassVar[np.ufunc]
+    template: ClassVar[str]
+    sympy_fn: ClassVar[Callable[[Any, Any], Any]]
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        a, b = inputs
+        shape = broadcast_shapes(self.name, a.shape, b.shape)
+        return shape, ufunc_result(self.ufunc, a.dtype, b.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return self.template.format(*args)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _sympy_map(type(self).sympy_fn, *args)
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        """(dz/da, dz/db) elementwise; ``None`` where zero."""
+        raise NotImplementedError
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        da, db = self.partials(node)
+        return (
+            None if da is None else reductions.sum_to(multiply(cotangent, da), a.shape),
+            None if db is None else reductions.sum_to(multiply(cotangent, db), b.shape),
+        )
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        ta, tb = tangents
+        da, db = self.partials(node) if ta is not None or tb is not None else (None, None)
+        terms = (
+            None if ta is None or da is None else multiply(ta, da),
+            None if tb is None or db is None else multiply(tb, db),
+        )
+        total = add_tangents(*terms)
+        return None if total is None else fit(total, node)
+
+
+class Add(Binary):
+    """``a + b``."""
+
+    name = "add"
+    ufunc = np.add
+    template = "{0} + {1}"
+    sympy_fn = staticmethod(lambda a, b: a + b)
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        return reductions.sum_to(cotangent, a.shape), reductions.sum_to(cotangent, b.shape)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        total = add_tangents(*tangents)
+        return None if total is None else fit(total, node)
+
+
+class Subtract(Binary):
+    """``a - b``."""
+
+    name = "subtract"
+    ufunc = np.subtract
+    template = "{0} - {1}"
+    sympy_fn = staticmethod(lambda a, b: a - b)
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        return (reductions.sum_to(cotangent, a.shape),
+                reductions.sum_to(negative(cotangent), b.shape))
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        ta, tb = tangents
+        if tb is None:
+            return None if ta is None else fit(ta, node)
+        return fit(negative(tb) if ta is None else subtract(ta, tb), node)
+
+
+class Multiply(Binary):
+    """``a * b``."""
+
+    name = "multiply"
+    ufunc = np.multiply
+    template = "{0} * {1}"
+    sympy_fn = staticmethod(lambda a, b: a * b)
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        return b, a
+
+
+class Divide(Binary):
+    """``a / b`` (true division)."""
+
+    name = "divide"
+    ufunc = np.true_divide
+    template = "{0} / {1}"
+    sympy_fn = staticmethod(lambda a, b: a / b)
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        ga = divide(cotangent, b)
+        return (reductions.sum_to(ga, a.shape),
+                reductions.sum_to(negative(multiply(ga, node)), b.shape))
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        ta, tb = tangents
+        if ta is None and tb is None:
+            return None
+        b = node.inputs[1]
+        if tb is None:
+            return fit(divide(ta, b), node)
+        numerator = negative(multiply(node, tb)) if ta is None else subtract(ta, node * tb)
+        return fit(divide(numerator, b), node)
+
+
+class Power(Binary):
+    """``a ** b``. The derivative in ``b`` is taken as 0 where ``a`` is 0."""
+
+    name = "power"
+    ufunc = np.power
+    template = "{0} ** {1}"
+    sympy_fn = staticmethod(lambda a, b: a**b)
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        exponent = constant_value(b)
+        if exponent is not None and exponent.ndim == 0:
+            e = exponent.item()
+            da = e * a if e == 2 else (
+                as_expr(1, like=node) if e == 1 else e * power(a, as_expr(e - 1, like=b)))
+        else:
+            da = b * power(a, b - 1)
+        # log(a) * a**b, with a = 0 replaced by 1 so that 0**b contributes 0, not nan.
+        safe_a = where(equal(a, 0), as_expr(1, like=a), a)
+        db = multiply(log(safe_a), node)
+        return da, db
+
+
+class Maximum(Binary):
+    """Elementwise maximum; where ``a == b`` each gets half the gradient."""
+
+    name = "maximum"
+    ufunc = np.maximum
+    template = "np.maximum({0}, {1})"
+    sympy_fn = sympy.Max
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        return _tie_split(greater(a, b), equal(a, b), node), _tie_split(
+            greater(b, a), equal(a, b), node)
+
+
+class Minimum(Binary):
+    """Elementwise minimum; where ``a == b`` each gets half the gradient."""
+
+    name = "minimum"
+    ufunc = np.minimum
+    template = "np.minimum({0}, {1})"
+    sympy_fn = sympy.Min
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        return _tie_split(less(a, b), equal(a, b), node), _tie_split(
+            less(b, a), equal(a, b), node)
+
+
+def _tie_split(wins: Expr, ties: Expr, node: Expr) -> Expr:
+    """1 where ``wins``, 0.5 where ``ties``, else 0, in ``node``'s dtype."""
+    one, half, zero = (as_expr(v, like=node) for v in (1.0, 0.5, 0.0))
+    return where(wins, one, where(ties, half, zero))
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison(Binary):
+    """An elementwise comparison, giving a bool array; it has no derivative."""
+
+    def partials(self, node: Expr) -> tuple[None, None]:
+        return None, None
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return None, None
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> None:
+        return None
+
+
+class Less(Comparison):
+    """``a < b``."""
+
+    name = "less"
+    ufunc = np.less
+    template = "{0} < {1}"
+    sympy_fn = sympy.Lt
+
+
+class LessEqual(Comparison):
+    """``a <= b``."""
+
+    name = "less_equal"
+    ufunc = np.less_equal
+    template = "{0} <= {1}"
+    sympy_fn = sympy.Le
+
+
+class Greater(Comparison):
+    """``a > b``."""
+
+    name = "greater"
+    ufunc = np.greater
+    template = "{0} > {1}"
+    sympy_fn = sympy.Gt
+
+
+class GreaterEqual(Comparison):
+    """``a >= b``."""
+
+    name = "greater_equal"
+    ufunc = np.greater_equal
+    template = "{0} >= {1}"
+    sympy_fn = sympy.Ge
+
+
+class Equal(Comparison):
+    """Elementwise ``a == b`` (``==`` on expressions is identity; use ``sg.eq``)."""
+
+    name = "equal"
+    ufunc = np.equal
+    template = "np.equal({0}, {1})"
+    sympy_fn = sympy.Eq
+
+
+class NotEqual(Comparison):
+    """Elementwise ``a != b``."""
+
+    name = "not_equal"
+    ufunc = np.not_equal
+    template = "np.not_equal({0}, {1})"
+    sympy_fn = sympy.Ne
+
+
+def _binary_function(op: Binary) -> Callable[[Any, Any], Expr]:
+    def function(a: Any, b: Any) -> Expr:
+        return op(*as_exprs(a, b))
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = type(op).__doc__
+    return function
+
+
+add = _binary_function(Add())
+subtract = _binary_function(Subtract())
+multiply = _binary_function(Multiply())
+divide = _binary_function(Divide())
+power = _binary_function(Power())
+maximum = _binary_function(Maximum())
+minimum = _binary_function(Minimum())
+less = _binary_function(Less())
+less_equal = _binary_function(LessEqual())
+greater = _binary_function(Greater())
+greater_equal = _binary_function(GreaterEqual())
+equal = _binary_function(Equal())
+not_equal = _binary_function(NotEqual())
+eq = equal
+ne = not_equal
+
+
+# --- where and clip -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Where(Op):
+    """``a`` where ``condition`` holds, else ``b`` (``np.where``)."""
+
+    name = "where"
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        c, a, b = inputs
+        shape = broadcast_shapes(self.name, c.shape, a.shape, b.shape)
+        return shape, np.result_type(a.dtype, b.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return "np.where({0}, {1}, {2})".format(*args)
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        c, a, b = node.inputs
+        zero = as_expr(0, like=cotangent)
+        return (None,
+                reductions.sum_to(where(c, cotangent, zero), a.shape),
+                reductions.sum_to(where(c, zero, cotangent), b.shape))
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        _, ta, tb = tangents
+        if ta is None and tb is None:
+            return None
+        zero = as_expr(0, like=node)
+        return fit(where(node.inputs[0], zero if ta is None else ta, zero if tb is None else tb),
+                   node)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _sympy_map(lambda c, a, b: sympy.Piecewise((a, c), (b, True)), *args)
+
+
+@dataclasses.dataclass(frozen=True)
+class Clip(Op):
+    """``x`` limited to ``[lo, hi]`` (``np.clip``); ``x`` gets the gradient where
+    ``lo <= x <= hi``, the bounds where they are active."""
+
+    name = "clip"
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        x, lo, hi = inputs
+        shape = broadcast_shapes(self.name, x.shape, lo.shape, hi.shape)
+        return shape, np.result_type(x.dtype, lo.dtype, hi.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return "np.clip({0}, {1}, {2})".format(*args)
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x, lo, hi = node.inputs
+        zero = as_expr(0, like=cotangent)
+        below, above = less(x, lo), greater(x, hi)
+        return (
+            reductions.sum_to(where(below, zero, where(above, zero, cotangent)), x.shape),
+            reductions.sum_to(where(below, cotangent, zero), lo.shape),
+            reductions.sum_to(where(below, zero, where(above, cotangent, zero)), hi.shape),
+        )
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        if builtins.all(t is None for t in tangents):
+            return None
+        x, lo, hi = node.inputs
+        tx, tlo, thi = (as_expr(0, like=node) if t is None else t for t in tangents)
+        return fit(where(less(x, lo), tlo, where(greater(x, hi), thi, tx)), node)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _sympy_map(lambda x, lo, hi: sympy.Min(sympy.Max(x, lo), hi), *args)
+
+
+def where(condition: Any, a: Any, b: Any) -> Expr:
+    """``a`` where ``condition`` is true, else ``b``, broadcast together (``np.where``).
+
+    >>> import symgrad as sg
+    >>> x = sg.var("x", shape=(3,))
+    >>> sg.where(x > 0, x, 0.0).shape
+    (3,)
+    """
+    c = as_expr(condition)
+    a, b = as_exprs(a, b)
+    return Where()(c, a, b)
+
+
+def clip(x: Any, a_min: Any, a_max: Any) -> Expr:
+    """``x`` limited to the interval ``[a_min, a_max]`` (``np.clip``)."""
+    return Clip()(*as_exprs(x, a_min, a_max))

@@ -1,0 +1,112 @@
+"""Matrix products: ``matmul`` is the op; ``dot`` and ``outer`` are built from it and from
+reshapes, following NumPy's semantics exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.dtypes import ufunc_result
+from ..core.expr import Expr
+from ..core.shapes import Shape, broadcast_shapes, format_shape
+from ..errors import ShapeError
+from . import elementwise as ew
+from . import reductions, shape_ops
+from .base import EmitContext, Op
+from .leaves import as_exprs
+
+
+@dataclasses.dataclass(frozen=True)
+class Matmul(Op):
+    """Matrix product with NumPy's ``@`` rules: 1-d operands are promoted to a row or column
+    and the added axis removed afterwards; leading axes broadcast as a batch."""
+
+    name = "matmul"
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        a, b = inputs
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(self.name, "matmul needs operands of at least one dimension, got "
+                                        f"{format_shape(a.shape)} and {format_shape(b.shape)}")
+        a2 = a.shape if a.ndim > 1 else (1,) + a.shape
+        b2 = b.shape if b.ndim > 1 else b.shape + (1,)
+        if a2[-1] != b2[-2]:
+            raise ShapeError(self.name, f"shapes {format_shape(a.shape)} and "
+                                        f"{format_shape(b.shape)} are not aligned: "
+                                        f"{a2[-1]!r} (dim {a.ndim - 1}) != {b2[-2]!r} "
+                                        f"(dim {max(b.ndim - 2, 0)})")
+        batch = broadcast_shapes(self.name, a2[:-2], b2[:-2])
+        shape = batch + (a2[-2],) * (a.ndim > 1) + (b2[-1],) * (b.ndim > 1)
+        return shape, ufunc_result(np.matmul, a.dtype, b.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"{args[0]} @ {args[1]}"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        if a.ndim == 1 and b.ndim == 1:
+            return ew.multiply(cotangent, b), ew.multiply(cotangent, a)
+        # Promote 1-d operands to matrices so one pair of formulas covers every case.
+        a2 = a if a.ndim > 1 else shape_ops.reshape(a, (1,) + a.shape)
+        b2 = b if b.ndim > 1 else shape_ops.reshape(b, b.shape + (1,))
+        batch = broadcast_shapes(self.name, a2.shape[:-2], b2.shape[:-2])
+        g_shape = batch + (a2.shape[-2], b2.shape[-1])
+        g2 = shape_ops.reshape(cotangent, g_shape)
+        ga = reductions.sum_to(matmul(g2, shape_ops.swapaxes(b2, -1, -2)), a2.shape)
+        gb = reductions.sum_to(matmul(shape_ops.swapaxes(a2, -1, -2), g2), b2.shape)
+        return shape_ops.reshape(ga, a.shape), shape_ops.reshape(gb, b.shape)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        a, b = node.inputs
+        ta, tb = tangents
+        terms = (None if ta is None else matmul(ew.fit(ta, a), b),
+                 None if tb is None else matmul(a, ew.fit(tb, b)))
+        total = ew.add_tangents(*terms)
+        return None if total is None else ew.fit(total, node)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.asarray(np.matmul(*args), dtype=object)
+
+
+def matmul(a: Any, b: Any) -> Expr:
+    """Matrix product ``a @ b`` with NumPy's rules (``np.matmul``).
+
+    >>> import symgrad as sg
+    >>> (sg.var("A", shape=(2, 3)) @ sg.var("v", shape=(3,))).shape
+    (2,)
+    """
+    return Matmul()(*as_exprs(a, b))
+
+
+def dot(a: Any, b: Any) -> Expr:
+    """``np.dot``: a product for 0-d operands, ``matmul`` for 1-d and 2-d ones, and for N-d
+    ones a sum over the last axis of ``a`` and the second-to-last of ``b``.
+
+    >>> import symgrad as sg
+    >>> x = sg.var("x", shape=(4,))
+    >>> sg.dot(x, x).shape
+    ()
+    """
+    a, b = as_exprs(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return ew.multiply(a, b)
+    if b.ndim == 1 or (a.ndim <= 2 and b.ndim <= 2):
+        return matmul(a, b)
+    # N-d dot: contract a's last axis with b's second-to-last, as one matrix product.
+    k = a.shape[-1]
+    if b.shape[-2] != k:
+        raise ShapeError("dot", f"shapes {format_shape(a.shape)} and {format_shape(b.shape)} "
+                                f"not aligned: {k!r} != {b.shape[-2]!r}")
+    b_moved = shape_ops.transpose(b, (b.ndim - 2,) + tuple(i for i in range(b.ndim)
+                                                           if i != b.ndim - 2))
+    flat = matmul(shape_ops.reshape(a, (-1, k)), shape_ops.reshape(b_moved, (k, -1)))
+    return shape_ops.reshape(flat, a.shape[:-1] + b.shape[:-2] + b.shape[-1:])
+
+
+def outer(a: Any, b: Any) -> Expr:
+    """Outer product of two arrays, flattened first (``np.outer``)."""
+    a, b = as_exprs(a, b)
+    return ew.multiply(shape_ops.reshape(a, (-1, 1)), shape_ops.reshape(b, (1, -1)))

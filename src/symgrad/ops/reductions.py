@@ -1,0 +1,439 @@
+"""Reductions over axes (sum, mean, prod, max, min, norm, logsumexp) and softmax.
+
+Reverse rules broadcast the cotangent back over the reduced axes (``expand``); ``sum_to`` is
+the reverse of broadcasting and is what every broadcasting op's reverse rule ends with.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import sympy
+
+from ..core.dtypes import float_of, ufunc_result
+from ..core.expr import Expr
+from ..core.shapes import Shape, normalize_axes, normalize_axis
+from ..errors import ShapeError
+from . import elementwise as ew
+from . import shape_ops
+from .base import EmitContext, Op
+from .leaves import as_expr
+
+
+@dataclasses.dataclass(frozen=True)
+class Reduction(Op):
+    """A reduction over ``axes`` (sorted, non-negative), keeping them as size 1 if ``keepdims``."""
+
+    axes: tuple[int, ...]
+    keepdims: bool = False
+
+    numpy_name: ClassVar[str]
+    ufunc: ClassVar[np.ufunc | None] = None  # dtype rule; None keeps the input dtype
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        if builtins.any(a >= x.ndim for a in self.axes):
+            raise ShapeError(self.name, f"axes {self.axes} out of range for {x.ndim}-d input")
+        shape = reduced_shape(x.shape, self.axes, self.keepdims)
+        return shape, self.result_dtype(x.dtype)
+
+    def result_dtype(self, dtype: np.dtype) -> np.dtype:
+        if self.ufunc is None:
+            return dtype
+        return ufunc_result(self.ufunc, dtype, dtype)
+
+    def axis_text(self, ndim: int) -> str:
+        if len(self.axes) == ndim:
+            return ""
+        axis = self.axes[0] if len(self.axes) == 1 else self.axes
+        return f", axis={axis}"
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        keep = ", keepdims=True" if self.keepdims else ""
+        return f"np.{self.numpy_name}({args[0]}{self.axis_text(node.inputs[0].ndim)}{keep})"
+
+    def label(self) -> str:
+        keep = ", keepdims" if self.keepdims else ""
+        return f"{self.name}(axes={self.axes}{keep})"
+
+    def expand(self, g: Expr, x: Expr) -> Expr:
+        """A cotangent of the output broadcast back to the shape of the input ``x``."""
+        if not self.keepdims:
+            g = shape_ops.reshape(g, reduced_shape(x.shape, self.axes, keepdims=True))
+        return shape_ops.broadcast_to(g, x.shape)
+
+    def reduce_like(self, t: Expr) -> Expr:
+        """The same reduction applied to a tangent."""
+        return type(self)(self.axes, self.keepdims)(t)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        (x,) = args
+        fn = getattr(np, self.numpy_name)
+        return np.asarray(fn(x, axis=self.axes, keepdims=self.keepdims), dtype=object)
+
+
+def reduced_shape(shape: Shape, axes: tuple[int, ...], keepdims: bool) -> Shape:
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+class Sum(Reduction):
+    """Sum over axes."""
+
+    name = "sum"
+    numpy_name = "sum"
+    ufunc = np.add
+
+    def result_dtype(self, dtype: np.dtype) -> np.dtype:
+        # NumPy sums bools and small ints in the platform integer.
+        return np.sum(np.zeros(0, dtype)).dtype
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (self.expand(cotangent, node.inputs[0]),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else self.reduce_like(t)
+
+
+class Mean(Reduction):
+    """Mean over axes."""
+
+    name = "mean"
+    numpy_name = "mean"
+
+    def result_dtype(self, dtype: np.dtype) -> np.dtype:
+        return float_of(dtype)
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x = node.inputs[0]
+        return (ew.divide(self.expand(cotangent, x), count(x, self.axes, node.dtype)),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else self.reduce_like(t)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        (x,) = args
+        total = np.sum(x, axis=self.axes, keepdims=self.keepdims)
+        n = int(np.prod([x.shape[a] for a in self.axes]))
+        return np.asarray(total * sympy.Rational(1, n), dtype=object)
+
+
+class Prod(Reduction):
+    """Product over axes. Its gradient is exact where elements are zero (no division)."""
+
+    name = "prod"
+    numpy_name = "prod"
+
+    def result_dtype(self, dtype: np.dtype) -> np.dtype:
+        return np.prod(np.zeros(0, dtype)).dtype
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x = node.inputs[0]
+        return (ew.multiply(self.expand(cotangent, x), products_of_others(x, self.axes)),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        x = node.inputs[0]
+        return Sum(self.axes, self.keepdims)(ew.multiply(t, products_of_others(x, self.axes)))
+
+
+def products_of_others(x: Expr, axes: tuple[int, ...]) -> Expr:
+    """For each element, the product of the other elements along ``axes``.
+
+    Exact where elements are zero: with no zero in a group it is prod/x; with one zero, the
+    zero element gets the product of the rest and the others 0; with more, all get 0.
+    """
+    zero, one = as_expr(0, like=x), as_expr(1, like=x)
+    is_zero = ew.equal(x, zero)
+    nonzero = ew.where(is_zero, one, x)
+    product = shape_ops.broadcast_to(Prod(axes, keepdims=True)(nonzero), x.shape)
+    zeros = shape_ops.broadcast_to(Sum(axes, keepdims=True)(shape_ops.astype(is_zero, x.dtype)),
+                                   x.shape)
+    one_zero = ew.where(is_zero, product, zero)
+    return ew.where(ew.equal(zeros, zero), ew.divide(product, nonzero),
+                    ew.where(ew.equal(zeros, one), one_zero, zero))
+
+
+class _Extremum(Reduction):
+    """Max or min; the gradient is split evenly between tied extreme elements."""
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x = node.inputs[0]
+        mask = self._mask(node)
+        share = ew.divide(self.expand(cotangent, x), self._ties(mask, x))
+        return (ew.where(mask, share, as_expr(0, like=share)),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        x = node.inputs[0]
+        mask = self._mask(node)
+        picked = ew.where(mask, ew.fit(t, x), as_expr(0, like=node))
+        total = Sum(self.axes, self.keepdims)(picked)
+        return ew.divide(total, Sum(self.axes, self.keepdims)(shape_ops.astype(mask, node.dtype)))
+
+    def _mask(self, node: Expr) -> Expr:
+        x = node.inputs[0]
+        return ew.equal(x, self.expand(node, x))
+
+    def _ties(self, mask: Expr, x: Expr) -> Expr:
+        ties = Sum(self.axes, keepdims=True)(shape_ops.astype(mask, float_of(x.dtype)))
+        return shape_ops.broadcast_to(ties, x.shape)
+
+
+class Max(_Extremum):
+    """Maximum over axes."""
+
+    name = "max"
+    numpy_name = "max"
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _sympy_reduce(sympy.Max, args[0], self.axes, self.keepdims)
+
+
+class Min(_Extremum):
+    """Minimum over axes."""
+
+    name = "min"
+    numpy_name = "min"
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _sympy_reduce(sympy.Min, args[0], self.axes, self.keepdims)
+
+
+def _sympy_reduce(fn: Any, x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    moved = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
+    flat = moved.reshape(moved.shape[: x.ndim - len(axes)] + (-1,))
+    out = np.empty(flat.shape[:-1], dtype=object)
+    for index in np.ndindex(out.shape):
+        out[index] = fn(*flat[index])
+    if keepdims:
+        out = out.reshape(reduced_shape(x.shape, axes, keepdims=True))
+    return out
+
+
+class Norm(Reduction):
+    """The 2-norm over axes (Frobenius for two axes, of all elements for ``axis=None``).
+    Its gradient at the zero vector is taken as 0."""
+
+    name = "norm"
+    numpy_name = "linalg.norm"
+
+    def result_dtype(self, dtype: np.dtype) -> np.dtype:
+        return float_of(dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        keep = ", keepdims=True" if self.keepdims else ""
+        return f"np.sqrt(np.sum(np.square({args[0]}){self.axis_text(node.inputs[0].ndim)}{keep}))"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x = node.inputs[0]
+        scale = self.expand(_safe_reciprocal(node), x)
+        return (ew.multiply(ew.multiply(self.expand(cotangent, x), x), scale),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        x = node.inputs[0]
+        inner = Sum(self.axes, self.keepdims)(ew.multiply(x, ew.fit(t, x)))
+        return ew.multiply(inner, _safe_reciprocal(node))
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        (x,) = args
+        total = np.sum(x * x, axis=self.axes, keepdims=self.keepdims)
+        return _map(sympy.sqrt, np.asarray(total, dtype=object))
+
+
+def _safe_reciprocal(x: Expr) -> Expr:
+    """1/x, and 0 where x is 0."""
+    zero = as_expr(0, like=x)
+    is_zero = ew.equal(x, zero)
+    return ew.where(is_zero, zero, ew.divide(as_expr(1, like=x), ew.where(is_zero, 1, x)))
+
+
+def _map(fn: Any, x: np.ndarray) -> np.ndarray:
+    return np.vectorize(fn, otypes=[object])(x)
+
+
+_LOGSUMEXP_HELPER = '''\
+def _logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) without overflow: the largest element is taken out first."""
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)
+    out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    return out if keepdims else np.squeeze(out, axis=axis)
+'''
+
+
+class LogSumExp(Reduction):
+    """``log(sum(exp(x)))`` over axes, computed without overflow."""
+
+    name = "logsumexp"
+    numpy_name = "_logsumexp"
+    helpers = {"_logsumexp": _LOGSUMEXP_HELPER}
+
+    def result_dtype(self, dtype: np.dtype) -> np.dtype:
+        return float_of(dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        keep = ", keepdims=True" if self.keepdims else ""
+        axis = self.axis_text(node.inputs[0].ndim) or ""
+        return f"_logsumexp({args[0]}{axis}{keep})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x = node.inputs[0]
+        weights = ew.exp(ew.subtract(x, self.expand(node, x)))
+        return (ew.multiply(self.expand(cotangent, x), weights),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        x = node.inputs[0]
+        weights = ew.exp(ew.subtract(x, self.expand(node, x)))
+        return Sum(self.axes, self.keepdims)(ew.multiply(weights, ew.fit(t, x)))
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        (x,) = args
+        total = np.sum(_map(sympy.exp, x), axis=self.axes, keepdims=self.keepdims)
+        return _map(sympy.log, np.asarray(total, dtype=object))
+
+
+_SOFTMAX_HELPER = '''\
+def _softmax(x, axis):
+    """exp(x) / sum(exp(x)) along axis, shifted by the maximum so it never overflows."""
+    top = np.max(x, axis=axis, keepdims=True)
+    e = np.exp(x - np.where(np.isfinite(top), top, 0))
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+
+
+@dataclasses.dataclass(frozen=True)
+class Softmax(Op):
+    """``exp(x) / sum(exp(x))`` along one axis (the last by default), without overflow."""
+
+    name = "softmax"
+    helpers = {"_softmax": _SOFTMAX_HELPER}
+    axis: int
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        return x.shape, float_of(x.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"_softmax({args[0]}, axis={self.axis})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        gy = ew.multiply(cotangent, node)
+        total = Sum((self.axis,), keepdims=True)(gy)
+        return (ew.subtract(gy, ew.multiply(node, total)),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        ty = ew.multiply(ew.fit(t, node), node)
+        return ew.subtract(ty, ew.multiply(node, Sum((self.axis,), keepdims=True)(ty)))
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        e = _map(sympy.exp, args[0])
+        return e / np.sum(e, axis=self.axis, keepdims=True)
+
+
+# --- functions ------------------------------------------------------------------------------
+
+
+def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Expr:
+    x = as_expr(x)
+    return cls(normalize_axes(cls.name, axis, x.ndim), bool(keepdims))(x)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    """Sum of elements over ``axis`` (all by default), like ``np.sum``.
+
+    >>> import symgrad as sg
+    >>> sg.sum(sg.var("x", shape=(2, 3)), axis=0).shape
+    (3,)
+    """
+    return _reduce(Sum, x, axis, keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    """Arithmetic mean over ``axis``, like ``np.mean``."""
+    return _reduce(Mean, x, axis, keepdims)
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    """Product of elements over ``axis``, like ``np.prod``."""
+    return _reduce(Prod, x, axis, keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    """Maximum over ``axis``, like ``np.max``; ties share the gradient evenly."""
+    return _reduce(Max, x, axis, keepdims)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    """Minimum over ``axis``, like ``np.min``; ties share the gradient evenly."""
+    return _reduce(Min, x, axis, keepdims)
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Expr:
+    """The 2-norm (``ord=None``) of a vector, or Frobenius norm of a matrix, like
+    ``np.linalg.norm``; with ``axis=None`` it is taken over all elements.
+
+    >>> import symgrad as sg
+    >>> float(sg.norm(sg.const([3.0, 4.0])).eval())
+    5.0
+    """
+    if ord not in (None, "fro", 2 if axis is not None and isinstance(axis, int) else None):
+        raise ValueError(f"norm: ord={ord!r} is not supported; use ord=None (the 2-norm)")
+    if axis is not None and not isinstance(axis, int) and len(tuple(axis)) > 2:
+        raise ShapeError("norm", f"axis must be an int or a pair of ints, got {axis!r}")
+    return _reduce(Norm, x, axis, keepdims)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    """``log(sum(exp(x)))`` over ``axis`` without overflow (like ``scipy.special.logsumexp``)."""
+    return _reduce(LogSumExp, x, axis, keepdims)
+
+
+def softmax(x: Any, axis: int = -1) -> Expr:
+    """``exp(x) / sum(exp(x), axis)`` along one axis, the last by default."""
+    x = as_expr(x)
+    if x.ndim == 0:
+        raise ShapeError("softmax", "needs at least one axis; got a 0-d input")
+    return Softmax(normalize_axis("softmax", axis, x.ndim))(x)
+
+
+def count(x: Expr, axes: tuple[int, ...], dtype: np.dtype) -> Expr:
+    """The number of elements along ``axes`` of ``x``, as a 0-d expression of ``dtype``."""
+    dims = [x.shape[a] for a in axes]
+    if builtins.all(isinstance(d, int) for d in dims):
+        return as_expr(float(np.prod(dims, dtype=np.int64)), like=as_expr(np.zeros((), dtype)))
+    return shape_ops.Size(tuple(dims), dtype)()
+
+
+def sum_to(g: Expr, shape: Shape) -> Expr:
+    """Sum ``g`` down to ``shape``: the reverse of broadcasting ``shape`` up to ``g.shape``."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = Sum(axes, keepdims=True)(g)
+    if g.shape != shape:
+        g = shape_ops.reshape(g, shape)
+    return g

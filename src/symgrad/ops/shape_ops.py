@@ -1,0 +1,561 @@
+"""Ops that move data without arithmetic: reshape, transpose, broadcast, join, index, cast.
+
+``expand_dims``, ``squeeze``, ``ravel`` and friends are reshapes; ``stack`` and
+``concatenate`` are their own ops so the emitted code reads as the user wrote it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.dtypes import as_dtype
+from ..core.expr import Expr
+from ..core.shapes import (
+    Dim,
+    Shape,
+    broadcast_shapes,
+    format_shape,
+    normalize_axes,
+    normalize_axis,
+    normalize_shape,
+    reshape_target,
+)
+from ..errors import ShapeError
+from . import elementwise as ew
+from . import reductions
+from .base import EmitContext, Op
+from .leaves import as_expr, as_exprs
+
+
+@dataclasses.dataclass(frozen=True)
+class Reshape(Op):
+    """The same elements in a new shape (``np.reshape``, C order)."""
+
+    name = "reshape"
+    new_shape: Shape
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        return reshape_target(self.name, x.shape, self.new_shape), x.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.reshape({args[0]}, {ctx.shape(self.new_shape)})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (reshape(cotangent, node.inputs[0].shape),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else reshape(ew.fit(t, node.inputs[0]), node.shape)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return args[0].reshape(self.new_shape)
+
+
+@dataclasses.dataclass(frozen=True)
+class Transpose(Op):
+    """Permute axes (``np.transpose``)."""
+
+    name = "transpose"
+    axes: tuple[int, ...]
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        if sorted(self.axes) != list(range(x.ndim)):
+            raise ShapeError(self.name, f"axes {self.axes} are not a permutation of the "
+                                        f"{x.ndim} axes of {format_shape(x.shape)}")
+        return tuple(x.shape[a] for a in self.axes), x.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        if self.axes == (1, 0):
+            return f"{args[0]}.T"
+        return f"np.transpose({args[0]}, {self.axes})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (Transpose(tuple(np.argsort(self.axes).tolist()))(cotangent),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else self(ew.fit(t, node.inputs[0]))
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.transpose(args[0], self.axes)
+
+
+@dataclasses.dataclass(frozen=True)
+class BroadcastTo(Op):
+    """Repeat along new or size-1 axes to reach a shape (``np.broadcast_to``)."""
+
+    name = "broadcast_to"
+    target: Shape
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        if len(self.target) < x.ndim or broadcast_shapes(
+                self.name, x.shape, self.target) != self.target:
+            raise ShapeError(self.name, f"cannot broadcast {format_shape(x.shape)} to "
+                                        f"{format_shape(self.target)}")
+        return self.target, x.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.broadcast_to({args[0]}, {ctx.shape(self.target)})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (reductions.sum_to(cotangent, node.inputs[0].shape),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else ew.fit(t, node)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.broadcast_to(args[0], self.target)
+
+
+@dataclasses.dataclass(frozen=True)
+class Cast(Op):
+    """Convert to another dtype (``x.astype(dtype)``); only float-to-float casts pass
+    derivatives."""
+
+    name = "astype"
+    to: np.dtype
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        return inputs[0].shape, self.to
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"{args[0]}.astype(np.{self.to.name})"
+
+    def label(self) -> str:
+        return f"astype({self.to.name})"
+
+    def _passes_derivatives(self, x: Expr) -> bool:
+        return x.dtype.kind == "f" and self.to.kind == "f"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x = node.inputs[0]
+        return (astype(cotangent, x.dtype) if self._passes_derivatives(x) else None,)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None or not self._passes_derivatives(node.inputs[0]):
+            return None
+        return astype(t, self.to)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        if self.to.kind == "b":
+            return args[0]
+        return np.vectorize(lambda v: v, otypes=[object])(args[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class Concatenate(Op):
+    """Join arrays along an existing axis (``np.concatenate``)."""
+
+    name = "concatenate"
+    axis: int
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        first = inputs[0]
+        total = 0
+        for x in inputs:
+            if x.ndim != first.ndim or builtins.any(
+                    a != b for i, (a, b) in enumerate(zip(x.shape, first.shape))
+                    if i != self.axis):
+                shapes = ", ".join(format_shape(x.shape) for x in inputs)
+                raise ShapeError(self.name, f"shapes {shapes} differ off axis {self.axis}")
+            size = x.shape[self.axis]
+            if not isinstance(size, int):
+                raise ShapeError(self.name, f"cannot join along the symbolic dimension {size!r}")
+            total += size
+        shape = first.shape[: self.axis] + (total,) + first.shape[self.axis + 1:]
+        return shape, np.result_type(*(x.dtype for x in inputs))
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.concatenate([{', '.join(args)}], axis={self.axis})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        out, start = [], 0
+        for x in node.inputs:
+            stop = start + x.shape[self.axis]
+            index = (slice(None),) * self.axis + (slice(start, stop),)
+            out.append(astype(getitem(cotangent, index), x.dtype) if x.dtype.kind == "f"
+                       else None)
+            start = stop
+        return out
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        if builtins.all(t is None for t in tangents):
+            return None
+        parts = [zeros(x.shape, node.dtype) if t is None else ew.fit(t, x)
+                 for x, t in zip(node.inputs, tangents)]
+        return astype(self(*parts), node.dtype)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.concatenate(args, axis=self.axis)
+
+
+@dataclasses.dataclass(frozen=True)
+class Stack(Op):
+    """Join arrays of one shape along a new axis (``np.stack``)."""
+
+    name = "stack"
+    axis: int
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        first = inputs[0]
+        for x in inputs:
+            if x.shape != first.shape:
+                shapes = ", ".join(format_shape(x.shape) for x in inputs)
+                raise ShapeError(self.name, f"all inputs must have one shape, got {shapes}")
+        if not 0 <= self.axis <= first.ndim:
+            raise ShapeError(self.name, f"axis {self.axis} out of range")
+        shape = first.shape[: self.axis] + (len(inputs),) + first.shape[self.axis:]
+        return shape, np.result_type(*(x.dtype for x in inputs))
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.stack([{', '.join(args)}], axis={self.axis})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        lead = (slice(None),) * self.axis
+        return [astype(getitem(cotangent, lead + (i,)), x.dtype) if x.dtype.kind == "f" else None
+                for i, x in enumerate(node.inputs)]
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        if builtins.all(t is None for t in tangents):
+            return None
+        parts = [zeros(x.shape, node.dtype) if t is None else ew.fit(t, x)
+                 for x, t in zip(node.inputs, tangents)]
+        return astype(self(*parts), node.dtype)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.stack(args, axis=self.axis)
+
+
+# --- basic indexing -------------------------------------------------------------------------
+
+# An index item: ("int", i) | ("slice", start, stop, step) | ("new",). Slices are stored as
+# tuples because slice objects are not hashable before Python 3.12.
+IndexItem = tuple[Any, ...]
+
+
+def _index_text(items: tuple[IndexItem, ...]) -> str:
+    parts = []
+    for item in items:
+        if item[0] == "int":
+            parts.append(str(item[1]))
+        elif item[0] == "new":
+            parts.append("None")
+        else:
+            start, stop, step = (("" if v is None else str(v)) for v in item[1:])
+            parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
+    if not parts:
+        return "()"
+    return ", ".join(parts)
+
+
+def _as_slice(item: IndexItem) -> Any:
+    if item[0] == "int":
+        return item[1]
+    if item[0] == "new":
+        return None
+    return slice(*item[1:])
+
+
+@dataclasses.dataclass(frozen=True)
+class GetItem(Op):
+    """Basic indexing: integers, slices and ``None`` (``x[1:, 0]``, ``x[..., None]``)."""
+
+    name = "getitem"
+    items: tuple[IndexItem, ...]
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        return indexed_shape(x.shape, self.items), x.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"{args[0]}[{_index_text(self.items)}]"
+
+    def label(self) -> str:
+        return f"[{_index_text(self.items)}]"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x = node.inputs[0]
+        return (Scatter(self.items, x.shape)(cotangent),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else self(ew.fit(t, node.inputs[0]))
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.asarray(args[0][tuple(_as_slice(i) for i in self.items)], dtype=object)
+
+
+_SCATTER_HELPER = '''\
+def _scatter(value, shape, index):
+    """Zeros of `shape` with `value` written at `index` (the reverse of indexing)."""
+    out = np.zeros(shape, dtype=value.dtype)
+    out[index] = value
+    return out
+'''
+
+
+@dataclasses.dataclass(frozen=True)
+class Scatter(Op):
+    """Zeros of ``shape`` with the input written at a basic index: the reverse of ``GetItem``."""
+
+    name = "scatter"
+    items: tuple[IndexItem, ...]
+    target: Shape
+    helpers = {"_scatter": _SCATTER_HELPER}
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (g,) = inputs
+        expected = indexed_shape(self.target, self.items)
+        if g.shape != expected:
+            raise ShapeError(self.name, f"value of shape {format_shape(g.shape)} does not fit "
+                                        f"index [{_index_text(self.items)}] of "
+                                        f"{format_shape(self.target)}")
+        return self.target, g.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return (f"_scatter(np.asarray({args[0]}), {ctx.shape(self.target)}, "
+                f"np.s_[{_index_text(self.items)}])")
+
+    def label(self) -> str:
+        return f"scatter[{_index_text(self.items)}]"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (GetItem(self.items)(cotangent),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else self(ew.fit(t, node.inputs[0]))
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        import sympy
+
+        out = np.full(self.target, sympy.Integer(0), dtype=object)
+        out[tuple(_as_slice(i) for i in self.items)] = args[0]
+        return out
+
+
+def normalize_index(index: Any, shape: Shape) -> tuple[IndexItem, ...]:
+    """Check a basic index against ``shape``; expand ``...``; return hashable items."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    used = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
+    if builtins.sum(1 for i in index if i is Ellipsis) > 1:
+        raise ShapeError("getitem", "an index can only have a single ellipsis ('...')")
+    if used > len(shape):
+        raise ShapeError("getitem", f"too many indices ({used}) for an array of shape "
+                                    f"{format_shape(shape)}")
+    items: list[IndexItem] = []
+    for i in index:
+        if i is Ellipsis:
+            items.extend([("slice", None, None, None)] * (len(shape) - used))
+        elif i is None:
+            items.append(("new",))
+        elif isinstance(i, slice):
+            parts = [i.start, i.stop, i.step]
+            for p in parts:
+                if p is not None and (not hasattr(p, "__index__") or isinstance(p, bool)):
+                    raise TypeError(f"slice bounds must be ints or None, got {p!r}")
+            start, stop, step = (None if p is None else int(p.__index__()) for p in parts)
+            if step == 0:
+                raise ShapeError("getitem", "slice step cannot be zero")
+            items.append(("slice", start, stop, None if step == 1 else step))
+        elif hasattr(i, "__index__") and not isinstance(i, (bool, Expr, np.ndarray)):
+            items.append(("int", int(i.__index__())))
+        else:
+            raise TypeError(
+                f"index {i!r:.40} of type {type(i).__name__} is not supported: use ints, "
+                "slices, None and ... (integer-array and mask indexing are not supported yet)")
+    return tuple(items)
+
+
+def indexed_shape(shape: Shape, items: tuple[IndexItem, ...]) -> Shape:
+    out: list[Dim] = []
+    axis = 0
+    for item in items:
+        if item[0] == "new":
+            out.append(1)
+            continue
+        dim = shape[axis]
+        if item[0] == "int":
+            i = item[1]
+            if isinstance(dim, int) and not -dim <= i < dim:
+                raise ShapeError("getitem", f"index {i} is out of bounds for axis {axis} "
+                                            f"with size {dim}")
+        elif isinstance(dim, int):
+            out.append(len(range(*slice(*item[1:]).indices(dim))))
+        elif item[1:] == (None, None, None):
+            out.append(dim)
+        else:
+            raise ShapeError("getitem", f"cannot slice the symbolic dimension {dim!r} with "
+                                        f"{slice(*item[1:])!r}; only ':' keeps it")
+        axis += 1
+    out.extend(shape[axis:])
+    return tuple(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class Size(Op):
+    """The product of some dimensions as a 0-d value (for means over symbolic sizes)."""
+
+    name = "size"
+    dims: Shape
+    as_dtype: np.dtype
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        return (), self.as_dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        product = " * ".join(ctx.dim(d) for d in self.dims) or "1"
+        return f"np.{self.as_dtype.name}({product})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return ()
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        return None
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        import sympy
+
+        return np.asarray(sympy.Mul(*(sympy.Symbol(str(d)) if isinstance(d, str) else d
+                                      for d in self.dims)), dtype=object)
+
+
+# --- functions ------------------------------------------------------------------------------
+
+
+def reshape(x: Any, shape: Any) -> Expr:
+    """``x`` with a new shape (one entry may be -1), like ``np.reshape``.
+
+    >>> import symgrad as sg
+    >>> sg.reshape(sg.var("x", shape=(2, 3)), (3, -1)).shape
+    (3, 2)
+    """
+    x = as_expr(x)
+    target = _reshape_arg(shape)
+    resolved = reshape_target("reshape", x.shape, target)
+    if resolved == x.shape:
+        return x
+    return Reshape(resolved)(x)
+
+
+def _reshape_arg(shape: Any) -> Shape:
+    if isinstance(shape, (int, str)):
+        shape = (shape,)
+    out: list[Dim] = []
+    for d in shape:
+        if isinstance(d, int) and d == -1:
+            out.append(-1)
+        else:
+            out.extend(normalize_shape((d,), "reshape"))
+    return tuple(out)
+
+
+def transpose(x: Any, axes: Any = None) -> Expr:
+    """Permute the axes (reverse them by default), like ``np.transpose``."""
+    x = as_expr(x)
+    if axes is None:
+        perm = tuple(reversed(range(x.ndim)))
+    else:
+        perm = tuple(normalize_axis("transpose", a, x.ndim) for a in axes)
+    if perm == tuple(range(x.ndim)):
+        return x
+    return Transpose(perm)(x)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Expr:
+    x = as_expr(x)
+    perm = list(range(x.ndim))
+    a, b = normalize_axis("swapaxes", axis1, x.ndim), normalize_axis("swapaxes", axis2, x.ndim)
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, perm)
+
+
+def broadcast_to(x: Any, shape: Any) -> Expr:
+    """``x`` repeated to ``shape`` by NumPy's broadcasting rules (``np.broadcast_to``)."""
+    x = as_expr(x)
+    target = normalize_shape(shape, "broadcast_to")
+    if target == x.shape:
+        return x
+    return BroadcastTo(target)(x)
+
+
+def zeros(shape: Shape, dtype: Any = "float64") -> Expr:
+    """An array of zeros (a broadcast 0, which costs no memory)."""
+    return broadcast_to(as_expr(np.zeros((), as_dtype(dtype))), shape)
+
+
+def astype(x: Any, dtype: Any) -> Expr:
+    """``x`` converted to ``dtype``."""
+    x = as_expr(x)
+    to = as_dtype(dtype)
+    return x if x.dtype == to else Cast(to)(x)
+
+
+def expand_dims(x: Any, axis: Any) -> Expr:
+    """Insert size-1 axes at ``axis`` (an int or tuple), like ``np.expand_dims``."""
+    x = as_expr(x)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = normalize_axes("expand_dims", axes, x.ndim + len(axes))
+    dims = iter(x.shape)
+    shape = tuple(1 if i in axes else next(dims) for i in range(x.ndim + len(axes)))
+    return reshape(x, shape)
+
+
+def squeeze(x: Any, axis: Any = None) -> Expr:
+    """Remove size-1 axes (all of them, or those in ``axis``), like ``np.squeeze``."""
+    x = as_expr(x)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
+    else:
+        axes = normalize_axes("squeeze", axis, x.ndim)
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ShapeError("squeeze", f"cannot select an axis to squeeze out which has "
+                                            f"size {x.shape[a]!r} (axis {a} of "
+                                            f"{format_shape(x.shape)})")
+    return reshape(x, tuple(d for i, d in enumerate(x.shape) if i not in axes))
+
+
+def concatenate(arrays: Sequence[Any], axis: int | None = 0) -> Expr:
+    """Join arrays along an existing axis, like ``np.concatenate``."""
+    xs = _join_inputs("concatenate", arrays)
+    if axis is None:
+        xs = tuple(reshape(x, (-1,)) for x in xs)
+        axis = 0
+    if xs[0].ndim == 0:
+        raise ShapeError("concatenate", "zero-dimensional arrays cannot be concatenated")
+    return Concatenate(normalize_axis("concatenate", axis, xs[0].ndim))(*xs)
+
+
+def stack(arrays: Sequence[Any], axis: int = 0) -> Expr:
+    """Join arrays of one shape along a new axis, like ``np.stack``."""
+    xs = _join_inputs("stack", arrays)
+    return Stack(normalize_axis("stack", axis, xs[0].ndim + 1))(*xs)
+
+
+def _join_inputs(op: str, arrays: Sequence[Any]) -> tuple[Expr, ...]:
+    if isinstance(arrays, Expr) or not isinstance(arrays, (list, tuple)):
+        raise TypeError(f"{op} takes a list or tuple of arrays")
+    if not arrays:
+        raise ShapeError(op, "need at least one array")
+    return as_exprs(*arrays)
+
+
+def getitem(x: Any, index: Any) -> Expr:
+    """Basic indexing: ``x[1:]``, ``x[0]``, ``x[:, 2]``, ``x[..., None]``."""
+    x = as_expr(x)
+    items = normalize_index(index, x.shape)
+    if builtins.all(i == ("slice", None, None, None) for i in items):
+        return x
+    return GetItem(items)(x)
