@@ -53,7 +53,7 @@ def test_only_needed_nodes_are_computed():
     assert unused is not None
     f = sg.compile(used)
     assert "exp" not in f.source.split("def evaluate")[1].split("\n\n\n")[0]
-    assert f.stats.nodes == 2 and f.stats.statements == 1
+    assert f.stats.after_pruning == 2 and f.stats.statements == 1
 
 
 def test_call_by_position_and_by_name():

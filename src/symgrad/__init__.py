@@ -8,8 +8,12 @@
 28.0
 """
 
+from .check.sympy_bridge import to_sympy
 from .compiler import compile
 from .core.expr import Expr
+from .differentiate.derived import hessian, hvp, jacobian
+from .differentiate.forward import jvp
+from .differentiate.reverse import grad, vjp
 from .errors import BindError, DisconnectedError, NonScalarError, ShapeError
 from .executable import Executable, Stats
 from .ops.elementwise import (
@@ -80,4 +84,5 @@ __all__ = [
     "negative", "norm", "not_equal", "outer", "power", "prod", "relu", "reshape", "sigmoid",
     "sign", "sin", "sinh", "softmax", "softplus", "sqrt", "square", "squeeze", "stack",
     "stop_gradient", "subtract", "sum", "swapaxes", "tan", "tanh", "transpose", "var", "where",
+    "grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "to_sympy",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from .core.expr import Expr
 from .core.walk import topological_order
+from .differentiate import provenance
 from .emit.source import emit_module
 from .errors import BindError
 from .executable import Executable, Stats
@@ -36,7 +37,14 @@ def compile(outputs: Any, inputs: Sequence[Expr] | None = None,
     input_list = _check_inputs(free, inputs)
     _check_optimize(optimize)
     emitted = emit_module(input_list, leaves, order, render)
-    stats = Stats(nodes=len(order), optimized=len(order), statements=emitted.statements)
+    roots, derived = provenance.forward_roots(leaves)
+    stats = Stats(
+        built=len(topological_order(roots)),
+        differentiated=len(topological_order(roots + derived + leaves)),
+        after_pruning=len(order),
+        after_optimization=len(order),
+        statements=emitted.statements,
+    )
     return Executable(emitted, input_list, outputs, stats)
 
 

@@ -19,11 +19,24 @@ _counter = itertools.count()
 
 @dataclasses.dataclass(frozen=True)
 class Stats:
-    """How big the graph was at each stage of compilation."""
+    """Node counts at each stage of compilation.
 
-    nodes: int  #: nodes the outputs depend on, as handed to the compiler
-    optimized: int  #: nodes left after optimization
-    statements: int  #: statements in the emitted function
+    ``built``: nodes of the forward graph(s) the outputs come from; ``differentiated``: with
+    the derivative graphs added; ``after_pruning``: the nodes the outputs actually need;
+    ``after_optimization``: what is left after the optimizer; ``statements``: statements
+    emitted (variables and scalar constants need none).
+    """
+
+    built: int
+    differentiated: int
+    after_pruning: int
+    after_optimization: int
+    statements: int
+
+    @property
+    def pruned(self) -> int:
+        """Nodes of the forward and derivative graphs that the outputs do not need."""
+        return self.differentiated - self.after_pruning
 
 
 class Executable:
@@ -85,7 +98,7 @@ class Executable:
 
     @staticmethod
     def _describe(x: Expr) -> str:
-        return f"{x.op.var_name!r} ({x.dtype.name}{format_shape(x.shape)})"
+        return f"{x.op.var_name!r} ({format_shape(x.shape)} {x.dtype.name})"
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write a standalone module (numpy only) whose ``evaluate(*inputs)`` is this function."""

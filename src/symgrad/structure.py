@@ -1,4 +1,4 @@
-"""Nested outputs (lists, tuples, dicts of expressions) flattened to a list and back."""
+"""Nested structures (lists, tuples, dicts) of expressions, flattened to a list and back."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ from typing import Any
 
 from .core.expr import Expr
 
-Leaf = Any
+
+def _is_leaf(x: Any) -> bool:
+    return not isinstance(x, (list, tuple, dict))
 
 
-def flatten(tree: Any, is_leaf: Callable[[Any], bool] = lambda x: isinstance(x, Expr)
-            ) -> tuple[list[Leaf], Callable[[list[str]], str]]:
+def flatten(tree: Any) -> tuple[list[Any], Callable[[list[str]], str]]:
     """The leaves of ``tree`` in order, and a function writing source that rebuilds the tree
     from the leaves' source text (``[a, (b, c)]``)."""
-    leaves: list[Leaf] = []
+    leaves: list[Any] = []
 
     def walk(node: Any) -> Callable[[list[str]], str]:
-        if isinstance(node, (list, tuple)) and not is_leaf(node):
+        if isinstance(node, (list, tuple)):
             parts = [walk(child) for child in node]
             if isinstance(node, list):
                 return lambda names: "[" + ", ".join(p(names) for p in parts) + "]"
@@ -35,3 +36,22 @@ def flatten(tree: Any, is_leaf: Callable[[Any], bool] = lambda x: isinstance(x, 
         return lambda names: names[index]
 
     return leaves, walk(tree)
+
+
+def unflatten(tree: Any, leaves: list[Any]) -> Any:
+    """``tree`` with its leaves replaced, in order, by ``leaves``."""
+    values = iter(leaves)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, (list, tuple)):
+            return type(node)(walk(child) for child in node)
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        return next(values)
+
+    return walk(tree)
+
+
+def is_single(tree: Any) -> bool:
+    """True for a bare expression (not a list, tuple or dict)."""
+    return isinstance(tree, Expr) or _is_leaf(tree)

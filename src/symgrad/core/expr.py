@@ -242,11 +242,21 @@ class Expr:
         10.0
         """
         from ..compiler import compile as compile_
+        from .walk import topological_order
 
-        bindings = dict(bindings or {})
-        by_name = {(k if isinstance(k, str) else k.name): v for k, v in bindings.items()}
-        executable = compile_(self, inputs=None)
-        return executable(**by_name)
+        free = [n for n in topological_order([self]) if n.name is not None]
+        by_name = {n.name: n for n in free}
+        values: dict[int, Any] = {}
+        for key, value in (bindings or {}).items():
+            node = by_name.get(key) if isinstance(key, str) else key
+            if node is not None:  # bindings of variables the expression does not use: ignored
+                values[id(node)] = value
+        missing = [n.name for n in free if id(n) not in values]
+        if missing:
+            from ..errors import BindError
+
+            raise BindError(f"eval: no value given for variable(s) {missing}")
+        return compile_(self, inputs=free)(*[values[id(n)] for n in free])
 
 
 # Operators call the op modules, which import this one; bind them once this class exists.

@@ -1,19 +1,20 @@
 """Safe, readable identifiers for the emitted code.
 
 Any string is a legal symgrad variable name; only ``[A-Za-z0-9_]`` survives into the source,
-so no name can inject code. Names that clash with keywords, builtins, the modules the code
-uses or each other get a suffix.
+so no name can inject code. Leading underscores are dropped, which keeps user names apart
+from the module's helpers (``_input``, ``_softmax``...). Names that clash with keywords, the
+modules the code uses or each other get a suffix. Builtins may be shadowed: the generated
+function body calls none.
 """
 
 from __future__ import annotations
 
-import builtins
 import keyword
 import re
 
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 _MAX_LENGTH = 32
-RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) | {
+RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {
     "np", "math", "base64", "evaluate", "BindError"}
 
 

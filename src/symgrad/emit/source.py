@@ -111,6 +111,7 @@ def emit_module(
     """
     namer = Namer()
     names: dict[int, str] = {}
+    bare: dict[int, str] = {}  # weak scalar constants as plain literals, where NumPy allows
     header: list[str] = []   # module-level constants
     body: list[str] = []
     helpers: dict[str, str] = {}
@@ -144,8 +145,9 @@ def emit_module(
         if isinstance(op, Constant):
             value = op.value
             if value.ndim == 0 and id(node) not in keep:
-                names[id(node)] = (literals.scalar(value[()]) if op.weak
-                                   else literals.typed_scalar(value[()]))
+                names[id(node)] = literals.typed_scalar(value[()])
+                if op.weak:
+                    bare[id(node)] = literals.scalar(value[()])
                 continue
             name = namer.fresh("const")
             uses_base64 |= literals.needs_base64(value)
@@ -159,6 +161,10 @@ def emit_module(
         current[0] = op.name
         helpers.update(op.helpers)
         args = [names[id(x)] for x in node.inputs]
+        if op.accepts_weak_scalars and any(id(x) not in bare and not (
+                isinstance(x.op, Constant) and x.ndim == 0) for x in node.inputs):
+            # Bare literals take the dtype of the array operand, as the graph inferred.
+            args = [bare.get(id(x), a) for x, a in zip(node.inputs, args)]
         name = namer.fresh(_hint(node))
         names[id(node)] = name
         text = op.emit(node, args, ctx)

@@ -40,6 +40,12 @@ class Op:
     name: ClassVar[str] = ""
     #: Functions the emitted code needs besides numpy: {function name: source}.
     helpers: ClassVar[dict[str, str]] = {}
+    #: False where the output carries no derivative at all (comparisons, stop_gradient):
+    #: differentiation does not look behind such nodes.
+    differentiable: ClassVar[bool] = True
+    #: True where the emission is NumPy arithmetic that types Python number literals after
+    #: the array operands (NEP 50), so scalar constants may be written bare (``x * 2.0``).
+    accepts_weak_scalars: ClassVar[bool] = False
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -63,11 +69,19 @@ class Op:
         raise NotImplementedError(f"{type(self).__name__}.emit")
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        """Cotangents of the inputs; ``None`` where an input gets no gradient."""
+        """Cotangents of the inputs; ``None`` where an input gets no gradient.
+
+        ``cotangent`` has the node's shape, possibly after leading batch axes (Jacobians
+        pass many cotangents at once); each input's cotangent keeps the same batch axes.
+        """
         raise NotImplementedError(f"the op {self.name!r} has no reverse-mode rule")
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        """Tangent of the output; ``tangents`` has ``None`` for inputs with a zero tangent."""
+        """Tangent of the output; ``tangents`` has ``None`` for inputs with a zero tangent.
+
+        Tangents have their input's shape after the same leading batch axes (if any); the
+        result has the output's shape after those axes.
+        """
         raise NotImplementedError(f"the op {self.name!r} has no forward-mode rule")
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:

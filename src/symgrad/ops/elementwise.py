@@ -27,13 +27,36 @@ def _sympy_map(fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
     return np.vectorize(fn, otypes=[object])(*arrays)
 
 
-def fit(tangent: Expr, node: Expr) -> Expr:
-    """``tangent`` broadcast to ``node``'s shape and cast to its dtype, if it is not already."""
-    if tangent.dtype != node.dtype:
+def fit(tangent: Expr, node: Expr, batch: int = 0) -> Expr:
+    """``tangent`` cast to ``node``'s dtype and broadcast to its shape, after ``batch``
+    leading batch axes (a no-op when it fits already)."""
+    if tangent.dtype != node.dtype and node.dtype.kind == "f":
         tangent = shape_ops.astype(tangent, node.dtype)
-    if tangent.shape != node.shape:
-        tangent = shape_ops.broadcast_to(tangent, node.shape)
+    target = tangent.shape[:batch] + node.shape
+    if tangent.shape != target:
+        tangent = shape_ops.broadcast_to(lift(tangent, tangent.ndim - batch, node.ndim), target)
     return tangent
+
+
+def lift(t: Expr, ndim: int, out_ndim: int) -> Expr:
+    """A batched tangent ``t`` of an ``ndim``-d input, with size-1 axes inserted after its
+    batch axes so that it broadcasts against an ``out_ndim``-d output like the input did."""
+    if ndim >= out_ndim:
+        return t
+    batch = t.ndim - ndim
+    return shape_ops.reshape(t, t.shape[:batch] + (1,) * (out_ndim - ndim) + t.shape[batch:])
+
+
+def batch_of(derivative: Expr, x: Expr) -> int:
+    """How many leading batch axes a cotangent or tangent of ``x`` carries."""
+    return derivative.ndim - x.ndim
+
+
+def lift_tangents(node: Expr, tangents: Sequence[Expr | None]) -> tuple[int, list[Expr | None]]:
+    """The batch size of the tangents and each lifted to broadcast against ``node``."""
+    batch = next((batch_of(t, x) for t, x in zip(tangents, node.inputs) if t is not None), 0)
+    return batch, [None if t is None else lift(t, x.ndim, node.ndim)
+                   for t, x in zip(tangents, node.inputs)]
 
 
 def add_tangents(*terms: Expr | None) -> Expr | None:
@@ -287,6 +310,7 @@ class Sign(Unary):
 
     name = "sign"
     ufunc = np.sign
+    differentiable = False
     sympy_fn = sympy.sign
 
     def derivative(self, x: Expr, y: Expr) -> None:
@@ -334,6 +358,7 @@ class StopGradient(Unary):
 
     name = "stop_gradient"
     ufunc = np.positive
+    differentiable = False
     template = "{0}"
     sympy_fn = staticmethod(lambda x: x)
 
@@ -382,6 +407,8 @@ detach = stop_gradient
 class Binary(Op):
     """An elementwise function of two arrays, broadcast like NumPy."""
 
+    accepts_weak_scalars = True
+
     ufunc: ClassVar[np.ufunc]
     template: ClassVar[str]
     sympy_fn: ClassVar[Callable[[Any, Any], Any]]
@@ -404,20 +431,21 @@ class Binary(Op):
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
         da, db = self.partials(node)
+        batch = batch_of(cotangent, node)
         return (
-            None if da is None else reductions.sum_to(multiply(cotangent, da), a.shape),
-            None if db is None else reductions.sum_to(multiply(cotangent, db), b.shape),
+            None if da is None else reductions.sum_to(multiply(cotangent, da), a.shape, batch),
+            None if db is None else reductions.sum_to(multiply(cotangent, db), b.shape, batch),
         )
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        ta, tb = tangents
+        batch, (ta, tb) = lift_tangents(node, tangents)
         da, db = self.partials(node) if ta is not None or tb is not None else (None, None)
         terms = (
             None if ta is None or da is None else multiply(ta, da),
             None if tb is None or db is None else multiply(tb, db),
         )
         total = add_tangents(*terms)
-        return None if total is None else fit(total, node)
+        return None if total is None else fit(total, node, batch)
 
 
 class Add(Binary):
@@ -430,11 +458,14 @@ class Add(Binary):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
-        return reductions.sum_to(cotangent, a.shape), reductions.sum_to(cotangent, b.shape)
+        batch = batch_of(cotangent, node)
+        return (reductions.sum_to(cotangent, a.shape, batch),
+                reductions.sum_to(cotangent, b.shape, batch))
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        total = add_tangents(*tangents)
-        return None if total is None else fit(total, node)
+        batch, lifted = lift_tangents(node, tangents)
+        total = add_tangents(*lifted)
+        return None if total is None else fit(total, node, batch)
 
 
 class Subtract(Binary):
@@ -447,14 +478,15 @@ class Subtract(Binary):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
-        return (reductions.sum_to(cotangent, a.shape),
-                reductions.sum_to(negative(cotangent), b.shape))
+        batch = batch_of(cotangent, node)
+        return (reductions.sum_to(cotangent, a.shape, batch),
+                reductions.sum_to(negative(cotangent), b.shape, batch))
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        ta, tb = tangents
+        batch, (ta, tb) = lift_tangents(node, tangents)
         if tb is None:
-            return None if ta is None else fit(ta, node)
-        return fit(negative(tb) if ta is None else subtract(ta, tb), node)
+            return None if ta is None else fit(ta, node, batch)
+        return fit(negative(tb) if ta is None else subtract(ta, tb), node, batch)
 
 
 class Multiply(Binary):
@@ -480,19 +512,20 @@ class Divide(Binary):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
+        batch = batch_of(cotangent, node)
         ga = divide(cotangent, b)
-        return (reductions.sum_to(ga, a.shape),
-                reductions.sum_to(negative(multiply(ga, node)), b.shape))
+        return (reductions.sum_to(ga, a.shape, batch),
+                reductions.sum_to(negative(multiply(ga, node)), b.shape, batch))
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        ta, tb = tangents
+        batch, (ta, tb) = lift_tangents(node, tangents)
         if ta is None and tb is None:
             return None
         b = node.inputs[1]
         if tb is None:
-            return fit(divide(ta, b), node)
+            return fit(divide(ta, b), node, batch)
         numerator = negative(multiply(node, tb)) if ta is None else subtract(ta, node * tb)
-        return fit(divide(numerator, b), node)
+        return fit(divide(numerator, b), node, batch)
 
 
 class Power(Binary):
@@ -555,6 +588,8 @@ def _tie_split(wins: Expr, ties: Expr, node: Expr) -> Expr:
 @dataclasses.dataclass(frozen=True)
 class Comparison(Binary):
     """An elementwise comparison, giving a bool array; it has no derivative."""
+
+    differentiable = False
 
     def partials(self, node: Expr) -> tuple[None, None]:
         return None, None
@@ -654,6 +689,7 @@ class Where(Op):
     """``a`` where ``condition`` holds, else ``b`` (``np.where``)."""
 
     name = "where"
+    accepts_weak_scalars = True
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         c, a, b = inputs
@@ -665,18 +701,19 @@ class Where(Op):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         c, a, b = node.inputs
+        batch = batch_of(cotangent, node)
         zero = as_expr(0, like=cotangent)
         return (None,
-                reductions.sum_to(where(c, cotangent, zero), a.shape),
-                reductions.sum_to(where(c, zero, cotangent), b.shape))
+                reductions.sum_to(where(c, cotangent, zero), a.shape, batch),
+                reductions.sum_to(where(c, zero, cotangent), b.shape, batch))
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        _, ta, tb = tangents
+        batch, (_, ta, tb) = lift_tangents(node, tangents)
         if ta is None and tb is None:
             return None
         zero = as_expr(0, like=node)
         return fit(where(node.inputs[0], zero if ta is None else ta, zero if tb is None else tb),
-                   node)
+                   node, batch)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_map(lambda c, a, b: sympy.Piecewise((a, c), (b, True)), *args)
@@ -688,6 +725,7 @@ class Clip(Op):
     ``lo <= x <= hi``, the bounds where they are active."""
 
     name = "clip"
+    accepts_weak_scalars = True
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         x, lo, hi = inputs
@@ -699,20 +737,22 @@ class Clip(Op):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x, lo, hi = node.inputs
+        batch = batch_of(cotangent, node)
         zero = as_expr(0, like=cotangent)
         below, above = less(x, lo), greater(x, hi)
         return (
-            reductions.sum_to(where(below, zero, where(above, zero, cotangent)), x.shape),
-            reductions.sum_to(where(below, cotangent, zero), lo.shape),
-            reductions.sum_to(where(below, zero, where(above, cotangent, zero)), hi.shape),
+            reductions.sum_to(where(below, zero, where(above, zero, cotangent)), x.shape, batch),
+            reductions.sum_to(where(below, cotangent, zero), lo.shape, batch),
+            reductions.sum_to(where(below, zero, where(above, cotangent, zero)), hi.shape, batch),
         )
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         if builtins.all(t is None for t in tangents):
             return None
+        batch, lifted = lift_tangents(node, tangents)
         x, lo, hi = node.inputs
-        tx, tlo, thi = (as_expr(0, like=node) if t is None else t for t in tangents)
-        return fit(where(less(x, lo), tlo, where(greater(x, hi), thi, tx)), node)
+        tx, tlo, thi = (as_expr(0, like=node) if t is None else t for t in lifted)
+        return fit(where(less(x, lo), tlo, where(greater(x, hi), thi, tx)), node, batch)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_map(lambda x, lo, hi: sympy.Min(sympy.Max(x, lo), hi), *args)

@@ -93,9 +93,44 @@ class Constant(Op):
         return None
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.vectorize(_sympy_number, otypes=[object])(self.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Eye(Op):
+    """The ``n`` x ``n`` identity matrix (seeds for Jacobians, without an n^2 constant)."""
+
+    name = "eye"
+    n: int
+    of_dtype: np.dtype
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        return (self.n, self.n), self.of_dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.eye({self.n}, dtype=np.{self.of_dtype.name})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return ()
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        return None
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         import sympy
 
-        return np.vectorize(sympy.sympify, otypes=[object])(self.value)
+        return np.array(sympy.eye(self.n).tolist(), dtype=object)
+
+
+def _sympy_number(v: Any) -> Any:
+    """Whole numbers as SymPy integers (``x**3``, not ``x**3.0``); others as floats."""
+    import sympy
+
+    if isinstance(v, (bool, np.bool_)):
+        return sympy.true if v else sympy.false
+    if float(v).is_integer():
+        return sympy.Integer(int(v))
+    return sympy.Float(float(v))
 
 
 def var(name: str, shape: Any = (), dtype: Any = "float64") -> Expr:

@@ -47,28 +47,50 @@ class Matmul(Op):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
-        if a.ndim == 1 and b.ndim == 1:
+        nb = ew.batch_of(cotangent, node)
+        if a.ndim == 1 and b.ndim == 1 and nb == 0:
             return ew.multiply(cotangent, b), ew.multiply(cotangent, a)
-        # Promote 1-d operands to matrices so one pair of formulas covers every case.
-        a2 = a if a.ndim > 1 else shape_ops.reshape(a, (1,) + a.shape)
-        b2 = b if b.ndim > 1 else shape_ops.reshape(b, b.shape + (1,))
-        batch = broadcast_shapes(self.name, a2.shape[:-2], b2.shape[:-2])
-        g_shape = batch + (a2.shape[-2], b2.shape[-1])
-        g2 = shape_ops.reshape(cotangent, g_shape)
-        ga = reductions.sum_to(matmul(g2, shape_ops.swapaxes(b2, -1, -2)), a2.shape)
-        gb = reductions.sum_to(matmul(shape_ops.swapaxes(a2, -1, -2), g2), b2.shape)
-        return shape_ops.reshape(ga, a.shape), shape_ops.reshape(gb, b.shape)
+        # Promote 1-d operands to matrices so one pair of formulas covers every case; batch
+        # axes of the cotangent lead and broadcast through matmul.
+        a2, b2, core = _promoted(a, b)
+        batch = cotangent.shape[:nb]
+        g2 = shape_ops.reshape(cotangent, batch + core)
+        ga = reductions.sum_to(matmul(g2, shape_ops.swapaxes(b2, -1, -2)), a2.shape, nb)
+        gb = reductions.sum_to(matmul(shape_ops.swapaxes(a2, -1, -2), g2), b2.shape, nb)
+        return shape_ops.reshape(ga, batch + a.shape), shape_ops.reshape(gb, batch + b.shape)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         a, b = node.inputs
         ta, tb = tangents
-        terms = (None if ta is None else matmul(ew.fit(ta, a), b),
-                 None if tb is None else matmul(a, ew.fit(tb, b)))
+        known = next(((t, x) for t, x in zip(tangents, node.inputs) if t is not None), None)
+        if known is None:
+            return None
+        batch = known[0].shape[: ew.batch_of(*known)]
+        a2, b2, core = _promoted(a, b)
+
+        def lifted(t: Expr, x2: Expr) -> Expr:
+            # Size-1 axes between the tangent's batch axes and x2's own, so that the
+            # operands' batch axes line up as they did in the product itself.
+            return shape_ops.reshape(t, batch + (1,) * (len(core) - x2.ndim) + x2.shape)
+
+        terms = (
+            None if ta is None else matmul(lifted(ta, a2), b2),
+            None if tb is None else matmul(a2, lifted(tb, b2)),
+        )
         total = ew.add_tangents(*terms)
-        return None if total is None else ew.fit(total, node)
+        assert total is not None
+        return ew.fit(shape_ops.reshape(total, batch + node.shape), node, len(batch))
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.asarray(np.matmul(*args), dtype=object)
+
+
+def _promoted(a: Expr, b: Expr) -> tuple[Expr, Expr, tuple[Any, ...]]:
+    """``a`` and ``b`` as matrices (1-d: a row, resp. a column) and their product's shape."""
+    a2 = a if a.ndim > 1 else shape_ops.reshape(a, (1,) + a.shape)
+    b2 = b if b.ndim > 1 else shape_ops.reshape(b, b.shape + (1,))
+    batch = broadcast_shapes("matmul", a2.shape[:-2], b2.shape[:-2])
+    return a2, b2, batch + (a2.shape[-2], b2.shape[-1])
 
 
 def matmul(a: Any, b: Any) -> Expr:

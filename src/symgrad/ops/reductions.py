@@ -61,14 +61,21 @@ class Reduction(Op):
         return f"{self.name}(axes={self.axes}{keep})"
 
     def expand(self, g: Expr, x: Expr) -> Expr:
-        """A cotangent of the output broadcast back to the shape of the input ``x``."""
+        """A (batched) cotangent of the output broadcast back to the shape of the input ``x``."""
+        out_ndim = x.ndim if self.keepdims else x.ndim - len(self.axes)
+        batch = g.shape[: g.ndim - out_ndim]
         if not self.keepdims:
-            g = shape_ops.reshape(g, reduced_shape(x.shape, self.axes, keepdims=True))
-        return shape_ops.broadcast_to(g, x.shape)
+            g = shape_ops.reshape(g, batch + reduced_shape(x.shape, self.axes, keepdims=True))
+        return shape_ops.broadcast_to(g, batch + x.shape)
 
-    def reduce_like(self, t: Expr) -> Expr:
-        """The same reduction applied to a tangent."""
-        return type(self)(self.axes, self.keepdims)(t)
+    def shifted(self, batch: int, cls: type[Reduction] | None = None) -> Reduction:
+        """This reduction (or another kind over the same axes) for inputs with ``batch``
+        leading batch axes."""
+        return (cls or type(self))(tuple(a + batch for a in self.axes), self.keepdims)
+
+    def reduce_like(self, t: Expr, x: Expr) -> Expr:
+        """The same reduction applied to a (batched) tangent of the input ``x``."""
+        return self.shifted(ew.batch_of(t, x))(t)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         (x,) = args
@@ -98,7 +105,7 @@ class Sum(Reduction):
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
-        return None if t is None else self.reduce_like(t)
+        return None if t is None else self.reduce_like(t, node.inputs[0])
 
 
 class Mean(Reduction):
@@ -116,7 +123,7 @@ class Mean(Reduction):
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
-        return None if t is None else self.reduce_like(t)
+        return None if t is None else self.reduce_like(t, node.inputs[0])
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         (x,) = args
@@ -143,7 +150,8 @@ class Prod(Reduction):
         if t is None:
             return None
         x = node.inputs[0]
-        return Sum(self.axes, self.keepdims)(ew.multiply(t, products_of_others(x, self.axes)))
+        return self.shifted(ew.batch_of(t, x), Sum)(
+            ew.multiply(t, products_of_others(x, self.axes)))
 
 
 def products_of_others(x: Expr, axes: tuple[int, ...]) -> Expr:
@@ -178,8 +186,8 @@ class _Extremum(Reduction):
             return None
         x = node.inputs[0]
         mask = self._mask(node)
-        picked = ew.where(mask, ew.fit(t, x), as_expr(0, like=node))
-        total = Sum(self.axes, self.keepdims)(picked)
+        picked = ew.where(mask, t, as_expr(0, like=node))
+        total = self.shifted(ew.batch_of(t, x), Sum)(picked)
         return ew.divide(total, Sum(self.axes, self.keepdims)(shape_ops.astype(mask, node.dtype)))
 
     def _mask(self, node: Expr) -> Expr:
@@ -246,7 +254,7 @@ class Norm(Reduction):
         if t is None:
             return None
         x = node.inputs[0]
-        inner = Sum(self.axes, self.keepdims)(ew.multiply(x, ew.fit(t, x)))
+        inner = self.shifted(ew.batch_of(t, x), Sum)(ew.multiply(x, t))
         return ew.multiply(inner, _safe_reciprocal(node))
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
@@ -302,7 +310,7 @@ class LogSumExp(Reduction):
             return None
         x = node.inputs[0]
         weights = ew.exp(ew.subtract(x, self.expand(node, x)))
-        return Sum(self.axes, self.keepdims)(ew.multiply(weights, ew.fit(t, x)))
+        return self.shifted(ew.batch_of(t, x), Sum)(ew.multiply(weights, t))
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         (x,) = args
@@ -336,15 +344,16 @@ class Softmax(Op):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         gy = ew.multiply(cotangent, node)
-        total = Sum((self.axis,), keepdims=True)(gy)
+        total = Sum((self.axis + ew.batch_of(cotangent, node),), keepdims=True)(gy)
         return (ew.subtract(gy, ew.multiply(node, total)),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
         if t is None:
             return None
-        ty = ew.multiply(ew.fit(t, node), node)
-        return ew.subtract(ty, ew.multiply(node, Sum((self.axis,), keepdims=True)(ty)))
+        ty = ew.multiply(t, node)
+        total = Sum((self.axis + ew.batch_of(t, node),), keepdims=True)(ty)
+        return ew.subtract(ty, ew.multiply(node, total))
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         e = _map(sympy.exp, args[0])
@@ -425,15 +434,18 @@ def count(x: Expr, axes: tuple[int, ...], dtype: np.dtype) -> Expr:
     return shape_ops.Size(tuple(dims), dtype)()
 
 
-def sum_to(g: Expr, shape: Shape) -> Expr:
-    """Sum ``g`` down to ``shape``: the reverse of broadcasting ``shape`` up to ``g.shape``."""
-    if g.shape == shape:
+def sum_to(g: Expr, shape: Shape, batch: int = 0) -> Expr:
+    """Sum ``g`` down to ``shape`` after its ``batch`` leading axes: the reverse of
+    broadcasting ``shape`` up to ``g.shape``."""
+    target = g.shape[:batch] + shape
+    if g.shape == target:
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    lead = g.ndim - len(target)
+    axes = tuple(batch + i for i in range(lead)) + tuple(
+        batch + lead + i for i, d in enumerate(shape)
+        if d == 1 and g.shape[batch + lead + i] != 1)
     if axes:
         g = Sum(axes, keepdims=True)(g)
-    if g.shape != shape:
-        g = shape_ops.reshape(g, shape)
+    if g.shape != target:
+        g = shape_ops.reshape(g, target)
     return g

@@ -47,11 +47,14 @@ class Reshape(Op):
         return f"np.reshape({args[0]}, {ctx.shape(self.new_shape)})"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return (reshape(cotangent, node.inputs[0].shape),)
+        batch = cotangent.shape[: ew.batch_of(cotangent, node)]
+        return (reshape(cotangent, batch + node.inputs[0].shape),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
-        return None if t is None else reshape(ew.fit(t, node.inputs[0]), node.shape)
+        if t is None:
+            return None
+        return reshape(t, t.shape[: ew.batch_of(t, node.inputs[0])] + node.shape)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return args[0].reshape(self.new_shape)
@@ -77,11 +80,14 @@ class Transpose(Op):
         return f"np.transpose({args[0]}, {self.axes})"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return (Transpose(tuple(np.argsort(self.axes).tolist()))(cotangent),)
+        inverse = tuple(np.argsort(self.axes).tolist())
+        return (_batched_transpose(cotangent, inverse, ew.batch_of(cotangent, node)),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
-        return None if t is None else self(ew.fit(t, node.inputs[0]))
+        if t is None:
+            return None
+        return _batched_transpose(t, self.axes, ew.batch_of(t, node.inputs[0]))
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.transpose(args[0], self.axes)
@@ -106,11 +112,12 @@ class BroadcastTo(Op):
         return f"np.broadcast_to({args[0]}, {ctx.shape(self.target)})"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return (reductions.sum_to(cotangent, node.inputs[0].shape),)
+        batch = ew.batch_of(cotangent, node)
+        return (reductions.sum_to(cotangent, node.inputs[0].shape, batch),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
-        return None if t is None else ew.fit(t, node)
+        return None if t is None else ew.fit(t, node, ew.batch_of(t, node.inputs[0]))
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.broadcast_to(args[0], self.target)
@@ -180,20 +187,17 @@ class Concatenate(Op):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         out, start = [], 0
+        lead = (slice(None),) * (self.axis + ew.batch_of(cotangent, node))
         for x in node.inputs:
             stop = start + x.shape[self.axis]
-            index = (slice(None),) * self.axis + (slice(start, stop),)
-            out.append(astype(getitem(cotangent, index), x.dtype) if x.dtype.kind == "f"
-                       else None)
+            part = getitem(cotangent, lead + (slice(start, stop),))
+            out.append(astype(part, x.dtype) if x.dtype.kind == "f" else None)
             start = stop
         return out
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        if builtins.all(t is None for t in tangents):
-            return None
-        parts = [zeros(x.shape, node.dtype) if t is None else ew.fit(t, x)
-                 for x, t in zip(node.inputs, tangents)]
-        return astype(self(*parts), node.dtype)
+        batch, parts = _joined_tangents(node, tangents)
+        return None if parts is None else Concatenate(self.axis + len(batch))(*parts)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.concatenate(args, axis=self.axis)
@@ -221,19 +225,32 @@ class Stack(Op):
         return f"np.stack([{', '.join(args)}], axis={self.axis})"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        lead = (slice(None),) * self.axis
+        lead = (slice(None),) * (self.axis + ew.batch_of(cotangent, node))
         return [astype(getitem(cotangent, lead + (i,)), x.dtype) if x.dtype.kind == "f" else None
                 for i, x in enumerate(node.inputs)]
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        if builtins.all(t is None for t in tangents):
-            return None
-        parts = [zeros(x.shape, node.dtype) if t is None else ew.fit(t, x)
-                 for x, t in zip(node.inputs, tangents)]
-        return astype(self(*parts), node.dtype)
+        batch, parts = _joined_tangents(node, tangents)
+        return None if parts is None else Stack(self.axis + len(batch))(*parts)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.stack(args, axis=self.axis)
+
+
+def _batched_transpose(x: Expr, axes: tuple[int, ...], batch: int) -> Expr:
+    return transpose(x, tuple(range(batch)) + tuple(a + batch for a in axes))
+
+
+def _joined_tangents(node: Expr, tangents: Sequence[Expr | None]
+                     ) -> tuple[Shape, list[Expr] | None]:
+    """Tangents of the inputs of a join, zeros where absent, in the output's dtype."""
+    first = next(((t, x) for t, x in zip(tangents, node.inputs) if t is not None), None)
+    if first is None:
+        return (), None
+    batch = first[0].shape[: ew.batch_of(*first)]
+    parts = [zeros(batch + x.shape, node.dtype) if t is None else astype(t, node.dtype)
+             for x, t in zip(node.inputs, tangents)]
+    return batch, parts
 
 
 # --- basic indexing -------------------------------------------------------------------------
@@ -241,6 +258,7 @@ class Stack(Op):
 # An index item: ("int", i) | ("slice", start, stop, step) | ("new",). Slices are stored as
 # tuples because slice objects are not hashable before Python 3.12.
 IndexItem = tuple[Any, ...]
+_FULL: tuple[IndexItem, ...] = (("slice", None, None, None),)
 
 
 def _index_text(items: tuple[IndexItem, ...]) -> str:
@@ -285,11 +303,14 @@ class GetItem(Op):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x = node.inputs[0]
-        return (Scatter(self.items, x.shape)(cotangent),)
+        batch = cotangent.shape[: ew.batch_of(cotangent, node)]
+        return (Scatter(_FULL * len(batch) + self.items, batch + x.shape)(cotangent),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
-        return None if t is None else self(ew.fit(t, node.inputs[0]))
+        if t is None:
+            return None
+        return GetItem(_FULL * ew.batch_of(t, node.inputs[0]) + self.items)(t)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.asarray(args[0][tuple(_as_slice(i) for i in self.items)], dtype=object)
@@ -330,11 +351,14 @@ class Scatter(Op):
         return f"scatter[{_index_text(self.items)}]"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return (GetItem(self.items)(cotangent),)
+        return (GetItem(_FULL * ew.batch_of(cotangent, node) + self.items)(cotangent),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
-        return None if t is None else self(ew.fit(t, node.inputs[0]))
+        if t is None:
+            return None
+        batch = t.shape[: ew.batch_of(t, node.inputs[0])]
+        return Scatter(_FULL * len(batch) + self.items, batch + self.target)(t)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         import sympy
@@ -408,6 +432,7 @@ class Size(Op):
     """The product of some dimensions as a 0-d value (for means over symbolic sizes)."""
 
     name = "size"
+    differentiable = False
     dims: Shape
     as_dtype: np.dtype
 

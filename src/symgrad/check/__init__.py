@@ -1,0 +1,1 @@
+"""Check stage: derivatives compared with SymPy's and with finite differences."""

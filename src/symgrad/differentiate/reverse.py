@@ -1,0 +1,174 @@
+"""Reverse mode: cotangents flow from the outputs back to the variables.
+
+The pass prunes first: a node gets an adjoint only if it lies on a path from one of the
+``wrt`` nodes to an output through ops that carry derivatives (so nothing behind a
+``stop_gradient``, a comparison or an integer value is differentiated). It then visits the
+graph once in reverse topological order, calling each op's VJP rule and summing the
+contributions of every consumer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.expr import Expr
+from ..core.walk import topological_order
+from ..errors import DisconnectedError, NonScalarError, ShapeError
+from ..ops import elementwise as ew
+from ..ops import shape_ops
+from ..ops.leaves import as_expr
+from ..structure import flatten, unflatten
+from . import provenance
+
+
+def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
+    """Ids of nodes in ``order`` whose value depends differentiably on a ``wrt`` node."""
+    wrt_ids = {id(w) for w in wrt}
+    depends: set[int] = set()
+    for node in order:
+        if id(node) in wrt_ids:
+            depends.add(id(node))
+        elif (node.dtype.kind == "f" and node.op.differentiable
+              and any(id(x) in depends for x in node.inputs)):
+            depends.add(id(node))
+    return depends
+
+
+def backpropagate(ys: Sequence[Expr], cotangents: Sequence[Expr], wrt: Sequence[Expr]
+                  ) -> list[Expr | None]:
+    """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
+    ``cotangents``, which may share leading batch axes."""
+    order = topological_order(ys)
+    depends = depends_on(order, wrt)
+    adjoint: dict[int, Expr] = {}
+
+    def accumulate(node: Expr, contribution: Expr) -> None:
+        previous = adjoint.get(id(node))
+        adjoint[id(node)] = contribution if previous is None else ew.add(previous, contribution)
+
+    for y, g in zip(ys, cotangents):
+        if id(y) in depends:
+            accumulate(y, g)
+    for node in reversed(order):
+        g = adjoint.get(id(node))
+        if g is None or not node.inputs:
+            continue
+        needed = [id(x) in depends for x in node.inputs]
+        if not any(needed):
+            continue
+        for x, contribution, need in zip(node.inputs, node.op.vjp(node, g), needed):
+            if need and contribution is not None:
+                accumulate(x, contribution)
+    return [adjoint.get(id(w)) for w in wrt]
+
+
+def check_wrt(wrt: Sequence[Any], what: str = "wrt") -> list[Expr]:
+    for i, w in enumerate(wrt):
+        if not isinstance(w, Expr):
+            raise TypeError(f"{what}[{i}] must be an expression, got {type(w).__name__}")
+        if w.dtype.kind != "f":
+            raise TypeError(f"cannot differentiate with respect to {w!r}: its dtype is "
+                            f"{w.dtype}, not a float dtype")
+    return list(wrt)
+
+
+def check_output(y: Any) -> Expr:
+    if not isinstance(y, Expr):
+        raise TypeError(f"can only differentiate expressions, got {type(y).__name__}")
+    if y.dtype.kind != "f":
+        raise TypeError(f"cannot differentiate {y!r}: its dtype is {y.dtype}, not a float dtype")
+    return y
+
+
+def seed(y: Expr, cotangent: Any, what: str = "cotangent") -> Expr:
+    """A cotangent for ``y``: given (broadcast to ``y``'s shape), or 1 for a scalar."""
+    g = as_expr(cotangent, like=y)
+    if g.shape != y.shape:
+        try:
+            g = shape_ops.broadcast_to(g, y.shape)
+        except ShapeError:
+            raise ShapeError("grad", f"{what} of shape {g.shape} does not match the output's "
+                                     f"shape {y.shape}") from None
+    return shape_ops.astype(g, y.dtype)
+
+
+def finish(wrt: Sequence[Expr], adjoints: Sequence[Expr | None], disconnected: str,
+           batch: tuple[int, ...] = ()) -> list[Expr]:
+    """Replace missing adjoints by zeros, or raise; cast each to its variable's dtype."""
+    out = []
+    for w, a in zip(wrt, adjoints):
+        if a is None:
+            if disconnected == "raise":
+                raise DisconnectedError(f"the output does not depend on {_describe(w)}; pass "
+                                        "disconnected='zero' to get zeros")
+            a = shape_ops.zeros(batch + w.shape, w.dtype)
+        out.append(shape_ops.astype(a, w.dtype))
+    return out
+
+
+def _describe(w: Expr) -> str:
+    return f"variable {w.name!r}" if w.name is not None else repr(w)
+
+
+def _check_disconnected(disconnected: str) -> None:
+    if disconnected not in ("zero", "raise"):
+        raise ValueError(f"disconnected must be 'zero' or 'raise', got {disconnected!r}")
+
+
+def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -> Any:
+    """The gradient of ``y`` with respect to ``wrt``, as expressions (reverse mode).
+
+    ``wrt`` is an expression or a (nested) list/tuple of them; the result has the same
+    structure, each gradient the shape of its variable. ``y`` must be a scalar unless a
+    ``cotangent`` of its shape is given (then this is a vector-Jacobian product). A variable
+    ``y`` does not depend on gets zeros, or ``DisconnectedError`` with
+    ``disconnected="raise"``.
+
+    >>> import numpy as np, symgrad as sg
+    >>> x = sg.var("x", shape=(4,))
+    >>> g = sg.grad(2 * sg.dot(x, x), x)
+    >>> g.eval({x: np.arange(4.0)}).tolist()
+    [0.0, 4.0, 8.0, 12.0]
+    """
+    _check_disconnected(disconnected)
+    y = check_output(y)
+    if cotangent is None:
+        if y.ndim != 0:
+            raise NonScalarError(
+                f"grad needs a scalar output, but y has shape {y.shape}: pass cotangent= "
+                "(an array of y's shape, for a vector-Jacobian product) or reduce y first, "
+                "e.g. with y.sum()")
+        cotangent = 1.0
+    leaves, _ = flatten(wrt)
+    variables = check_wrt(leaves)
+    adjoints = backpropagate([y], [seed(y, cotangent)], variables)
+    results = finish(variables, adjoints, disconnected)
+    provenance.record(results, [y])
+    return unflatten(wrt, results)
+
+
+def vjp(y: Any, wrt: Any, cotangent: Any, disconnected: str = "zero") -> Any:
+    """Vector-Jacobian product: ``cotangent`` (mirroring ``y``, which may be a list of
+    outputs) pulled back to each of ``wrt``. Cotangents may be expressions or arrays.
+
+    >>> import numpy as np, symgrad as sg
+    >>> x = sg.var("x", shape=(3,))
+    >>> sg.vjp(x * x, x, np.ones(3)).eval({x: [1.0, 2.0, 3.0]}).tolist()
+    [2.0, 4.0, 6.0]
+    """
+    _check_disconnected(disconnected)
+    ys, _ = flatten(y)
+    ys = [check_output(v) for v in ys]
+    cotangents, _ = flatten(cotangent) if not isinstance(cotangent, Expr) or len(ys) != 1 \
+        else ([cotangent], None)
+    if len(ys) == 1 and len(cotangents) != 1:
+        cotangents = [cotangent]
+    if len(cotangents) != len(ys):
+        raise ValueError(f"vjp: {len(ys)} outputs but {len(cotangents)} cotangents")
+    leaves, _ = flatten(wrt)
+    variables = check_wrt(leaves)
+    seeds = [seed(v, c) for v, c in zip(ys, cotangents)]
+    results = finish(variables, backpropagate(ys, seeds, variables), disconnected)
+    provenance.record(results, ys)
+    return unflatten(wrt, results)

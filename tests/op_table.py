@@ -1,0 +1,111 @@
+"""One row per differentiable op: how to build it and where its inputs may lie.
+
+Shared by the derivative tests (finite differences, forward vs reverse, Jacobians, second
+derivatives). Inputs are drawn away from kinks and ties so finite differences are valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+import symgrad as sg
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: Callable
+    shapes: tuple
+    low: float = -2.0
+    high: float = 2.0
+    smooth: bool = True  # has a second derivative at generic points
+
+    def arrays(self, seed=0):
+        rng = np.random.default_rng(seed)
+        out = []
+        for shape in self.shapes:
+            a = rng.uniform(self.low, self.high, size=shape)
+            out.append(a)
+        return out
+
+
+def _away_from_zero(x):
+    return x
+
+
+CASES = [
+    Case("negative", lambda x: -x, ((3,),)),
+    Case("sin", sg.sin, ((2, 3),)),
+    Case("cos", sg.cos, ((3,),)),
+    Case("tan", sg.tan, ((3,),), -1.0, 1.0),
+    Case("arcsin", sg.arcsin, ((3,),), -0.8, 0.8),
+    Case("arccos", sg.arccos, ((3,),), -0.8, 0.8),
+    Case("arctan", sg.arctan, ((3,),)),
+    Case("sinh", sg.sinh, ((3,),)),
+    Case("cosh", sg.cosh, ((3,),)),
+    Case("tanh", sg.tanh, ((3,),)),
+    Case("exp", sg.exp, ((3,),)),
+    Case("log", sg.log, ((3,),), 0.3, 3.0),
+    Case("log1p", sg.log1p, ((3,),), -0.5, 2.0),
+    Case("expm1", sg.expm1, ((3,),)),
+    Case("sqrt", sg.sqrt, ((3,),), 0.3, 3.0),
+    Case("square", sg.square, ((3,),)),
+    Case("abs", sg.abs, ((3,),), 0.2, 2.0, smooth=False),
+    Case("abs_negative", sg.abs, ((3,),), -2.0, -0.2, smooth=False),
+    Case("sigmoid", sg.sigmoid, ((3,),), -4, 4),
+    Case("relu", sg.relu, ((4,),), 0.1, 2.0, smooth=False),
+    Case("softplus", sg.softplus, ((3,),), -4, 4),
+    Case("add_broadcast", lambda a, b: a + b, ((3, 1), (4,))),
+    Case("subtract_broadcast", lambda a, b: a - b, ((2, 1, 3), (4, 1))),
+    Case("multiply_broadcast", lambda a, b: a * b, ((3, 4), (4,))),
+    Case("multiply_scalar", lambda a, b: a * b, ((), (2, 3))),
+    Case("divide", lambda a, b: a / b, ((3, 2), (2,)), 0.5, 2.0),
+    Case("power", lambda a, b: a**b, ((3,), (3,)), 0.5, 2.0),
+    Case("power_const", lambda a: a**3, ((3,),)),
+    Case("power_base", lambda a: 2.0**a, ((3,),)),
+    Case("maximum", lambda a, b: sg.maximum(a, b), ((3, 2), (2,)), smooth=False),
+    Case("minimum", lambda a, b: sg.minimum(a, b), ((3,), (3,)), smooth=False),
+    Case("where", lambda c, a, b: sg.where(c > 0, a * c, b), ((3, 1), (3, 2), (2,)),
+         smooth=False),
+    Case("clip", lambda x: sg.clip(x, -1.0, 1.0), ((5,),), smooth=False),
+    Case("clip_bounds", lambda x, lo: sg.clip(x, lo, 1.5), ((4,), ()), smooth=False),
+    Case("sum", lambda x: x.sum(), ((2, 3),)),
+    Case("sum_axis", lambda x: x.sum(axis=0), ((2, 3),)),
+    Case("sum_keepdims", lambda x: x.sum(axis=(0, 2), keepdims=True), ((2, 3, 2),)),
+    Case("mean", lambda x: x.mean(axis=1), ((2, 3),)),
+    Case("prod", lambda x: x.prod(axis=1), ((2, 3),), 0.5, 1.5),
+    Case("prod_all", lambda x: x.prod(), ((4,),), -1.5, 1.5),
+    Case("max", lambda x: x.max(axis=1), ((2, 3),), smooth=False),
+    Case("min", lambda x: x.min(), ((2, 3),), smooth=False),
+    Case("norm", lambda x: sg.norm(x), ((2, 3),)),
+    Case("norm_axis", lambda x: sg.norm(x, axis=1, keepdims=True), ((2, 3),)),
+    Case("logsumexp", lambda x: sg.logsumexp(x, axis=1), ((2, 3),)),
+    Case("logsumexp_all", lambda x: sg.logsumexp(x), ((4,),)),
+    Case("softmax", lambda x: sg.softmax(x), ((2, 3),)),
+    Case("softmax_axis0", lambda x: sg.softmax(x, axis=0), ((2, 3),)),
+    Case("dot_vv", lambda a, b: sg.dot(a, b), ((3,), (3,))),
+    Case("matmul_mv", lambda a, b: a @ b, ((2, 3), (3,))),
+    Case("matmul_vm", lambda a, b: a @ b, ((3,), (3, 2))),
+    Case("matmul_mm", lambda a, b: a @ b, ((2, 3), (3, 2))),
+    Case("matmul_batched", lambda a, b: a @ b, ((2, 2, 3), (3, 2))),
+    Case("matmul_batch_broadcast", lambda a, b: a @ b, ((2, 1, 2, 3), (3, 3, 2))),
+    Case("matmul_v_batched", lambda a, b: a @ b, ((3,), (2, 3, 2))),
+    Case("dot_nd", lambda a, b: sg.dot(a, b), ((2, 3), (2, 3, 2))),
+    Case("outer", lambda a, b: sg.outer(a, b), ((3,), (2,))),
+    Case("transpose", lambda x: x.T * np.arange(6.0).reshape(3, 2), ((2, 3),)),
+    Case("transpose_axes", lambda x: sg.transpose(x, (1, 2, 0)), ((2, 3, 2),)),
+    Case("reshape", lambda x: x.reshape((3, -1)) * np.arange(6.0).reshape(3, 2), ((2, 3),)),
+    Case("broadcast_to", lambda x: sg.broadcast_to(x, (2, 3, 2)) * np.arange(12.0).reshape(
+        2, 3, 2), ((3, 1),)),
+    Case("concatenate", lambda a, b: sg.concatenate([a, b * 2], axis=1), ((2, 1), (2, 3))),
+    Case("stack", lambda a, b: sg.stack([a, b * 2], axis=1), ((2, 3), (2, 3))),
+    Case("expand_squeeze", lambda x: sg.squeeze(sg.expand_dims(x, 0) * 2.0), ((3,),)),
+    Case("getitem", lambda x: x[1:, ::-1] * 2.0, ((3, 4),)),
+    Case("getitem_int", lambda x: x[:, 2] * x[0], ((3, 3),)),
+    Case("getitem_newaxis", lambda x: x[..., None] * x[None, :], ((3,),)),
+    Case("composite", lambda x, w: sg.tanh(x @ w).sum() + sg.logsumexp(x, axis=0).mean(),
+         ((4, 3), (3, 2))),
+]
