@@ -6,8 +6,8 @@ derivatives). Inputs are drawn away from kinks and ties so finite differences ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -68,8 +68,7 @@ CASES = [
     Case("power_base", lambda a: 2.0**a, ((3,),)),
     Case("maximum", lambda a, b: sg.maximum(a, b), ((3, 2), (2,)), smooth=False),
     Case("minimum", lambda a, b: sg.minimum(a, b), ((3,), (3,)), smooth=False),
-    Case("where", lambda c, a, b: sg.where(c > 0, a * c, b), ((3, 1), (3, 2), (2,)),
-         smooth=False),
+    Case("where", lambda c, a, b: sg.where(c > 0, a * c, b), ((3, 1), (3, 2), (2,)), smooth=False),
     Case("clip", lambda x: sg.clip(x, -1.0, 1.0), ((5,),), smooth=False),
     Case("clip_bounds", lambda x, lo: sg.clip(x, lo, 1.5), ((4,), ()), smooth=False),
     Case("sum", lambda x: x.sum(), ((2, 3),)),
@@ -98,14 +97,20 @@ CASES = [
     Case("transpose", lambda x: x.T * np.arange(6.0).reshape(3, 2), ((2, 3),)),
     Case("transpose_axes", lambda x: sg.transpose(x, (1, 2, 0)), ((2, 3, 2),)),
     Case("reshape", lambda x: x.reshape((3, -1)) * np.arange(6.0).reshape(3, 2), ((2, 3),)),
-    Case("broadcast_to", lambda x: sg.broadcast_to(x, (2, 3, 2)) * np.arange(12.0).reshape(
-        2, 3, 2), ((3, 1),)),
+    Case(
+        "broadcast_to",
+        lambda x: sg.broadcast_to(x, (2, 3, 2)) * np.arange(12.0).reshape(2, 3, 2),
+        ((3, 1),),
+    ),
     Case("concatenate", lambda a, b: sg.concatenate([a, b * 2], axis=1), ((2, 1), (2, 3))),
     Case("stack", lambda a, b: sg.stack([a, b * 2], axis=1), ((2, 3), (2, 3))),
     Case("expand_squeeze", lambda x: sg.squeeze(sg.expand_dims(x, 0) * 2.0), ((3,),)),
     Case("getitem", lambda x: x[1:, ::-1] * 2.0, ((3, 4),)),
     Case("getitem_int", lambda x: x[:, 2] * x[0], ((3, 3),)),
     Case("getitem_newaxis", lambda x: x[..., None] * x[None, :], ((3,),)),
-    Case("composite", lambda x, w: sg.tanh(x @ w).sum() + sg.logsumexp(x, axis=0).mean(),
-         ((4, 3), (3, 2))),
+    Case(
+        "composite",
+        lambda x, w: sg.tanh(x @ w).sum() + sg.logsumexp(x, axis=0).mean(),
+        ((4, 3), (3, 2)),
+    ),
 ]

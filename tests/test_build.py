@@ -47,8 +47,20 @@ def test_attributes():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_float_dtype_is_kept_with_python_scalars(dtype):
     x = sg.var("x", shape=(3,), dtype=dtype)
-    for y in [x * 2.0, 2 * x, x / 3, x**2, 1 - x, sg.sin(x), sg.sigmoid(x), x.mean(),
-              sg.logsumexp(x), sg.softmax(x), sg.where(x > 0, x, 0.0), sg.norm(x)]:
+    for y in [
+        x * 2.0,
+        2 * x,
+        x / 3,
+        x**2,
+        1 - x,
+        sg.sin(x),
+        sg.sigmoid(x),
+        x.mean(),
+        sg.logsumexp(x),
+        sg.softmax(x),
+        sg.where(x > 0, x, 0.0),
+        sg.norm(x),
+    ]:
         assert y.dtype == np.dtype(dtype), y
 
 
@@ -91,7 +103,8 @@ def test_shape_error_names_op_shapes_and_user_line():
     assert "(3,)" in message and "(4,)" in message
     assert f"{__file__}:" in message
     line = int(message.rsplit(":", 1)[1].rstrip(")"))
-    assert "x + y" in open(__file__).read().splitlines()[line - 1]
+    with open(__file__) as source:
+        assert "x + y" in source.read().splitlines()[line - 1]
 
 
 def test_shape_error_is_a_value_error():

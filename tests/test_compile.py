@@ -41,8 +41,10 @@ def test_intermediates_are_deleted_after_last_use():
     f = sg.compile(sg.sin(c))
     lines = [line.strip() for line in f.source.splitlines()]
     i = lines.index("del add") if "del add" in lines else None
-    assert lines.index("del exp_x, multiply") == lines.index(
-        next(line for line in lines if line.startswith("add = "))) + 1
+    assert (
+        lines.index("del exp_x, multiply")
+        == lines.index(next(line for line in lines if line.startswith("add = "))) + 1
+    )
     assert i is not None and lines[i - 1].startswith("sin = np.sin(add)")
 
 
@@ -196,7 +198,17 @@ def test_bind_error_is_type_and_value_error():
 # --- names cannot inject code -------------------------------------------------------------
 
 HOSTILE_NAMES = [
-    "class", "def", "None", "np", "evaluate", "_input", "1x", "", " ", "x y", "a-b",
+    "class",
+    "def",
+    "None",
+    "np",
+    "evaluate",
+    "_input",
+    "1x",
+    "",
+    " ",
+    "x y",
+    "a-b",
     "x'); import os; os.system('echo pwned'); ('",
     'x"""\nimport os\n"""',
     "x\nimport os",
@@ -221,8 +233,9 @@ def test_any_string_is_a_valid_name_and_cannot_inject(tmp_path):
     args = [np.full(2, float(i)) for i in range(len(variables))]
     expected = np.ones(2) * 3 + sum(np.sin(a) for a in args)
     np.testing.assert_allclose(f(np.ones((3, 2)), *args), expected)
-    assert f(**{"'); import os #": np.ones((3, 2))}, **{n: a for n, a in zip(
-        HOSTILE_NAMES, args)}).shape == (2,)
+    assert f(
+        **{"'); import os #": np.ones((3, 2))}, **{n: a for n, a in zip(HOSTILE_NAMES, args)}
+    ).shape == (2,)
 
 
 def _assert_no_code_but_numpy(source):
@@ -271,8 +284,14 @@ def test_saved_module_runs_without_symgrad(tmp_path):
             print("error:", error)
     """)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "error: input 'y' expects shape (1000,); got (3,)" in done.stdout
     expected = f(np.array([1.0, 2.0, 3.0]), np.ones(1000, np.float32))

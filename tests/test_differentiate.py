@@ -175,12 +175,15 @@ def test_cast_passes_derivatives_between_floats():
     np.testing.assert_array_equal(g.eval({x: [1.0, 2.0, 3.0]}), np.ones(3))
 
 
-@pytest.mark.parametrize("fn, derivative", [
-    (sg.sigmoid, lambda a: np.exp(-np.logaddexp(0, a) - np.logaddexp(0, -a))),
-    (sg.softplus, lambda a: np.exp(-np.logaddexp(0, -a))),
-    (lambda v: sg.logsumexp(v), None),
-    (lambda v: sg.softmax(v)[0], None),
-])
+@pytest.mark.parametrize(
+    "fn, derivative",
+    [
+        (sg.sigmoid, lambda a: np.exp(-np.logaddexp(0, a) - np.logaddexp(0, -a))),
+        (sg.softplus, lambda a: np.exp(-np.logaddexp(0, -a))),
+        (lambda v: sg.logsumexp(v), None),
+        (lambda v: sg.softmax(v)[0], None),
+    ],
+)
 def test_stable_ops_have_finite_gradients_at_extremes(fn, derivative):
     x = sg.var("x", shape=(3,))
     a = np.array([-1000.0, 0.0, 1000.0])
@@ -216,8 +219,9 @@ def test_disconnected_gives_zeros_or_raises():
     x, z = sg.var("x", shape=(2,)), sg.var("z", shape=(3,))
     y = (x * x).sum()
     gz = sg.grad(y, z)
-    np.testing.assert_array_equal(sg.compile(gz, inputs=[x, z])(np.ones(2), np.ones(3)),
-                                  np.zeros(3))
+    np.testing.assert_array_equal(
+        sg.compile(gz, inputs=[x, z])(np.ones(2), np.ones(3)), np.zeros(3)
+    )
     with pytest.raises(sg.DisconnectedError, match="'z'"):
         sg.grad(y, [x, z], disconnected="raise")
     with pytest.raises(ValueError, match="disconnected"):

@@ -28,8 +28,9 @@ def test_gradient_matches_finite_differences(case):
     grads = sg.compile(sg.grad(loss, xs), inputs=xs)(*arrays)
     for i, g in enumerate(grads):
         expected = numeric_jacobian(f, arrays, i)
-        np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-7,
-                                   err_msg=f"{case.name}: d/dx{i}")
+        np.testing.assert_allclose(
+            g, expected, rtol=1e-6, atol=1e-7, err_msg=f"{case.name}: d/dx{i}"
+        )
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -56,12 +57,18 @@ def test_batched_jacobian_matches_finite_differences(case, mode):
     blocks = sg.compile(build(y, xs), inputs=xs)(*arrays)
     f = sg.compile(y, inputs=xs)
     for i, block in enumerate(blocks):
-        np.testing.assert_allclose(block, numeric_jacobian(f, arrays, i), rtol=1e-6, atol=1e-7,
-                                   err_msg=f"{case.name}: {mode} Jacobian block {i}")
+        np.testing.assert_allclose(
+            block,
+            numeric_jacobian(f, arrays, i),
+            rtol=1e-6,
+            atol=1e-7,
+            err_msg=f"{case.name}: {mode} Jacobian block {i}",
+        )
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.smooth], ids=[c.name for c in CASES
-                                                                       if c.smooth])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.smooth], ids=[c.name for c in CASES if c.smooth]
+)
 def test_second_derivatives(case):
     """Hessian-vector products (forward over reverse) against differences of gradients."""
     arrays, xs, y = _setup(case)
@@ -72,6 +79,9 @@ def test_second_derivatives(case):
     v = rng.normal(size=arrays[0].shape)
     hv = sg.compile(sg.hvp(loss, x, v), inputs=xs)(*arrays)
     g = sg.compile(sg.grad(loss, x), inputs=xs)
-    expected = numeric_jacobian(g, arrays, 0).reshape(x.shape + (-1,)) @ v.ravel() \
-        if x.ndim else numeric_jacobian(g, arrays, 0) * v
+    expected = (
+        numeric_jacobian(g, arrays, 0).reshape(x.shape + (-1,)) @ v.ravel()
+        if x.ndim
+        else numeric_jacobian(g, arrays, 0) * v
+    )
     np.testing.assert_allclose(hv, expected, rtol=1e-5, atol=1e-6, err_msg=case.name)

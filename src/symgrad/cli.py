@@ -11,7 +11,8 @@ from . import demo
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="symgrad", description="A define-then-run autodiff compiler that emits NumPy code.")
+        prog="symgrad", description="A define-then-run autodiff compiler that emits NumPy code."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run the classic examples and check each")
     args = parser.parse_args(argv)

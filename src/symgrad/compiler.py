@@ -15,8 +15,9 @@ from .ops.leaves import Variable, as_expr
 from .structure import flatten
 
 
-def compile(outputs: Any, inputs: Sequence[Expr] | None = None,
-            optimize: bool | Sequence[str] = True) -> Executable:
+def compile(
+    outputs: Any, inputs: Sequence[Expr] | None = None, optimize: bool | Sequence[str] = True
+) -> Executable:
     """Compile expressions into a NumPy function.
 
     ``outputs`` is an expression or a (nested) list, tuple or dict of them; the function

@@ -53,8 +53,7 @@ class Executable:
         self.stats = stats
         filename = f"<symgrad-{next(_counter)}>"
         # Registered so tracebacks into the generated code show its lines.
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True),
-                                     filename)
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         namespace: dict[str, Any] = {"__name__": "symgrad_generated"}
         exec(compile(self.source, filename, "exec"), namespace)  # our own emitted source
         namespace["BindError"] = BindError  # helpers raise the library's error in-process
@@ -78,8 +77,10 @@ class Executable:
             if name in self._ambiguous:
                 raise BindError(f"several inputs are named {name!r}; pass them by position")
             if name not in self._position:
-                raise BindError(f"unexpected input {name!r}; the inputs are "
-                                f"{', '.join(repr(x.op.var_name) for x in self.inputs)}")
+                raise BindError(
+                    f"unexpected input {name!r}; the inputs are "
+                    f"{', '.join(repr(x.op.var_name) for x in self.inputs)}"
+                )
             i = self._position[name]
             if slots[i] is not _MISSING:
                 raise BindError(f"input {name!r} is given twice")
@@ -92,7 +93,7 @@ class Executable:
     def _wrong_count(self, args: tuple[Any, ...]) -> None:
         expected = ", ".join(self._describe(x) for x in self.inputs) or "none"
         if len(args) < len(self.inputs):
-            missing = ", ".join(self._describe(x) for x in self.inputs[len(args):])
+            missing = ", ".join(self._describe(x) for x in self.inputs[len(args) :])
             raise BindError(f"missing input(s) {missing}; expected {expected}")
         raise BindError(f"got {len(args)} inputs, expected {len(self.inputs)}: {expected}")
 

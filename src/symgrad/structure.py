@@ -29,8 +29,9 @@ def flatten(tree: Any) -> tuple[list[Any], Callable[[list[str]], str]]:
                 if not isinstance(k, str):
                     raise TypeError(f"output dict keys must be strings, got {k!r}")
             parts = [walk(node[k]) for k in keys]
-            return lambda names: "{" + ", ".join(
-                f"{ascii(k)}: {p(names)}" for k, p in zip(keys, parts)) + "}"
+            return lambda names: (
+                "{" + ", ".join(f"{ascii(k)}: {p(names)}" for k, p in zip(keys, parts)) + "}"
+            )
         index = len(leaves)
         leaves.append(node)
         return lambda names: names[index]

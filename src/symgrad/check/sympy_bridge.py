@@ -23,8 +23,10 @@ def variable_symbols(x: Expr) -> np.ndarray:
     """The SymPy symbols standing for the elements of variable ``x`` (an object array)."""
     name = x.op.var_name
     if not is_concrete(x.shape):
-        raise ShapeError("to_sympy", f"variable {name!r} has symbolic shape {x.shape}; "
-                                     "SymPy needs concrete shapes")
+        raise ShapeError(
+            "to_sympy",
+            f"variable {name!r} has symbolic shape {x.shape}; SymPy needs concrete shapes",
+        )
     real = {"real": True}
     if x.ndim == 0:
         return np.array(sympy.Symbol(name, **real), dtype=object)

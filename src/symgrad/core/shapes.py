@@ -29,7 +29,9 @@ def normalize_shape(shape: object, op: str = "var") -> Shape:
     try:
         dims = tuple(shape)  # type: ignore[arg-type]
     except TypeError:
-        raise ShapeError(op, f"a shape must be a tuple of ints and strings, got {shape!r}") from None
+        raise ShapeError(
+            op, f"a shape must be a tuple of ints and strings, got {shape!r}"
+        ) from None
     out: list[Dim] = []
     for d in dims:
         if isinstance(d, str):
@@ -66,8 +68,9 @@ def broadcast_shapes(op: str, *shapes: Shape) -> Shape:
                 dim = d
             else:
                 listing = " and ".join(format_shape(s) for s in shapes)
-                raise ShapeError(op, f"shapes {listing} cannot be broadcast together "
-                                     f"(dimension {dim} vs {d})")
+                raise ShapeError(
+                    op, f"shapes {listing} cannot be broadcast together (dimension {dim} vs {d})"
+                )
         out.append(dim)
     return tuple(out)
 
@@ -132,10 +135,16 @@ def reshape_target(op: str, source: Shape, target: Shape) -> Shape:
         elif quotient == 1 and sum(rest.values()) == 1:
             inferred = next(iter(rest))
         else:
-            raise ShapeError(op, f"cannot infer -1 in {target!r} from {format_shape(source)} "
-                                 "as a single dimension; give the sizes explicitly")
-        target = target[: unknown[0]] + (inferred,) + target[unknown[0] + 1:]
+            raise ShapeError(
+                op,
+                f"cannot infer -1 in {target!r} from {format_shape(source)} "
+                "as a single dimension; give the sizes explicitly",
+            )
+        target = target[: unknown[0]] + (inferred,) + target[unknown[0] + 1 :]
     if not same_size(source, target):
-        raise ShapeError(op, f"cannot reshape an array of shape {format_shape(source)} "
-                             f"into shape {format_shape(target)}")
+        raise ShapeError(
+            op,
+            f"cannot reshape an array of shape {format_shape(source)} "
+            f"into shape {format_shape(target)}",
+        )
     return target

@@ -48,7 +48,6 @@ def jacobian_forward(y: Expr, xs: list[Expr]) -> list[Expr]:
     """Jacobian blocks from one forward pass per variable, its tangents all unit vectors."""
     blocks = []
     for x in xs:
-        nx = _size(x, "jacobian")
         (columns,) = push_forward([y], [x], [_identity_seeds(x, "jacobian")])
         if columns is None:
             blocks.append(shape_ops.zeros(y.shape + x.shape, y.dtype))

@@ -11,17 +11,16 @@ from typing import Any
 
 from ..core.expr import Expr
 from ..core.walk import topological_order
-from ..errors import ShapeError
 from ..ops import elementwise as ew
 from ..ops import shape_ops
-from ..ops.leaves import as_expr
 from ..structure import flatten, unflatten
 from . import provenance
-from .reverse import check_output, check_wrt, depends_on
+from .reverse import check_output, check_wrt, depends_on, seed
 
 
-def push_forward(ys: Sequence[Expr], wrt: Sequence[Expr], tangents: Sequence[Expr]
-                 ) -> list[Expr | None]:
+def push_forward(
+    ys: Sequence[Expr], wrt: Sequence[Expr], tangents: Sequence[Expr]
+) -> list[Expr | None]:
     """Tangents of ``ys`` (``None`` where zero) given ``tangents`` of ``wrt``, which may share
     leading batch axes."""
     order = topological_order(ys)
@@ -55,20 +54,10 @@ def jvp(y: Any, wrt: Any, tangents: Any) -> Any:
         given = [tangents]
     if len(given) != len(variables):
         raise ValueError(f"jvp: {len(variables)} variables but {len(given)} tangents")
-    seeds = [_tangent_seed(w, t) for w, t in zip(variables, given)]
+    seeds = [seed(w, t, "jvp", "tangent") for w, t in zip(variables, given)]
     pushed = push_forward(ys, variables, seeds)
-    results = [shape_ops.zeros(v.shape, v.dtype) if t is None else ew.fit(t, v)
-               for v, t in zip(ys, pushed)]
+    results = [
+        shape_ops.zeros(v.shape, v.dtype) if t is None else ew.fit(t, v) for v, t in zip(ys, pushed)
+    ]
     provenance.record(results, ys)
     return unflatten(y, results)
-
-
-def _tangent_seed(w: Expr, t: Any) -> Expr:
-    t = as_expr(t, like=w)
-    if t.shape != w.shape:
-        try:
-            t = shape_ops.broadcast_to(t, w.shape)
-        except ShapeError:
-            raise ShapeError("jvp", f"tangent of shape {t.shape} does not match the variable's "
-                                    f"shape {w.shape}") from None
-    return shape_ops.astype(t, w.dtype)

@@ -27,16 +27,18 @@ def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
     wrt_ids = {id(w) for w in wrt}
     depends: set[int] = set()
     for node in order:
-        if id(node) in wrt_ids:
-            depends.add(id(node))
-        elif (node.dtype.kind == "f" and node.op.differentiable
-              and any(id(x) in depends for x in node.inputs)):
+        if id(node) in wrt_ids or (
+            node.dtype.kind == "f"
+            and node.op.differentiable
+            and any(id(x) in depends for x in node.inputs)
+        ):
             depends.add(id(node))
     return depends
 
 
-def backpropagate(ys: Sequence[Expr], cotangents: Sequence[Expr], wrt: Sequence[Expr]
-                  ) -> list[Expr | None]:
+def backpropagate(
+    ys: Sequence[Expr], cotangents: Sequence[Expr], wrt: Sequence[Expr]
+) -> list[Expr | None]:
     """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
     ``cotangents``, which may share leading batch axes."""
     order = topological_order(ys)
@@ -68,8 +70,10 @@ def check_wrt(wrt: Sequence[Any], what: str = "wrt") -> list[Expr]:
         if not isinstance(w, Expr):
             raise TypeError(f"{what}[{i}] must be an expression, got {type(w).__name__}")
         if w.dtype.kind != "f":
-            raise TypeError(f"cannot differentiate with respect to {w!r}: its dtype is "
-                            f"{w.dtype}, not a float dtype")
+            raise TypeError(
+                f"cannot differentiate with respect to {w!r}: its dtype is "
+                f"{w.dtype}, not a float dtype"
+            )
     return list(wrt)
 
 
@@ -81,27 +85,35 @@ def check_output(y: Any) -> Expr:
     return y
 
 
-def seed(y: Expr, cotangent: Any, what: str = "cotangent") -> Expr:
-    """A cotangent for ``y``: given (broadcast to ``y``'s shape), or 1 for a scalar."""
-    g = as_expr(cotangent, like=y)
-    if g.shape != y.shape:
+def seed(node: Expr, value: Any, op: str = "grad", what: str = "cotangent") -> Expr:
+    """``value`` as a cotangent (or tangent) of ``node``: broadcast to its shape and cast to
+    its dtype, or a ShapeError naming ``op`` if it does not fit."""
+    g = as_expr(value, like=node)
+    if g.shape != node.shape:
         try:
-            g = shape_ops.broadcast_to(g, y.shape)
+            g = shape_ops.broadcast_to(g, node.shape)
         except ShapeError:
-            raise ShapeError("grad", f"{what} of shape {g.shape} does not match the output's "
-                                     f"shape {y.shape}") from None
-    return shape_ops.astype(g, y.dtype)
+            raise ShapeError(
+                op, f"{what} of shape {g.shape} does not match the shape {node.shape} of {node!r}"
+            ) from None
+    return shape_ops.astype(g, node.dtype)
 
 
-def finish(wrt: Sequence[Expr], adjoints: Sequence[Expr | None], disconnected: str,
-           batch: tuple[int, ...] = ()) -> list[Expr]:
+def finish(
+    wrt: Sequence[Expr],
+    adjoints: Sequence[Expr | None],
+    disconnected: str,
+    batch: tuple[int, ...] = (),
+) -> list[Expr]:
     """Replace missing adjoints by zeros, or raise; cast each to its variable's dtype."""
     out = []
     for w, a in zip(wrt, adjoints):
         if a is None:
             if disconnected == "raise":
-                raise DisconnectedError(f"the output does not depend on {_describe(w)}; pass "
-                                        "disconnected='zero' to get zeros")
+                raise DisconnectedError(
+                    f"the output does not depend on {_describe(w)}; pass "
+                    "disconnected='zero' to get zeros"
+                )
             a = shape_ops.zeros(batch + w.shape, w.dtype)
         out.append(shape_ops.astype(a, w.dtype))
     return out
@@ -138,7 +150,8 @@ def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -
             raise NonScalarError(
                 f"grad needs a scalar output, but y has shape {y.shape}: pass cotangent= "
                 "(an array of y's shape, for a vector-Jacobian product) or reduce y first, "
-                "e.g. with y.sum()")
+                "e.g. with y.sum()"
+            )
         cotangent = 1.0
     leaves, _ = flatten(wrt)
     variables = check_wrt(leaves)
@@ -160,8 +173,11 @@ def vjp(y: Any, wrt: Any, cotangent: Any, disconnected: str = "zero") -> Any:
     _check_disconnected(disconnected)
     ys, _ = flatten(y)
     ys = [check_output(v) for v in ys]
-    cotangents, _ = flatten(cotangent) if not isinstance(cotangent, Expr) or len(ys) != 1 \
+    cotangents, _ = (
+        flatten(cotangent)
+        if not isinstance(cotangent, Expr) or len(ys) != 1
         else ([cotangent], None)
+    )
     if len(ys) == 1 and len(cotangents) != 1:
         cotangents = [cotangent]
     if len(cotangents) != len(ys):

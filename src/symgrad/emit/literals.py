@@ -40,8 +40,10 @@ def array(value: np.ndarray) -> str:
     if value.size <= INLINE_LIMIT:
         return f"np.array({_nested(value)}, dtype={dtype})"
     data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")
-    return (f"np.frombuffer(base64.b64decode({data!r}), dtype={value.dtype.str!r})"
-            f".reshape({value.shape!r})")
+    return (
+        f"np.frombuffer(base64.b64decode({data!r}), dtype={value.dtype.str!r})"
+        f".reshape({value.shape!r})"
+    )
 
 
 def needs_base64(value: np.ndarray) -> bool:

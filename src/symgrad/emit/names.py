@@ -14,8 +14,11 @@ import re
 
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 _MAX_LENGTH = 32
-RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {
-    "np", "math", "base64", "evaluate", "BindError"}
+RESERVED = (
+    frozenset(keyword.kwlist)
+    | frozenset(keyword.softkwlist)
+    | {"np", "math", "base64", "evaluate", "BindError"}
+)
 
 
 def identifier(hint: str) -> str:

@@ -72,8 +72,11 @@ class _Context:
         if isinstance(dim, int):
             return str(dim)
         if dim not in self._dims:
-            raise ShapeError(self._op_name(), f"the symbolic dimension {dim!r} is not the size "
-                                              "of any input's axis, so it is unknown at run time")
+            raise ShapeError(
+                self._op_name(),
+                f"the symbolic dimension {dim!r} is not the size "
+                "of any input's axis, so it is unknown at run time",
+            )
         return self._dims[dim]
 
     def shape(self, shape: Shape) -> str:
@@ -112,7 +115,7 @@ def emit_module(
     namer = Namer()
     names: dict[int, str] = {}
     bare: dict[int, str] = {}  # weak scalar constants as plain literals, where NumPy allows
-    header: list[str] = []   # module-level constants
+    header: list[str] = []  # module-level constants
     body: list[str] = []
     helpers: dict[str, str] = {}
     uses_base64 = False
@@ -161,8 +164,10 @@ def emit_module(
         current[0] = op.name
         helpers.update(op.helpers)
         args = [names[id(x)] for x in node.inputs]
-        if op.accepts_weak_scalars and any(id(x) not in bare and not (
-                isinstance(x.op, Constant) and x.ndim == 0) for x in node.inputs):
+        if op.accepts_weak_scalars and any(
+            id(x) not in bare and not (isinstance(x.op, Constant) and x.ndim == 0)
+            for x in node.inputs
+        ):
             # Bare literals take the dtype of the array operand, as the graph inferred.
             args = [bare.get(id(x), a) for x, a in zip(node.inputs, args)]
         name = namer.fresh(_hint(node))
@@ -170,9 +175,15 @@ def emit_module(
         text = op.emit(node, args, ctx)
         body.append(f"    {name} = {text}  # {_describe(node)}")
         statements += 1
-        dead = sorted({names[id(x)] for x in node.inputs
-                       if last_use.get(id(x)) == position[id(node)]
-                       and id(x) not in keep and not isinstance(x.op, (Variable, Constant))})
+        dead = sorted(
+            {
+                names[id(x)]
+                for x in node.inputs
+                if last_use.get(id(x)) == position[id(node)]
+                and id(x) not in keep
+                and not isinstance(x.op, (Variable, Constant))
+            }
+        )
         if dead:
             body.append(f"    del {', '.join(dead)}")
 
@@ -184,10 +195,16 @@ def emit_module(
     if header:
         lines += [""] + header
     # User names go into comments only, ascii()-escaped: no name can end a comment or string.
-    docs = [f"    # {names[id(x)]}: {_describe(x)}, variable {ascii(x.op.var_name)}"
-            for x in inputs]
-    lines += ["", "", f"def evaluate({', '.join(params)}):",
-              '    """Evaluate the compiled outputs from the inputs below."""', *docs]
+    docs = [
+        f"    # {names[id(x)]}: {_describe(x)}, variable {ascii(x.op.var_name)}" for x in inputs
+    ]
+    lines += [
+        "",
+        "",
+        f"def evaluate({', '.join(params)}):",
+        '    """Evaluate the compiled outputs from the inputs below."""',
+        *docs,
+    ]
     lines += body
     # Helpers after the main function: a reader meets the computation first.
     for source in [_PRELUDE, *helpers.values()]:
@@ -195,8 +212,9 @@ def emit_module(
     return Emitted("\n".join(lines) + "\n", "evaluate", statements)
 
 
-def _input_checks(inputs: Sequence[Expr], names: dict[int, str], dims: dict[str, str],
-                  namer: Namer) -> list[str]:
+def _input_checks(
+    inputs: Sequence[Expr], names: dict[int, str], dims: dict[str, str], namer: Namer
+) -> list[str]:
     """Convert each input and check its shape, binding symbolic dims on first sight."""
     lines: list[str] = []
     for x in inputs:
@@ -219,8 +237,10 @@ def _input_checks(inputs: Sequence[Expr], names: dict[int, str], dims: dict[str,
                 tests.append(f"{p}.shape[{i}] != {p}.shape[{new[d]}]")
             else:
                 new[d] = i
-        bound = ", ".join(f"{ascii(d)}: {dims[d]}" for d in dict.fromkeys(
-            d for d in x.shape if isinstance(d, str) and d in dims))
+        bound = ", ".join(
+            f"{ascii(d)}: {dims[d]}"
+            for d in dict.fromkeys(d for d in x.shape if isinstance(d, str) and d in dims)
+        )
         lines.append(f"    if {' or '.join(tests)}:")
         lines.append(f"        raise _shape_error({label}, {expected}, {p}.shape, {{{bound}}})")
         for d, i in new.items():

@@ -23,6 +23,7 @@ import numpy as np
 from ..core.expr import Expr, apply
 from ..core.shapes import Shape
 
+
 class EmitContext(Protocol):
     """What an op may ask of the code emitter."""
 

@@ -55,8 +55,9 @@ def batch_of(derivative: Expr, x: Expr) -> int:
 def lift_tangents(node: Expr, tangents: Sequence[Expr | None]) -> tuple[int, list[Expr | None]]:
     """The batch size of the tangents and each lifted to broadcast against ``node``."""
     batch = next((batch_of(t, x) for t, x in zip(tangents, node.inputs) if t is not None), 0)
-    return batch, [None if t is None else lift(t, x.ndim, node.ndim)
-                   for t, x in zip(tangents, node.inputs)]
+    return batch, [
+        None if t is None else lift(t, x.ndim, node.ndim) for t, x in zip(tangents, node.inputs)
+    ]
 
 
 def add_tangents(*terms: Expr | None) -> Expr | None:
@@ -459,8 +460,10 @@ class Add(Binary):
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
         batch = batch_of(cotangent, node)
-        return (reductions.sum_to(cotangent, a.shape, batch),
-                reductions.sum_to(cotangent, b.shape, batch))
+        return (
+            reductions.sum_to(cotangent, a.shape, batch),
+            reductions.sum_to(cotangent, b.shape, batch),
+        )
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         batch, lifted = lift_tangents(node, tangents)
@@ -479,8 +482,10 @@ class Subtract(Binary):
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
         batch = batch_of(cotangent, node)
-        return (reductions.sum_to(cotangent, a.shape, batch),
-                reductions.sum_to(negative(cotangent), b.shape, batch))
+        return (
+            reductions.sum_to(cotangent, a.shape, batch),
+            reductions.sum_to(negative(cotangent), b.shape, batch),
+        )
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         batch, (ta, tb) = lift_tangents(node, tangents)
@@ -514,8 +519,10 @@ class Divide(Binary):
         a, b = node.inputs
         batch = batch_of(cotangent, node)
         ga = divide(cotangent, b)
-        return (reductions.sum_to(ga, a.shape, batch),
-                reductions.sum_to(negative(multiply(ga, node)), b.shape, batch))
+        return (
+            reductions.sum_to(ga, a.shape, batch),
+            reductions.sum_to(negative(multiply(ga, node)), b.shape, batch),
+        )
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         batch, (ta, tb) = lift_tangents(node, tangents)
@@ -541,8 +548,11 @@ class Power(Binary):
         exponent = constant_value(b)
         if exponent is not None and exponent.ndim == 0:
             e = exponent.item()
-            da = e * a if e == 2 else (
-                as_expr(1, like=node) if e == 1 else e * power(a, as_expr(e - 1, like=b)))
+            da = (
+                e * a
+                if e == 2
+                else (as_expr(1, like=node) if e == 1 else e * power(a, as_expr(e - 1, like=b)))
+            )
         else:
             da = b * power(a, b - 1)
         # log(a) * a**b, with a = 0 replaced by 1 so that 0**b contributes 0, not nan.
@@ -562,7 +572,8 @@ class Maximum(Binary):
     def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
         a, b = node.inputs
         return _tie_split(greater(a, b), equal(a, b), node), _tie_split(
-            greater(b, a), equal(a, b), node)
+            greater(b, a), equal(a, b), node
+        )
 
 
 class Minimum(Binary):
@@ -575,8 +586,7 @@ class Minimum(Binary):
 
     def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
         a, b = node.inputs
-        return _tie_split(less(a, b), equal(a, b), node), _tie_split(
-            less(b, a), equal(a, b), node)
+        return _tie_split(less(a, b), equal(a, b), node), _tie_split(less(b, a), equal(a, b), node)
 
 
 def _tie_split(wins: Expr, ties: Expr, node: Expr) -> Expr:
@@ -697,23 +707,28 @@ class Where(Op):
         return shape, np.result_type(a.dtype, b.dtype)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        return "np.where({0}, {1}, {2})".format(*args)
+        return "np.where({}, {}, {})".format(*args)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         c, a, b = node.inputs
         batch = batch_of(cotangent, node)
         zero = as_expr(0, like=cotangent)
-        return (None,
-                reductions.sum_to(where(c, cotangent, zero), a.shape, batch),
-                reductions.sum_to(where(c, zero, cotangent), b.shape, batch))
+        return (
+            None,
+            reductions.sum_to(where(c, cotangent, zero), a.shape, batch),
+            reductions.sum_to(where(c, zero, cotangent), b.shape, batch),
+        )
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         batch, (_, ta, tb) = lift_tangents(node, tangents)
         if ta is None and tb is None:
             return None
         zero = as_expr(0, like=node)
-        return fit(where(node.inputs[0], zero if ta is None else ta, zero if tb is None else tb),
-                   node, batch)
+        return fit(
+            where(node.inputs[0], zero if ta is None else ta, zero if tb is None else tb),
+            node,
+            batch,
+        )
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_map(lambda c, a, b: sympy.Piecewise((a, c), (b, True)), *args)
@@ -733,7 +748,7 @@ class Clip(Op):
         return shape, np.result_type(x.dtype, lo.dtype, hi.dtype)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        return "np.clip({0}, {1}, {2})".format(*args)
+        return "np.clip({}, {}, {})".format(*args)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x, lo, hi = node.inputs

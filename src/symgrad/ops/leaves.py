@@ -147,16 +147,19 @@ def var(name: str, shape: Any = (), dtype: Any = "float64") -> Expr:
     """
     if not isinstance(name, str):
         raise TypeError(f"a variable name must be a str, got {type(name).__name__}")
-    op = Variable(name, normalize_shape(shape), as_dtype(dtype, f"dtype of variable {name!r}"),
-                  next(_serial))
+    op = Variable(
+        name, normalize_shape(shape), as_dtype(dtype, f"dtype of variable {name!r}"), next(_serial)
+    )
     return apply(op, ())
 
 
 def _check_numeric(array: np.ndarray, value: Any) -> None:
     if array.dtype.kind not in "biuf":
         shown = type(value).__name__
-        raise TypeError(f"cannot put a {shown} into a graph ({array.dtype} data): "
-                        "expected numbers, NumPy arrays or expressions")
+        raise TypeError(
+            f"cannot put a {shown} into a graph ({array.dtype} data): "
+            "expected numbers, NumPy arrays or expressions"
+        )
 
 
 def const(value: Any, dtype: Any = None) -> Expr:
@@ -187,14 +190,13 @@ def as_expr(value: Any, like: Expr | None = None) -> Expr:
     if isinstance(value, (bool, int, float)) or (
         isinstance(value, numbers.Real) and not isinstance(value, np.generic)
     ):
-        if like is not None:
-            dtype = np.result_type(like.dtype, value)
-        else:
-            dtype = np.asarray(value).dtype
         try:
+            dtype = np.asarray(value).dtype if like is None else np.result_type(like.dtype, value)
             array = np.asarray(value, dtype=dtype)
         except OverflowError:
-            raise TypeError(f"{value!r} does not fit in {dtype}") from None
+            raise TypeError(
+                f"{value!r} does not fit in {like.dtype if like else 'int64'}"
+            ) from None
         return apply(Constant(array, weak=True), ())
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
         return const(value)

@@ -29,15 +29,21 @@ class Matmul(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         a, b = inputs
         if a.ndim == 0 or b.ndim == 0:
-            raise ShapeError(self.name, "matmul needs operands of at least one dimension, got "
-                                        f"{format_shape(a.shape)} and {format_shape(b.shape)}")
+            raise ShapeError(
+                self.name,
+                "matmul needs operands of at least one dimension, got "
+                f"{format_shape(a.shape)} and {format_shape(b.shape)}",
+            )
         a2 = a.shape if a.ndim > 1 else (1,) + a.shape
         b2 = b.shape if b.ndim > 1 else b.shape + (1,)
         if a2[-1] != b2[-2]:
-            raise ShapeError(self.name, f"shapes {format_shape(a.shape)} and "
-                                        f"{format_shape(b.shape)} are not aligned: "
-                                        f"{a2[-1]!r} (dim {a.ndim - 1}) != {b2[-2]!r} "
-                                        f"(dim {max(b.ndim - 2, 0)})")
+            raise ShapeError(
+                self.name,
+                f"shapes {format_shape(a.shape)} and "
+                f"{format_shape(b.shape)} are not aligned: "
+                f"{a2[-1]!r} (dim {a.ndim - 1}) != {b2[-2]!r} "
+                f"(dim {max(b.ndim - 2, 0)})",
+            )
         batch = broadcast_shapes(self.name, a2[:-2], b2[:-2])
         shape = batch + (a2[-2],) * (a.ndim > 1) + (b2[-1],) * (b.ndim > 1)
         return shape, ufunc_result(np.matmul, a.dtype, b.dtype)
@@ -120,10 +126,14 @@ def dot(a: Any, b: Any) -> Expr:
     # N-d dot: contract a's last axis with b's second-to-last, as one matrix product.
     k = a.shape[-1]
     if b.shape[-2] != k:
-        raise ShapeError("dot", f"shapes {format_shape(a.shape)} and {format_shape(b.shape)} "
-                                f"not aligned: {k!r} != {b.shape[-2]!r}")
-    b_moved = shape_ops.transpose(b, (b.ndim - 2,) + tuple(i for i in range(b.ndim)
-                                                           if i != b.ndim - 2))
+        raise ShapeError(
+            "dot",
+            f"shapes {format_shape(a.shape)} and {format_shape(b.shape)} "
+            f"not aligned: {k!r} != {b.shape[-2]!r}",
+        )
+    b_moved = shape_ops.transpose(
+        b, (b.ndim - 2,) + tuple(i for i in range(b.ndim) if i != b.ndim - 2)
+    )
     flat = matmul(shape_ops.reshape(a, (-1, k)), shape_ops.reshape(b_moved, (k, -1)))
     return shape_ops.reshape(flat, a.shape[:-1] + b.shape[:-2] + b.shape[-1:])
 

@@ -151,7 +151,8 @@ class Prod(Reduction):
             return None
         x = node.inputs[0]
         return self.shifted(ew.batch_of(t, x), Sum)(
-            ew.multiply(t, products_of_others(x, self.axes)))
+            ew.multiply(t, products_of_others(x, self.axes))
+        )
 
 
 def products_of_others(x: Expr, axes: tuple[int, ...]) -> Expr:
@@ -164,11 +165,15 @@ def products_of_others(x: Expr, axes: tuple[int, ...]) -> Expr:
     is_zero = ew.equal(x, zero)
     nonzero = ew.where(is_zero, one, x)
     product = shape_ops.broadcast_to(Prod(axes, keepdims=True)(nonzero), x.shape)
-    zeros = shape_ops.broadcast_to(Sum(axes, keepdims=True)(shape_ops.astype(is_zero, x.dtype)),
-                                   x.shape)
+    zeros = shape_ops.broadcast_to(
+        Sum(axes, keepdims=True)(shape_ops.astype(is_zero, x.dtype)), x.shape
+    )
     one_zero = ew.where(is_zero, product, zero)
-    return ew.where(ew.equal(zeros, zero), ew.divide(product, nonzero),
-                    ew.where(ew.equal(zeros, one), one_zero, zero))
+    return ew.where(
+        ew.equal(zeros, zero),
+        ew.divide(product, nonzero),
+        ew.where(ew.equal(zeros, one), one_zero, zero),
+    )
 
 
 class _Extremum(Reduction):
@@ -442,8 +447,8 @@ def sum_to(g: Expr, shape: Shape, batch: int = 0) -> Expr:
         return g
     lead = g.ndim - len(target)
     axes = tuple(batch + i for i in range(lead)) + tuple(
-        batch + lead + i for i, d in enumerate(shape)
-        if d == 1 and g.shape[batch + lead + i] != 1)
+        batch + lead + i for i, d in enumerate(shape) if d == 1 and g.shape[batch + lead + i] != 1
+    )
     if axes:
         g = Sum(axes, keepdims=True)(g)
     if g.shape != target:

@@ -70,8 +70,11 @@ class Transpose(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
         if sorted(self.axes) != list(range(x.ndim)):
-            raise ShapeError(self.name, f"axes {self.axes} are not a permutation of the "
-                                        f"{x.ndim} axes of {format_shape(x.shape)}")
+            raise ShapeError(
+                self.name,
+                f"axes {self.axes} are not a permutation of the "
+                f"{x.ndim} axes of {format_shape(x.shape)}",
+            )
         return tuple(x.shape[a] for a in self.axes), x.dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -102,10 +105,14 @@ class BroadcastTo(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
-        if len(self.target) < x.ndim or broadcast_shapes(
-                self.name, x.shape, self.target) != self.target:
-            raise ShapeError(self.name, f"cannot broadcast {format_shape(x.shape)} to "
-                                        f"{format_shape(self.target)}")
+        if (
+            len(self.target) < x.ndim
+            or broadcast_shapes(self.name, x.shape, self.target) != self.target
+        ):
+            raise ShapeError(
+                self.name,
+                f"cannot broadcast {format_shape(x.shape)} to {format_shape(self.target)}",
+            )
         return self.target, x.dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -171,15 +178,15 @@ class Concatenate(Op):
         total = 0
         for x in inputs:
             if x.ndim != first.ndim or builtins.any(
-                    a != b for i, (a, b) in enumerate(zip(x.shape, first.shape))
-                    if i != self.axis):
+                a != b for i, (a, b) in enumerate(zip(x.shape, first.shape)) if i != self.axis
+            ):
                 shapes = ", ".join(format_shape(x.shape) for x in inputs)
                 raise ShapeError(self.name, f"shapes {shapes} differ off axis {self.axis}")
             size = x.shape[self.axis]
             if not isinstance(size, int):
                 raise ShapeError(self.name, f"cannot join along the symbolic dimension {size!r}")
             total += size
-        shape = first.shape[: self.axis] + (total,) + first.shape[self.axis + 1:]
+        shape = first.shape[: self.axis] + (total,) + first.shape[self.axis + 1 :]
         return shape, np.result_type(*(x.dtype for x in inputs))
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -218,7 +225,7 @@ class Stack(Op):
                 raise ShapeError(self.name, f"all inputs must have one shape, got {shapes}")
         if not 0 <= self.axis <= first.ndim:
             raise ShapeError(self.name, f"axis {self.axis} out of range")
-        shape = first.shape[: self.axis] + (len(inputs),) + first.shape[self.axis:]
+        shape = first.shape[: self.axis] + (len(inputs),) + first.shape[self.axis :]
         return shape, np.result_type(*(x.dtype for x in inputs))
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -226,8 +233,10 @@ class Stack(Op):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         lead = (slice(None),) * (self.axis + ew.batch_of(cotangent, node))
-        return [astype(getitem(cotangent, lead + (i,)), x.dtype) if x.dtype.kind == "f" else None
-                for i, x in enumerate(node.inputs)]
+        return [
+            astype(getitem(cotangent, lead + (i,)), x.dtype) if x.dtype.kind == "f" else None
+            for i, x in enumerate(node.inputs)
+        ]
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         batch, parts = _joined_tangents(node, tangents)
@@ -241,15 +250,18 @@ def _batched_transpose(x: Expr, axes: tuple[int, ...], batch: int) -> Expr:
     return transpose(x, tuple(range(batch)) + tuple(a + batch for a in axes))
 
 
-def _joined_tangents(node: Expr, tangents: Sequence[Expr | None]
-                     ) -> tuple[Shape, list[Expr] | None]:
+def _joined_tangents(
+    node: Expr, tangents: Sequence[Expr | None]
+) -> tuple[Shape, list[Expr] | None]:
     """Tangents of the inputs of a join, zeros where absent, in the output's dtype."""
     first = next(((t, x) for t, x in zip(tangents, node.inputs) if t is not None), None)
     if first is None:
         return (), None
     batch = first[0].shape[: ew.batch_of(*first)]
-    parts = [zeros(batch + x.shape, node.dtype) if t is None else astype(t, node.dtype)
-             for x, t in zip(node.inputs, tangents)]
+    parts = [
+        zeros(batch + x.shape, node.dtype) if t is None else astype(t, node.dtype)
+        for x, t in zip(node.inputs, tangents)
+    ]
     return batch, parts
 
 
@@ -338,14 +350,19 @@ class Scatter(Op):
         (g,) = inputs
         expected = indexed_shape(self.target, self.items)
         if g.shape != expected:
-            raise ShapeError(self.name, f"value of shape {format_shape(g.shape)} does not fit "
-                                        f"index [{_index_text(self.items)}] of "
-                                        f"{format_shape(self.target)}")
+            raise ShapeError(
+                self.name,
+                f"value of shape {format_shape(g.shape)} does not fit "
+                f"index [{_index_text(self.items)}] of "
+                f"{format_shape(self.target)}",
+            )
         return self.target, g.dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        return (f"_scatter(np.asarray({args[0]}), {ctx.shape(self.target)}, "
-                f"np.s_[{_index_text(self.items)}])")
+        return (
+            f"_scatter(np.asarray({args[0]}), {ctx.shape(self.target)}, "
+            f"np.s_[{_index_text(self.items)}])"
+        )
 
     def label(self) -> str:
         return f"scatter[{_index_text(self.items)}]"
@@ -376,8 +393,9 @@ def normalize_index(index: Any, shape: Shape) -> tuple[IndexItem, ...]:
     if builtins.sum(1 for i in index if i is Ellipsis) > 1:
         raise ShapeError("getitem", "an index can only have a single ellipsis ('...')")
     if used > len(shape):
-        raise ShapeError("getitem", f"too many indices ({used}) for an array of shape "
-                                    f"{format_shape(shape)}")
+        raise ShapeError(
+            "getitem", f"too many indices ({used}) for an array of shape {format_shape(shape)}"
+        )
     items: list[IndexItem] = []
     for i in index:
         if i is Ellipsis:
@@ -398,7 +416,8 @@ def normalize_index(index: Any, shape: Shape) -> tuple[IndexItem, ...]:
         else:
             raise TypeError(
                 f"index {i!r:.40} of type {type(i).__name__} is not supported: use ints, "
-                "slices, None and ... (integer-array and mask indexing are not supported yet)")
+                "slices, None and ... (integer-array and mask indexing are not supported yet)"
+            )
     return tuple(items)
 
 
@@ -413,15 +432,19 @@ def indexed_shape(shape: Shape, items: tuple[IndexItem, ...]) -> Shape:
         if item[0] == "int":
             i = item[1]
             if isinstance(dim, int) and not -dim <= i < dim:
-                raise ShapeError("getitem", f"index {i} is out of bounds for axis {axis} "
-                                            f"with size {dim}")
+                raise ShapeError(
+                    "getitem", f"index {i} is out of bounds for axis {axis} with size {dim}"
+                )
         elif isinstance(dim, int):
             out.append(len(range(*slice(*item[1:]).indices(dim))))
         elif item[1:] == (None, None, None):
             out.append(dim)
         else:
-            raise ShapeError("getitem", f"cannot slice the symbolic dimension {dim!r} with "
-                                        f"{slice(*item[1:])!r}; only ':' keeps it")
+            raise ShapeError(
+                "getitem",
+                f"cannot slice the symbolic dimension {dim!r} with "
+                f"{slice(*item[1:])!r}; only ':' keeps it",
+            )
         axis += 1
     out.extend(shape[axis:])
     return tuple(out)
@@ -452,8 +475,10 @@ class Size(Op):
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         import sympy
 
-        return np.asarray(sympy.Mul(*(sympy.Symbol(str(d)) if isinstance(d, str) else d
-                                      for d in self.dims)), dtype=object)
+        return np.asarray(
+            sympy.Mul(*(sympy.Symbol(str(d)) if isinstance(d, str) else d for d in self.dims)),
+            dtype=object,
+        )
 
 
 # --- functions ------------------------------------------------------------------------------
@@ -546,9 +571,12 @@ def squeeze(x: Any, axis: Any = None) -> Expr:
         axes = normalize_axes("squeeze", axis, x.ndim)
         for a in axes:
             if x.shape[a] != 1:
-                raise ShapeError("squeeze", f"cannot select an axis to squeeze out which has "
-                                            f"size {x.shape[a]!r} (axis {a} of "
-                                            f"{format_shape(x.shape)})")
+                raise ShapeError(
+                    "squeeze",
+                    f"cannot select an axis to squeeze out which has "
+                    f"size {x.shape[a]!r} (axis {a} of "
+                    f"{format_shape(x.shape)})",
+                )
     return reshape(x, tuple(d for i, d in enumerate(x.shape) if i not in axes))
 
 

@@ -1,0 +1,32 @@
+"""Central finite differences: the numeric reference for derivatives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+def step_for(dtype: np.dtype) -> float:
+    """The step that balances truncation and rounding error for central differences:
+    about the cube root of the machine epsilon (6e-6 for float64, 5e-3 for float32)."""
+    return float(np.finfo(dtype).eps ** (1 / 3))
+
+
+def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
+    """d f(*arrays) / d arrays[index] for a scalar ``f``, by central differences."""
+    x = np.array(arrays[index], dtype=np.float64)
+    h = step_for(np.asarray(arrays[index]).dtype)
+    out = np.zeros(x.shape)
+    args = list(arrays)
+    for i in np.ndindex(*x.shape):
+        step = h * max(1.0, abs(x[i]))
+        hi, lo = x.copy(), x.copy()
+        hi[i] += step
+        lo[i] -= step
+        args[index] = hi
+        upper = float(f(*args))  # type: ignore[arg-type]
+        args[index] = lo
+        lower = float(f(*args))  # type: ignore[arg-type]
+        out[i] = (upper - lower) / (2 * step)
+    return out
