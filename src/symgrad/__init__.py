@@ -8,6 +8,8 @@
 28.0
 """
 
+from .check.from_sympy import from_sympy
+from .check.gradcheck import GradCheckReport, check_grad
 from .check.sympy_bridge import to_sympy
 from .compiler import compile
 from .core.expr import Expr

@@ -15,8 +15,9 @@ def step_for(dtype: np.dtype) -> float:
 
 def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
     """d f(*arrays) / d arrays[index] for a scalar ``f``, by central differences."""
+    dtype = np.asarray(arrays[index]).dtype
     x = np.array(arrays[index], dtype=np.float64)
-    h = step_for(np.asarray(arrays[index]).dtype)
+    h = step_for(dtype)
     out = np.zeros(x.shape)
     args = list(arrays)
     for i in np.ndindex(*x.shape):
@@ -24,9 +25,11 @@ def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int)
         hi, lo = x.copy(), x.copy()
         hi[i] += step
         lo[i] -= step
+        # Perturb in the input's own dtype, and divide by the step that dtype really took.
+        hi, lo = hi.astype(dtype), lo.astype(dtype)
         args[index] = hi
         upper = float(f(*args))  # type: ignore[arg-type]
         args[index] = lo
         lower = float(f(*args))  # type: ignore[arg-type]
-        out[i] = (upper - lower) / (2 * step)
+        out[i] = (upper - lower) / (float(hi[i]) - float(lo[i]))
     return out

@@ -1,0 +1,168 @@
+"""SymPy expressions to graphs.
+
+The walk is iterative (post-order with an explicit stack), so deep expressions convert
+without recursion errors. Each SymPy class maps to one graph builder in ``_FUNCTIONS`` or is
+handled below; anything else is refused with an error that names it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sympy
+
+from ..core.expr import Expr
+from ..ops import elementwise as ew
+from ..ops import shape_ops
+from ..ops.leaves import as_expr, var
+
+_FUNCTIONS: dict[type, Callable[..., Expr]] = {
+    sympy.sin: ew.sin,
+    sympy.cos: ew.cos,
+    sympy.tan: ew.tan,
+    sympy.asin: ew.arcsin,
+    sympy.acos: ew.arccos,
+    sympy.atan: ew.arctan,
+    sympy.sinh: ew.sinh,
+    sympy.cosh: ew.cosh,
+    sympy.tanh: ew.tanh,
+    sympy.exp: ew.exp,
+    sympy.Abs: ew.abs,
+    sympy.sign: ew.sign,
+}
+_COMPARISONS: dict[type, Callable[[Any, Any], Expr]] = {
+    sympy.StrictLessThan: ew.less,
+    sympy.LessThan: ew.less_equal,
+    sympy.StrictGreaterThan: ew.greater,
+    sympy.GreaterThan: ew.greater_equal,
+    sympy.Equality: ew.equal,
+    sympy.Unequality: ew.not_equal,
+}
+_ELEMENT = re.compile(r"^(.*)\[(\d+(?:, \d+)*)\]$")
+
+
+def _chain(fn: Callable[[Any, Any], Expr], args: list[Any]) -> Any:
+    return functools.reduce(fn, args)
+
+
+def _power(base: Any, exponent: Any) -> Any:
+    if not isinstance(exponent, Expr):
+        if exponent == 0.5:
+            return ew.sqrt(base)
+        if exponent == -1:
+            return ew.divide(1.0, base)
+    return ew.power(base, exponent)
+
+
+def _log(x: Any, base: Any = None) -> Any:
+    return ew.log(x) if base is None else ew.divide(ew.log(x), ew.log(base))
+
+
+def _piecewise(*pairs: tuple[Any, Any]) -> Any:
+    *rest, (last_value, last_condition) = pairs
+    if last_condition is not True and last_condition is not sympy.true:
+        raise ValueError("from_sympy: a Piecewise needs a final (value, True) branch")
+    out = last_value
+    for value, condition in reversed(rest):
+        out = ew.where(condition, value, out)
+    return out
+
+
+def from_sympy(expr: Any, variables: Mapping[Any, Expr] | None = None) -> Expr:
+    """A graph computing the SymPy expression ``expr``.
+
+    ``variables`` maps SymPy symbols (or their names) to expressions; other symbols become
+    scalar variables of the same name. A symbol named like ``x[1, 2]`` (as ``to_sympy``
+    names array elements) becomes ``x[1, 2]`` when ``x`` is in ``variables``. A SymPy
+    ``Array`` or ``Matrix`` becomes an array of the same shape.
+
+    >>> import sympy, symgrad as sg
+    >>> t = sympy.Symbol("t")
+    >>> f = sg.from_sympy(sympy.sin(t) ** 2 + sympy.cos(t) ** 2)
+    >>> round(float(f.eval({"t": 0.3})), 12)
+    1.0
+    """
+    given = dict(variables or {})
+    by_name: dict[str, Expr] = {}
+    for key, value in given.items():
+        if not isinstance(value, Expr):
+            raise TypeError(f"from_sympy: variables[{key!r}] must be an expression")
+        by_name[key if isinstance(key, str) else str(key)] = value
+
+    def symbol(s: sympy.Symbol) -> Expr:
+        if s.name in by_name:
+            return by_name[s.name]
+        match = _ELEMENT.match(s.name)
+        if match and match.group(1) in by_name:
+            index = tuple(int(i) for i in match.group(2).split(", "))
+            return shape_ops.getitem(by_name[match.group(1)], index)
+        by_name[s.name] = var(s.name)
+        return by_name[s.name]
+
+    if isinstance(expr, (sympy.MatrixBase, sympy.NDimArray)):
+        array = sympy.Array(expr)
+        elements = [from_sympy(e, by_name) for e in array]
+        stacked = shape_ops.stack(elements)
+        return shape_ops.reshape(stacked, array.shape)
+    return _convert(sympy.sympify(expr), symbol)
+
+
+def _convert(root: sympy.Basic, symbol: Callable[[sympy.Symbol], Expr]) -> Any:
+    done: dict[sympy.Basic, Any] = {}
+    stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in done:
+            continue
+        if not expanded and node.args and not isinstance(node, sympy.Symbol):
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in done)
+            continue
+        done[node] = _one(node, [done[a] for a in node.args] if expanded else [], symbol)
+    result = done[root]
+    return as_expr(result)
+
+
+def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Expr]) -> Any:
+    if isinstance(node, sympy.Symbol):
+        return symbol(node)
+    if node is sympy.true or node is sympy.false:
+        return bool(node)
+    if isinstance(node, sympy.Number) or isinstance(node, sympy.NumberSymbol):
+        value = float(node)
+        return int(value) if value.is_integer() and isinstance(node, sympy.Integer) else value
+    if isinstance(node, sympy.Add):
+        return _chain(ew.add, args)
+    if isinstance(node, sympy.Mul):
+        return _chain(ew.multiply, args)
+    if isinstance(node, sympy.Pow):
+        return _power(*args)
+    if isinstance(node, sympy.log):
+        return _log(*args)
+    if isinstance(node, (sympy.Max, sympy.Min)):
+        fn = ew.maximum if isinstance(node, sympy.Max) else ew.minimum
+        return _chain(fn, args)
+    if isinstance(node, sympy.Piecewise):
+        return _piecewise(*[tuple(pair) for pair in args])
+    if isinstance(node, sympy.logic.boolalg.BooleanTrue):
+        return True
+    if isinstance(node, sympy.functions.elementary.piecewise.ExprCondPair):
+        return tuple(args)
+    if isinstance(node, sympy.Heaviside):
+        x = args[0]
+        return ew.where(ew.greater(x, 0), 1.0, ew.where(ew.equal(x, 0), 0.5, 0.0))
+    for cls, fn in _COMPARISONS.items():
+        if isinstance(node, cls):
+            return fn(*args)
+    for cls, fn in _FUNCTIONS.items():
+        if isinstance(node, cls):
+            return fn(*args)
+    raise ValueError(
+        f"from_sympy: {type(node).__name__} ({sympy.sstr(node)[:60]}) has no symgrad "
+        "counterpart; supported: numbers, symbols, + * ** , log, exp, trigonometric and "
+        "hyperbolic functions and their inverses, Abs, sign, Max, Min, Piecewise, Heaviside "
+        "and comparisons"
+    )

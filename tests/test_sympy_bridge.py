@@ -1,0 +1,163 @@
+"""Translating graphs to SymPy and back, and check_grad's three-way comparison."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import sympy
+
+import symgrad as sg
+from symgrad.ops import elementwise as ew
+
+from .op_table import CASES
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_to_sympy_then_from_sympy_gives_the_same_values(case):
+    arrays = case.arrays()
+    xs = [sg.var(f"x{i}", shape=a.shape) for i, a in enumerate(arrays)]
+    y = case.build(*xs)
+    translated = sg.to_sympy(y)
+    back = sg.from_sympy(translated, {x.name: x for x in xs})
+    assert back.shape == y.shape
+    original, rebuilt = sg.compile([y, back], inputs=xs)(*arrays)
+    np.testing.assert_allclose(rebuilt, original, rtol=1e-12, atol=1e-12, err_msg=case.name)
+
+
+def test_scalar_graphs_become_expressions_in_named_symbols():
+    x, y = sg.var("x"), sg.var("y")
+    e = sg.to_sympy(sg.sin(x) * y + sg.exp(x))
+    sx, sy = sympy.symbols("x y", real=True)
+    assert sympy.simplify(e - (sympy.sin(sx) * sy + sympy.exp(sx))) == 0
+
+
+def test_arrays_become_sympy_arrays_with_element_symbols():
+    x = sg.var("x", shape=(2, 2))
+    a = sg.to_sympy(x.T * 2)
+    assert isinstance(a, sympy.Array) and a.shape == (2, 2)
+    assert str(a[0, 1]) == "2*x[1, 0]"
+
+
+def test_symbolic_shapes_are_refused():
+    with pytest.raises(sg.ShapeError, match="concrete"):
+        sg.to_sympy(sg.var("x", shape=("n",)).sum())
+
+
+def test_large_graphs_translate_without_recursion_errors():
+    x = sg.var("x")
+    y = x
+    for _ in range(3000):
+        y = sg.sin(y) + x
+    e = sg.to_sympy(y)
+    assert e.has(sympy.Symbol("x", real=True))
+
+
+def test_deep_sympy_expressions_convert_back():
+    t = sympy.Symbol("t")
+    e = t
+    for _ in range(3000):
+        e = sympy.sin(e) + t
+    f = sg.from_sympy(e)
+    value = 0.3
+    for _ in range(3000):
+        value = np.sin(value) + 0.3
+    assert float(f.eval({"t": 0.3})) == pytest.approx(value, rel=1e-12)
+
+
+def test_from_sympy_elementary_functions():
+    t, u = sympy.symbols("t u")
+    e = (
+        sympy.log(t, 2)
+        + sympy.sqrt(t) / u
+        + sympy.atan(u)
+        + sympy.Abs(u - 3)
+        + sympy.pi
+        + sympy.Max(t, u, 1)
+        + sympy.Piecewise((t, u > 0), (-t, True))
+        + sympy.E**u
+    )
+    f = sg.from_sympy(e)
+    expected = float(e.subs({t: 1.7, u: 0.4}))
+    assert float(f.eval({"t": 1.7, "u": 0.4})) == pytest.approx(expected, rel=1e-14)
+
+
+def test_from_sympy_maps_given_variables():
+    x = sg.var("x", shape=(3,))
+    s = sympy.Symbol("x[1]")
+    f = sg.from_sympy(s * 2, {"x": x})
+    assert float(f.eval({x: [1.0, 5.0, 7.0]})) == 10.0
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [
+        sympy.gamma(sympy.Symbol("t")),
+        sympy.Integral(sympy.Symbol("t"), sympy.Symbol("t")),
+        sympy.I * sympy.Symbol("t"),
+    ],
+)
+def test_unsupported_sympy_objects_are_named(unsupported):
+    with pytest.raises(ValueError, match="from_sympy: .* has no symgrad counterpart"):
+        sg.from_sympy(unsupported)
+
+
+# --- check_grad -----------------------------------------------------------------------------
+
+
+def test_check_grad_agrees_on_a_correct_gradient():
+    x, w = sg.var("x", shape=(3,)), sg.var("w")
+    report = sg.check_grad(
+        (sg.tanh(x) * w).sum() + sg.logsumexp(x), [x, w], {x: [0.1, -0.4, 0.9], "w": 1.5}
+    )
+    assert report.ok
+    assert [v.name for v in report.variables] == ["x", "w"]
+    for v in report.variables:
+        assert v.sympy is not None and v.sympy.max_abs < 1e-14
+        assert v.finite_differences.max_abs < 1e-8
+    text = str(report)
+    assert "vs SymPy" in text and "finite diff" in text and "OK" in text
+
+
+@dataclasses.dataclass(frozen=True)
+class _WrongCube(ew.Unary):
+    """x**3 with a deliberately wrong derivative (2x^2 instead of 3x^2): test-only."""
+
+    name = "wrong_cube_for_tests"
+    ufunc = np.square
+    template = "{0} ** 3"
+    sympy_fn = staticmethod(lambda x: x**3)
+
+    def derivative(self, x, y):
+        return 2 * x * x
+
+
+def test_check_grad_catches_a_wrong_derivative():
+    x = sg.var("x", shape=(2,))
+    y = _WrongCube()(x).sum()
+    report = sg.check_grad(y, x, {x: [1.0, 2.0]})
+    assert not report.ok
+    (v,) = report.variables
+    np.testing.assert_allclose(v.gradient, [2.0, 8.0])
+    np.testing.assert_allclose(v.sympy.reference, [3.0, 12.0])
+    np.testing.assert_allclose(v.finite_differences.reference, [3.0, 12.0], rtol=1e-8)
+    assert "MISMATCH" in str(report)
+
+
+def test_check_grad_skips_sympy_for_large_inputs():
+    x = sg.var("x", shape=(500,))
+    report = sg.check_grad((sg.sin(x) ** 2).sum(), x, {x: np.linspace(0, 1, 500)})
+    assert report.ok
+    assert report.variables[0].sympy is None
+    assert "SymPy skipped" in str(report)
+
+
+def test_check_grad_float32_uses_a_float32_step():
+    x = sg.var("x", shape=(3,), dtype="float32")
+    report = sg.check_grad((sg.exp(x) * x).sum(), x, {x: [0.1, 0.5, -1.0]})
+    assert report.ok, str(report)
+
+
+def test_check_grad_needs_every_value():
+    x, y = sg.var("x"), sg.var("y")
+    with pytest.raises(ValueError, match="'y'"):
+        sg.check_grad(x * y, x, {x: 1.0})
