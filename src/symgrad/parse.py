@@ -20,7 +20,7 @@ MAX_LENGTH = 10_000
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     name: getattr(sg, name)
-    for name in [
+    for name in (
         "sin",
         "cos",
         "tan",
@@ -68,7 +68,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
         "ne",
         "stop_gradient",
         "detach",
-    ]
+    )
 }
 METHODS = {"sum", "mean", "max", "min", "prod", "reshape", "transpose", "squeeze", "ravel"}
 CONSTANTS = {"pi": math.pi, "e": math.e}

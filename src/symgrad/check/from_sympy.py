@@ -131,7 +131,7 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
         return symbol(node)
     if node is sympy.true or node is sympy.false:
         return bool(node)
-    if isinstance(node, sympy.Number) or isinstance(node, sympy.NumberSymbol):
+    if isinstance(node, (sympy.Number, sympy.NumberSymbol)):
         value = float(node)
         return int(value) if value.is_integer() and isinstance(node, sympy.Integer) else value
     if isinstance(node, sympy.Add):
