@@ -161,3 +161,26 @@ def test_check_grad_needs_every_value():
     x, y = sg.var("x"), sg.var("y")
     with pytest.raises(ValueError, match="'y'"):
         sg.check_grad(x * y, x, {x: 1.0})
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda a, b: sg.where(a < b, a, b),
+        lambda a, b: sg.where(a <= b, a, b),
+        lambda a, b: sg.where(a > b, a, b),
+        lambda a, b: sg.where(a >= b, a, b),
+        lambda a, b: sg.where(sg.eq(a, b), 1.0, 2.0),
+        lambda a, b: sg.where(sg.ne(a, b), a, 0.0),
+        lambda a, b: sg.sign(a) * b,
+        lambda a, b: sg.stop_gradient(a) + b,
+    ],
+    ids=["less", "less_equal", "greater", "greater_equal", "eq", "ne", "sign", "stop_gradient"],
+)
+def test_round_trip_of_non_differentiable_ops(build):
+    a, b = sg.var("a", shape=(4,)), sg.var("b", shape=(4,))
+    y = build(a, b)
+    back = sg.from_sympy(sg.to_sympy(y), {"a": a, "b": b})
+    values = (np.array([1.0, -2.0, 3.0, 0.0]), np.array([1.0, 2.0, -3.0, 5.0]))
+    original, rebuilt = sg.compile([y, back], inputs=[a, b])(*values)
+    np.testing.assert_array_equal(rebuilt, original)
