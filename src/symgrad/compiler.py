@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .core.expr import Expr
+from .core.gc_pause import paused_gc
 from .core.walk import topological_order
 from .differentiate import provenance
 from .emit.source import emit_module
@@ -31,6 +32,13 @@ def compile(
     >>> float(total), double.tolist()
     (6.0, [2.0, 4.0, 6.0])
     """
+    with paused_gc():
+        return _compile(outputs, inputs, optimize)
+
+
+def _compile(
+    outputs: Any, inputs: Sequence[Expr] | None, optimize: bool | Sequence[str]
+) -> Executable:
     leaves, render = flatten(outputs)
     leaves = [as_expr(x) for x in leaves]
     order = topological_order(leaves)

@@ -31,6 +31,12 @@ def is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
+def float_result(dtype: np.dtype) -> np.dtype:
+    """The dtype of a float-valued reduction (mean, norm, logsumexp) of ``dtype``: floats keep
+    theirs, bools and integers give float64, as ``np.mean`` and ``np.linalg.norm`` do."""
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
 def float_of(dtype: np.dtype) -> np.dtype:
     """The float dtype NumPy computes in for ``dtype`` (ints and bools become float64)."""
     return ufunc_result(np.sin, dtype)

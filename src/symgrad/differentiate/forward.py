@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.expr import Expr
+from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
 from ..ops import elementwise as ew
 from ..ops import shape_ops
@@ -23,6 +24,13 @@ def push_forward(
 ) -> list[Expr | None]:
     """Tangents of ``ys`` (``None`` where zero) given ``tangents`` of ``wrt``, which may share
     leading batch axes."""
+    with paused_gc():
+        return _push_forward(ys, wrt, tangents)
+
+
+def _push_forward(
+    ys: Sequence[Expr], wrt: Sequence[Expr], tangents: Sequence[Expr]
+) -> list[Expr | None]:
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     tangent: dict[int, Expr] = {id(w): t for w, t in zip(wrt, tangents)}

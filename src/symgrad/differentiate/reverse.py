@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.expr import Expr
+from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
 from ..errors import DisconnectedError, NonScalarError, ShapeError
 from ..ops import elementwise as ew
@@ -41,6 +42,13 @@ def backpropagate(
 ) -> list[Expr | None]:
     """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
     ``cotangents``, which may share leading batch axes."""
+    with paused_gc():
+        return _backpropagate(ys, cotangents, wrt)
+
+
+def _backpropagate(
+    ys: Sequence[Expr], cotangents: Sequence[Expr], wrt: Sequence[Expr]
+) -> list[Expr | None]:
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     adjoint: dict[int, Expr] = {}

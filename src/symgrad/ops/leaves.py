@@ -187,6 +187,8 @@ def as_expr(value: Any, like: Expr | None = None) -> Expr:
     """
     if isinstance(value, Expr):
         return value
+    if isinstance(value, np.generic):  # np.float64 subclasses float, but is not weak
+        return const(value)
     if isinstance(value, (bool, int, float)) or (
         isinstance(value, numbers.Real) and not isinstance(value, np.generic)
     ):

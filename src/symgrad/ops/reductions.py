@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy
 
-from ..core.dtypes import float_of, ufunc_result
+from ..core.dtypes import dtype_name, float_of, float_result, ufunc_result
 from ..core.expr import Expr
 from ..core.shapes import Shape, normalize_axes, normalize_axis
 from ..errors import ShapeError
@@ -115,7 +115,7 @@ class Mean(Reduction):
     numpy_name = "mean"
 
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
-        return float_of(dtype)
+        return float_result(dtype)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x = node.inputs[0]
@@ -243,11 +243,13 @@ class Norm(Reduction):
     numpy_name = "linalg.norm"
 
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
-        return float_of(dtype)
+        return float_result(dtype)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         keep = ", keepdims=True" if self.keepdims else ""
-        return f"np.sqrt(np.sum(np.square({args[0]}){self.axis_text(node.inputs[0].ndim)}{keep}))"
+        # Squared in the result's float dtype: integers would overflow in their own.
+        square = f"np.square({args[0]}, dtype=np.{dtype_name(node.dtype)})"
+        return f"np.sqrt(np.sum({square}{self.axis_text(node.inputs[0].ndim)}{keep}))"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x = node.inputs[0]
@@ -268,6 +270,14 @@ class Norm(Reduction):
         return _map(sympy.sqrt, np.asarray(total, dtype=object))
 
 
+def _as_float(node: Expr, arg: str) -> str:
+    """``arg`` cast to the node's float dtype where the input is bool or integer (so that
+    ``x - max(x)`` cannot wrap around)."""
+    if node.inputs[0].dtype == node.dtype:
+        return arg
+    return f"{arg}.astype(np.{dtype_name(node.dtype)})"
+
+
 def _safe_reciprocal(x: Expr) -> Expr:
     """1/x, and 0 where x is 0."""
     zero = as_expr(0, like=x)
@@ -282,7 +292,7 @@ def _map(fn: Any, x: np.ndarray) -> np.ndarray:
 _LOGSUMEXP_HELPER = '''\
 def _logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) without overflow: the largest element is taken out first."""
-    top = np.max(x, axis=axis, keepdims=True)
+    top = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     top = np.where(np.isfinite(top), top, 0)
     out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
     return out if keepdims else np.squeeze(out, axis=axis)
@@ -297,12 +307,12 @@ class LogSumExp(Reduction):
     helpers = {"_logsumexp": _LOGSUMEXP_HELPER}
 
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
-        return float_of(dtype)
+        return float_result(dtype)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         keep = ", keepdims=True" if self.keepdims else ""
         axis = self.axis_text(node.inputs[0].ndim) or ""
-        return f"_logsumexp({args[0]}{axis}{keep})"
+        return f"_logsumexp({_as_float(node, args[0])}{axis}{keep})"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x = node.inputs[0]
@@ -326,7 +336,7 @@ class LogSumExp(Reduction):
 _SOFTMAX_HELPER = '''\
 def _softmax(x, axis):
     """exp(x) / sum(exp(x)) along axis, shifted by the maximum so it never overflows."""
-    top = np.max(x, axis=axis, keepdims=True)
+    top = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     e = np.exp(x - np.where(np.isfinite(top), top, 0))
     return e / np.sum(e, axis=axis, keepdims=True)
 '''
@@ -342,10 +352,10 @@ class Softmax(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
-        return x.shape, float_of(x.dtype)
+        return x.shape, float_result(x.dtype)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        return f"_softmax({args[0]}, axis={self.axis})"
+        return f"_softmax({_as_float(node, args[0])}, axis={self.axis})"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         gy = ew.multiply(cotangent, node)
