@@ -156,3 +156,12 @@ def test_check_flag_fails_on_a_mismatch(capsys):
     assert code == 1
     code, out, _ = _grad(capsys, "relu(x)", "--at", "x=0")
     assert code == 0
+
+
+def test_grad_draws_the_gradient_graph(capsys, tmp_path):
+    target = tmp_path / "g.svg"
+    code, out, _ = _grad(capsys, "sum(sin(x) * x)", "--at", "x=[1, 2]", "--draw", str(target))
+    assert code == 0 and f"wrote {target}" in out
+    assert "<svg" in target.read_text()
+    code, _, err = _grad(capsys, "sum(x)", "--at", "x=[1]", "--draw", str(tmp_path / "g.gif"))
+    assert code == 2 and ".svg, .png, .dot" in err

@@ -16,7 +16,16 @@ from .core.expr import Expr
 from .differentiate.derived import hessian, hvp, jacobian
 from .differentiate.forward import jvp
 from .differentiate.reverse import grad, vjp
-from .errors import BindError, DisconnectedError, NonScalarError, ShapeError
+from .draw.dot import to_dot
+from .draw.graph import to_networkx
+from .draw.render import draw
+from .errors import (
+    BindError,
+    DisconnectedError,
+    GraphFileError,
+    NonScalarError,
+    ShapeError,
+)
 from .executable import Executable, Stats
 from .ops.elementwise import (
     abs,
@@ -74,10 +83,17 @@ from .ops.shape_ops import (
     swapaxes,
     transpose,
 )
+from .serialize import load_graph, save_graph
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GraphFileError",
+    "load_graph",
+    "save_graph",
+    "draw",
+    "to_dot",
+    "to_networkx",
     "BindError",
     "DisconnectedError",
     "Executable",

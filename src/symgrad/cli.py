@@ -119,6 +119,8 @@ def grad_command(args: argparse.Namespace, out: IO[str]) -> int:
     out.write(f"\ncheck against SymPy and finite differences:\n{report}\n")
     if args.emit:
         out.write(f"\n# generated NumPy source\n{f.source}")
+    if args.draw:
+        out.write(f"\nwrote {sg.draw(gradients, args.draw, show_pruned=True)}\n")
     return 0 if report.ok or not args.check else 1
 
 
@@ -157,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     g.add_argument("--emit", action="store_true", help="print the generated NumPy source")
     g.add_argument(
+        "--draw",
+        metavar="FILE",
+        help="write the gradient graph, with the pruned forward nodes, as .svg, .png or .dot",
+    )
+    g.add_argument(
         "--check",
         action="store_true",
         help="exit with status 1 if the gradient disagrees with SymPy or finite differences",
@@ -167,7 +174,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with np.errstate(all="ignore"):  # inf and nan are shown in the results instead
             return grad_command(args, sys.stdout)
-    except (ValueError, TypeError, ArithmeticError, RecursionError, MemoryError) as error:
+    except (
+        ValueError,
+        TypeError,
+        ArithmeticError,
+        RecursionError,
+        MemoryError,
+        OSError,
+        RuntimeError,
+    ) as error:
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"symgrad: error: {message}", file=sys.stderr)
         return 2

@@ -44,3 +44,7 @@ class NonScalarError(ValueError):
 
 class DisconnectedError(ValueError):
     """A gradient was asked with respect to a variable the output does not depend on."""
+
+
+class GraphFileError(ValueError):
+    """A saved graph file is malformed, hostile or from an unknown version."""

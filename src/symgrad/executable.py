@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import itertools
 import linecache
 import os
@@ -106,9 +107,29 @@ class Executable:
         with open(path, "w", encoding="utf-8") as file:
             file.write(self.source)
 
+    def _repr_html_(self) -> str:
+        """For Jupyter: the graph's picture and the highlighted source."""
+        from .draw.svg import to_svg
+
+        return (
+            f"<div><b>{html.escape(repr(self))}</b></div>{to_svg(self.outputs)}"
+            f"<details><summary>source</summary>{highlight_python(self.source)}</details>"
+        )
+
     def __repr__(self) -> str:
         ins = ", ".join(self._describe(x) for x in self.inputs)
         return f"<Executable ({ins}) -> {self.stats.statements} statements>"
+
+
+def highlight_python(source: str) -> str:
+    """``source`` as highlighted HTML (with Pygments if installed, else a plain block)."""
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        return f"<pre>{html.escape(source)}</pre>"
+    return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True))
 
 
 class _Missing:

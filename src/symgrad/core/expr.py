@@ -100,6 +100,12 @@ class Expr:
             return f"var({self.name!r}, shape={self.shape!r}, dtype={self.dtype.name!r})"
         return f"<Expr {self.op.label()} {format_shape(self.shape)} {self.dtype.name}>"
 
+    def _repr_svg_(self) -> str:
+        """The graph behind this expression, for Jupyter."""
+        from ..draw.svg import to_svg
+
+        return to_svg(self)
+
     def __bool__(self) -> bool:
         raise TypeError(
             "the truth value of a symbolic expression is not known while the graph is built; "

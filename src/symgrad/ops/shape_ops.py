@@ -46,6 +46,9 @@ class Reshape(Op):
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.reshape({args[0]}, {ctx.shape(self.new_shape)})"
 
+    def label(self) -> str:
+        return self.name  # the new shape is the node's shape, shown beside the label
+
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         batch = cotangent.shape[: ew.batch_of(cotangent, node)]
         return (reshape(cotangent, batch + node.inputs[0].shape),)
@@ -117,6 +120,9 @@ class BroadcastTo(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.broadcast_to({args[0]}, {ctx.shape(self.target)})"
+
+    def label(self) -> str:
+        return self.name
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         batch = ew.batch_of(cotangent, node)

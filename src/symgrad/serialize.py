@@ -1,0 +1,275 @@
+"""Graphs saved as versioned JSON and loaded back with validation (no pickle, no code).
+
+The file holds the nodes in topological order, each as its op's registry name, its
+parameters (JSON values; tuples as lists; dtypes and arrays as tagged objects) and the
+indices of its inputs, which must come earlier in the list. Loading rebuilds each node
+through the op's own constructor and shape rule, so a file can only describe graphs that
+could have been built by hand. See docs/graph-format.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from .core.dtypes import as_dtype
+from .core.expr import Expr, apply
+from .core.walk import topological_order
+from .errors import GraphFileError
+from .ops.base import Op
+from .ops.leaves import Constant, Variable, var
+from .structure import flatten
+
+FORMAT = "symgrad-graph"
+VERSION = 1
+MAX_NODES = 10_000_000
+MAX_ELEMENTS = 100_000_000  # per constant
+MAX_DIM = 2**40
+
+
+def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
+    """Save the graph behind ``outputs`` (an expression or a nested list/tuple/dict of
+    them) as JSON.
+
+    >>> import symgrad as sg, tempfile, os
+    >>> x = sg.var("x", shape=(2,))
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.json")
+    >>> sg.save_graph(sg.sin(x).sum(), path)
+    >>> y = sg.load_graph(path)
+    >>> round(float(y.eval({"x": [0.0, 1.0]})), 6)
+    0.841471
+    """
+    leaves, _ = flatten(outputs)
+    order = topological_order(leaves)
+    index = {id(n): i for i, n in enumerate(order)}
+    nodes = [
+        {
+            "op": n.op.name,
+            "params": _encode_params(n.op),
+            "inputs": [index[id(x)] for x in n.inputs],
+        }
+        for n in order
+    ]
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "nodes": nodes,
+        "outputs": _encode_structure(outputs, index),
+    }
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump(document, file, separators=(",", ":"))
+
+
+def load_graph(path: str | os.PathLike[str]) -> Any:
+    """Load a graph saved by :func:`save_graph`: the outputs, in their saved structure.
+
+    Variables come back as new variables with the saved names, shapes and dtypes. Anything
+    malformed raises :class:`symgrad.GraphFileError` naming the problem and the node.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            document = json.load(file, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise GraphFileError(f"{os.fspath(path)!r} is not a JSON graph file: {error}") from None
+    return _decode_document(document)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise GraphFileError(f"the number {name} is not valid JSON")
+
+
+# --- encoding -------------------------------------------------------------------------------
+
+
+def _encode_params(op: Op) -> dict[str, Any]:
+    if isinstance(op, Variable):
+        return {"name": op.var_name, "shape": list(op.var_shape), "dtype": op.var_dtype.name}
+    return {k: _encode_value(v) for k, v in op.params().items()}
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")
+        return {"array": {"dtype": value.dtype.str, "shape": list(value.shape), "data": data}}
+    if isinstance(value, np.dtype):
+        return {"dtype": value.name}
+    if isinstance(value, (tuple, list)):
+        return [_encode_value(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot save a parameter of type {type(value).__name__}")
+
+
+def _encode_structure(tree: Any, index: dict[int, int]) -> Any:
+    if isinstance(tree, Expr):
+        return {"node": index[id(tree)]}
+    if isinstance(tree, (list, tuple)):
+        return {
+            "list" if isinstance(tree, list) else "tuple": [
+                _encode_structure(t, index) for t in tree
+            ]
+        }
+    if isinstance(tree, dict):
+        return {"dict": {k: _encode_structure(v, index) for k, v in tree.items()}}
+    raise TypeError(f"cannot save an output of type {type(tree).__name__}")
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise GraphFileError(message)
+
+
+def _decode_document(document: Any) -> Any:
+    _expect(isinstance(document, dict), "the file must hold a JSON object")
+    _expect(document.get("format") == FORMAT, f"not a {FORMAT} file (format field)")
+    version = document.get("version")
+    _expect(
+        version == VERSION, f"unsupported version {version!r}; this symgrad reads version {VERSION}"
+    )
+    raw = document.get("nodes")
+    _expect(isinstance(raw, list), "'nodes' must be a list")
+    _expect(len(raw) <= MAX_NODES, f"too many nodes ({len(raw)} > {MAX_NODES})")
+    nodes: list[Expr] = []
+    for i, entry in enumerate(raw):
+        try:
+            nodes.append(_decode_node(entry, nodes))
+        except GraphFileError as error:
+            raise GraphFileError(f"node {i}: {error}") from None
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            IndexError,
+            ArithmeticError,
+            AttributeError,
+            RecursionError,
+            MemoryError,
+        ) as error:
+            op = entry.get("op") if isinstance(entry, dict) else None
+            raise GraphFileError(f"node {i} ({op!r}): {type(error).__name__}: {error}") from None
+    return _decode_structure(document.get("outputs"), nodes, depth=0)
+
+
+def _decode_node(entry: Any, nodes: list[Expr]) -> Expr:
+    _expect(isinstance(entry, dict), "must be an object")
+    _expect(
+        set(entry) == {"op", "params", "inputs"},
+        f"must have exactly the fields op, params, inputs; got {sorted(map(str, entry))}",
+    )
+    name, params, inputs = entry["op"], entry["params"], entry["inputs"]
+    _expect(isinstance(name, str) and name in Op.registry, f"unknown op {name!r}")
+    _expect(isinstance(params, dict), "params must be an object")
+    _expect(
+        isinstance(inputs, list) and all(type(k) is int and 0 <= k < len(nodes) for k in inputs),
+        f"inputs must be indices of earlier nodes (0 to {len(nodes) - 1}), got {inputs!r:.80}",
+    )
+    args = tuple(nodes[k] for k in inputs)
+    cls = Op.registry[name]
+    if cls is Variable:
+        _expect(not args, "a variable has no inputs")
+        _expect(set(params) == {"name", "shape", "dtype"}, "variable params: name, shape, dtype")
+        _expect(isinstance(params["name"], str), "variable name must be a string")
+        shape = _decode_value(params["shape"])
+        _expect(isinstance(shape, tuple), "variable shape must be a list")
+        return var(params["name"], shape=shape, dtype=_decode_dtype(params["dtype"]))
+    if cls is Constant:
+        _expect(not args and set(params) == {"value", "weak"}, "constant params: value, weak")
+        value = _decode_value(params["value"])
+        _expect(isinstance(value, np.ndarray), "constant value must be an array")
+        _expect(isinstance(params["weak"], bool), "constant weak must be true or false")
+        return apply(Constant(value, params["weak"]), ())
+    fields = {f.name for f in dataclasses.fields(cls)}
+    _expect(
+        set(params) == fields,
+        f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}",
+    )
+    op = cls(**{k: _decode_value(v) for k, v in params.items()})
+    return apply(op, args)
+
+
+def _decode_dtype(value: Any) -> np.dtype:
+    _expect(isinstance(value, str), "a dtype must be a string")
+    try:
+        return as_dtype(value)
+    except TypeError as error:
+        raise GraphFileError(str(error)) from None
+
+
+def _decode_value(value: Any, depth: int = 0) -> Any:
+    _expect(depth < 16, "parameters nested too deeply")
+    if isinstance(value, list):
+        return tuple(_decode_value(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        if set(value) == {"dtype"}:
+            return _decode_dtype(value["dtype"])
+        if set(value) == {"array"}:
+            return _decode_array(value["array"])
+        raise GraphFileError(f"unknown parameter object with keys {sorted(map(str, value))}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        _expect(abs(value) <= MAX_DIM, f"integer {value} is out of range")
+    _expect(
+        value is None or isinstance(value, (bool, int, float, str)),
+        f"unexpected parameter {value!r:.40}",
+    )
+    return value
+
+
+def _decode_array(spec: Any) -> np.ndarray:
+    _expect(
+        isinstance(spec, dict) and set(spec) == {"dtype", "shape", "data"},
+        "an array needs dtype, shape and data",
+    )
+    _expect(isinstance(spec["dtype"], str), "an array dtype must be a string")
+    try:
+        dtype = as_dtype(np.dtype(spec["dtype"]))  # keeps the byte order the data was saved in
+    except TypeError as error:
+        raise GraphFileError(f"array dtype: {error}") from None
+    shape = spec["shape"]
+    _expect(
+        isinstance(shape, list)
+        and all(type(d) is int and 0 <= d <= MAX_DIM for d in shape)
+        and len(shape) <= 32,
+        "an array shape must be a short list of sizes",
+    )
+    size = int(np.prod(shape, dtype=np.float64)) if shape else 1
+    _expect(size <= MAX_ELEMENTS, f"an array of {size} elements is too large")
+    _expect(isinstance(spec["data"], str), "array data must be a base64 string")
+    try:
+        raw = base64.b64decode(spec["data"], validate=True)
+    except ValueError:
+        raise GraphFileError("array data is not valid base64") from None
+    _expect(
+        len(raw) == size * dtype.itemsize,
+        f"array data has {len(raw)} bytes; shape {shape} of {dtype} needs {size * dtype.itemsize}",
+    )
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+
+def _decode_structure(tree: Any, nodes: list[Expr], depth: int) -> Any:
+    _expect(depth < 64, "outputs nested too deeply")
+    _expect(
+        isinstance(tree, dict) and len(tree) == 1,
+        "each output must be an object with one key: node, list, tuple or dict",
+    )
+    ((kind, value),) = tree.items()
+    if kind == "node":
+        _expect(
+            type(value) is int and 0 <= value < len(nodes), f"output node {value!r} does not exist"
+        )
+        return nodes[value]
+    if kind in ("list", "tuple"):
+        _expect(isinstance(value, list), f"a {kind} output must hold a list")
+        items = [_decode_structure(v, nodes, depth + 1) for v in value]
+        return items if kind == "list" else tuple(items)
+    if kind == "dict":
+        _expect(isinstance(value, dict), "a dict output must hold an object")
+        return {k: _decode_structure(v, nodes, depth + 1) for k, v in value.items()}
+    raise GraphFileError(f"unknown output kind {kind!r}")
