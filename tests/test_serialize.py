@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symgrad as sg
+from symgrad.structure import flatten
 
 from .op_table import CASES
 
@@ -171,6 +172,10 @@ def test_fuzzed_files_only_raise_graph_file_errors(tmp_path, data):
         elif where in entry:
             entry[where] = value
     try:
-        _load(tmp_path, document)
+        loaded = _load(tmp_path, document)
     except sg.GraphFileError:
-        pass
+        return  # the only error a malformed file may give
+    # A file that loads is a valid graph: every output is an expression that compiles.
+    outputs, _ = flatten(loaded)
+    assert all(isinstance(o, sg.Expr) for o in outputs)
+    sg.compile(outputs)
