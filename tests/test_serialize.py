@@ -160,7 +160,7 @@ def test_fuzzed_files_only_raise_graph_file_errors(tmp_path, data):
         where = data.draw(st.sampled_from(["op", "params", "inputs", "param", "root", "drop"]))
         entry = document["nodes"][node]
         value = data.draw(_json)
-        if where == "param" and entry["params"]:
+        if where == "param" and isinstance(entry.get("params"), dict) and entry["params"]:
             key = data.draw(st.sampled_from(sorted(entry["params"])))
             entry["params"][key] = value
         elif where == "root":

@@ -13,6 +13,7 @@ from .emit.source import emit_module
 from .errors import BindError
 from .executable import Executable, Stats
 from .ops.leaves import Variable, as_expr
+from .optimize import optimize as optimize_graph
 from .structure import flatten
 
 
@@ -40,17 +41,17 @@ def _compile(
     outputs: Any, inputs: Sequence[Expr] | None, optimize: bool | Sequence[str]
 ) -> Executable:
     leaves, render = flatten(outputs)
-    leaves = [as_expr(x) for x in leaves]
+    given = [as_expr(x) for x in leaves]
+    roots, derived = provenance.forward_roots(given)
+    leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
     free = [n for n in order if isinstance(n.op, Variable)]
     input_list = _check_inputs(free, inputs)
-    _check_optimize(optimize)
     emitted = emit_module(input_list, leaves, order, render)
-    roots, derived = provenance.forward_roots(leaves)
     stats = Stats(
         built=len(topological_order(roots)),
-        differentiated=len(topological_order(roots + derived + leaves)),
-        after_pruning=len(order),
+        differentiated=len(topological_order(roots + derived + given)),
+        after_pruning=len(topological_order(given)),
         after_optimization=len(order),
         statements=emitted.statements,
     )
@@ -73,14 +74,3 @@ def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]
     if missing:
         raise BindError(f"the outputs depend on variable(s) {missing} that are not in inputs")
     return result
-
-
-def _check_optimize(optimize: bool | Sequence[str]) -> None:
-    if isinstance(optimize, bool):
-        return
-    unknown = [name for name in optimize if name not in PASSES]
-    if unknown:
-        raise ValueError(f"unknown optimization pass(es) {unknown}; known: {sorted(PASSES)}")
-
-
-PASSES: dict[str, object] = {}

@@ -1,0 +1,73 @@
+"""Algebraic simplification: identities that hold for every value, inf and nan included.
+
+``x * 0`` is *not* rewritten (inf * 0 is nan), nor anything that would change a shape or a
+dtype; ``x + 0`` may turn a -0.0 into itself instead of +0.0, which compares equal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.expr import Expr
+from ..ops import elementwise as ew
+from ..ops import reductions, shape_ops
+from ..ops.leaves import Constant, const
+from .patterns import fill_value, is_fill, same_type
+
+
+def _other_if(node: Expr, value: float, commutative: bool = True) -> Expr | None:
+    """For ``a op b``: the other operand where one is the constant ``value`` (only ``b`` for
+    a non-commutative op), if it can stand for the result."""
+    a, b = node.inputs
+    if is_fill(b, value) and same_type(a, node):
+        return a
+    if commutative and is_fill(a, value) and same_type(b, node):
+        return b
+    return None
+
+
+def simplify(node: Expr) -> Expr | None:
+    op = node.op
+    if isinstance(op, ew.StopGradient):
+        return node.inputs[0]  # derivatives are already built; at run time it is the identity
+    if isinstance(op, ew.Multiply):
+        return _other_if(node, 1.0)
+    if isinstance(op, ew.Add):
+        return _other_if(node, 0.0)
+    if isinstance(op, ew.Subtract):
+        return _other_if(node, 0.0, commutative=False)
+    if isinstance(op, ew.Divide):
+        return _other_if(node, 1.0, commutative=False)
+    if isinstance(op, ew.Power):
+        return _other_if(node, 1.0, commutative=False)
+    if isinstance(op, ew.Negative) and isinstance(node.inputs[0].op, ew.Negative):
+        return node.inputs[0].inputs[0]
+    if isinstance(op, shape_ops.Transpose) and isinstance(node.inputs[0].op, shape_ops.Transpose):
+        inner = node.inputs[0]
+        perm = tuple(inner.op.axes[a] for a in op.axes)
+        return shape_ops.transpose(inner.inputs[0], perm)
+    if isinstance(op, (shape_ops.Reshape, shape_ops.BroadcastTo)) and type(
+        node.inputs[0].op
+    ) is type(op):
+        source = node.inputs[0].inputs[0]  # reshape of a reshape: one reshape (same for
+        return source if same_type(source, node) else op(source)  # broadcasts)
+    if isinstance(op, reductions.Sum):
+        return _sum_of_fill(node)
+    return None
+
+
+def _sum_of_fill(node: Expr) -> Expr | None:
+    """The sum of a broadcast scalar (or of a constant fill) is that scalar times the number
+    of elements summed."""
+    x = node.inputs[0]
+    if isinstance(x.op, shape_ops.BroadcastTo) and x.inputs[0].ndim == 0:
+        scalar = x.inputs[0]
+    else:
+        value = fill_value(x)
+        if value is None or x.ndim == 0 or isinstance(x.op, Constant):
+            return None
+        scalar = const(np.asarray(value, dtype=node.dtype))
+    if scalar.dtype != node.dtype:
+        return None
+    total = ew.multiply(scalar, reductions.count(x, node.op.axes, node.dtype))
+    return shape_ops.broadcast_to(total, node.shape) if node.shape else total
