@@ -37,7 +37,7 @@ s = sg.var("s")
         lambda: x - 0.0,
         lambda: x / 1.0,
         lambda: x**1.0,
-        lambda: -(-x),
+        lambda: sg.negative(-x),
         lambda: sg.stop_gradient(x),
         lambda: x * sg.broadcast_to(1.0, (3,)),
     ],
