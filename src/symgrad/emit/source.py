@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from ..core.dtypes import dtype_name
 from ..core.expr import Expr
-from ..core.shapes import Shape, format_shape
+from ..core.shapes import Shape, format_shape, size_of
 from ..errors import ShapeError
 from ..ops.leaves import Constant, Variable
 from . import literals
@@ -137,6 +137,8 @@ def emit_module(
         for x in node.inputs:
             last_use[id(x)] = position[id(node)]
     keep = {id(x) for x in outputs} | {id(x) for x in inputs}
+    # Arrays another node views (reshape, transpose...) or aliases must never be overwritten.
+    viewed = {id(x) for node in order if not node.op.fresh for x in node.inputs}
 
     statements = 0
     for node in order:
@@ -172,7 +174,9 @@ def emit_module(
             args = [bare.get(id(x), a) for x, a in zip(node.inputs, args)]
         name = namer.fresh(_hint(node))
         names[id(node)] = name
-        text = op.emit(node, args, ctx)
+        text = _emit_reusing(node, args, position[id(node)], last_use, keep, viewed, names)
+        if text is None:
+            text = op.emit(node, args, ctx)
         body.append(f"    {name} = {text}  # {_describe(node)}")
         statements += 1
         dead = sorted(
@@ -210,6 +214,38 @@ def emit_module(
     for source in [_PRELUDE, *helpers.values()]:
         lines += ["", "", source.rstrip("\n")]
     return Emitted("\n".join(lines) + "\n", "evaluate", statements)
+
+
+REUSE_MIN_ELEMENTS = 8192
+
+
+def _emit_reusing(
+    node: Expr,
+    args: list[str],
+    here: int,
+    last_use: dict[int, int],
+    keep: set[int],
+    viewed: set[int],
+    names: dict[int, str],
+) -> str | None:
+    """The statement writing ``node`` into the buffer of an input that dies here, if one
+    fits: same shape and dtype, a new array of our own, viewed by nothing. This saves an
+    allocation (and the page faults of a fresh large array) per elementwise op. Small
+    arrays are left alone: there the saving is nil and ``x * y`` reads better."""
+    factor, symbolic = size_of(node.shape)
+    if node.ndim == 0 or (not symbolic and factor < REUSE_MIN_ELEMENTS):
+        return None
+    for x in node.inputs:
+        if (
+            x.shape == node.shape
+            and x.dtype == node.dtype
+            and x.op.fresh
+            and last_use.get(id(x)) == here
+            and id(x) not in keep
+            and id(x) not in viewed
+        ):
+            return node.op.emit_into(node, args, names[id(x)])
+    return None
 
 
 def _input_checks(

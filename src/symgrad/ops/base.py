@@ -47,6 +47,9 @@ class Op:
     #: True where the emission is NumPy arithmetic that types Python number literals after
     #: the array operands (NEP 50), so scalar constants may be written bare (``x * 2.0``).
     accepts_weak_scalars: ClassVar[bool] = False
+    #: True where the result is a new array (not a view or alias of an input), so the
+    #: emitter may later let another op write into it once it is dead.
+    fresh: ClassVar[bool] = True
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -68,6 +71,11 @@ class Op:
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         """A NumPy expression computing ``node`` from its inputs' source text ``args``."""
         raise NotImplementedError(f"{type(self).__name__}.emit")
+
+    def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
+        """The emission writing the result into the existing array ``out`` (same shape and
+        dtype, and dead after this statement), or ``None`` if the op cannot."""
+        return None
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         """Cotangents of the inputs; ``None`` where an input gets no gradient.

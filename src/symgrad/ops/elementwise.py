@@ -92,10 +92,18 @@ class Unary(Op):
         (x,) = inputs
         return x.shape, ufunc_result(self.ufunc, x.dtype)
 
+    #: False where ``template`` is more than the ufunc (no single ``out=`` to write into).
+    is_ufunc_call: ClassVar[bool] = True
+
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         if self.template:
             return self.template.format(*args)
         return f"np.{self.ufunc.__name__}({args[0]})"
+
+    def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
+        if not self.is_ufunc_call:
+            return None
+        return f"np.{self.ufunc.__name__}({args[0]}, out={out})"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         d = self.derivative(node.inputs[0], node)
@@ -324,6 +332,7 @@ class Sigmoid(Unary):
     name = "sigmoid"
     ufunc = np.exp
     template = "np.exp(-np.logaddexp(0, -{0}))"
+    is_ufunc_call = False
     sympy_fn = staticmethod(lambda x: 1 / (1 + sympy.exp(-x)))
 
     def derivative(self, x: Expr, y: Expr) -> Expr:
@@ -336,6 +345,7 @@ class Relu(Unary):
     name = "relu"
     ufunc = np.positive
     template = "np.maximum({0}, 0)"
+    is_ufunc_call = False
     sympy_fn = staticmethod(lambda x: sympy.Max(x, 0))
 
     def derivative(self, x: Expr, y: Expr) -> Expr:
@@ -348,6 +358,7 @@ class Softplus(Unary):
     name = "softplus"
     ufunc = np.exp
     template = "np.logaddexp(0, {0})"
+    is_ufunc_call = False
     sympy_fn = staticmethod(lambda x: sympy.log(1 + sympy.exp(x)))
 
     def derivative(self, x: Expr, y: Expr) -> Expr:
@@ -360,6 +371,8 @@ class StopGradient(Unary):
     name = "stop_gradient"
     ufunc = np.positive
     differentiable = False
+    fresh = False  # emitted as an alias of its input
+    is_ufunc_call = False
     template = "{0}"
     sympy_fn = staticmethod(lambda x: x)
 
@@ -421,6 +434,9 @@ class Binary(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return self.template.format(*args)
+
+    def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
+        return f"np.{self.ufunc.__name__}({args[0]}, {args[1]}, out={out})"
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_map(type(self).sympy_fn, *args)

@@ -24,6 +24,7 @@ class Variable(Op):
     """A named input. Each ``sg.var`` call makes a distinct variable (``uid`` tells them apart)."""
 
     name = "var"
+    fresh = False  # the caller's array: never written to
     var_name: str
     var_shape: Shape
     var_dtype: np.dtype
@@ -47,6 +48,7 @@ class Constant(Op):
     (NumPy 2's rule), so the emitted code may write them as plain literals."""
 
     name = "const"
+    fresh = False  # the module's array: never written to
 
     def __init__(self, value: np.ndarray, weak: bool = False):
         value = np.array(value, copy=True)

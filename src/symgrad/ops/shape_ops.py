@@ -37,6 +37,7 @@ class Reshape(Op):
     """The same elements in a new shape (``np.reshape``, C order)."""
 
     name = "reshape"
+    fresh = False  # a view
     new_shape: Shape
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -68,6 +69,7 @@ class Transpose(Op):
     """Permute axes (``np.transpose``)."""
 
     name = "transpose"
+    fresh = False  # a view
     axes: tuple[int, ...]
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -104,6 +106,7 @@ class BroadcastTo(Op):
     """Repeat along new or size-1 axes to reach a shape (``np.broadcast_to``)."""
 
     name = "broadcast_to"
+    fresh = False  # a read-only view
     target: Shape
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -307,6 +310,7 @@ class GetItem(Op):
     """Basic indexing: integers, slices and ``None`` (``x[1:, 0]``, ``x[..., None]``)."""
 
     name = "getitem"
+    fresh = False  # a view
     items: tuple[IndexItem, ...]
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:

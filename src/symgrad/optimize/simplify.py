@@ -11,7 +11,7 @@ import numpy as np
 from ..core.expr import Expr
 from ..ops import elementwise as ew
 from ..ops import reductions, shape_ops
-from ..ops.leaves import Constant, const
+from ..ops.leaves import Constant, as_expr, const
 from .patterns import fill_value, is_fill, same_type
 
 
@@ -31,8 +31,12 @@ def simplify(node: Expr) -> Expr | None:
     if isinstance(op, ew.StopGradient):
         return node.inputs[0]  # derivatives are already built; at run time it is the identity
     if isinstance(op, ew.Multiply):
-        return _other_if(node, 1.0)
+        found = _other_if(node, 1.0)
+        return found if found is not None else _merge_powers_of_two(node)
     if isinstance(op, ew.Add):
+        a, b = node.inputs
+        if a is b and a.dtype.kind == "f":  # x + x is exactly 2 * x
+            return ew.multiply(2.0, a)
         return _other_if(node, 0.0)
     if isinstance(op, ew.Subtract):
         return _other_if(node, 0.0, commutative=False)
@@ -54,6 +58,32 @@ def simplify(node: Expr) -> Expr | None:
     if isinstance(op, reductions.Sum):
         return _sum_of_fill(node)
     return None
+
+
+def _scale(node: Expr) -> tuple[float, Expr] | None:
+    """(c, x) if ``node`` is ``c * x`` with ``c`` a constant power of two, at least 1."""
+    if not isinstance(node.op, ew.Multiply):
+        return None
+    for c, x in (node.inputs, node.inputs[::-1]):
+        value = fill_value(c)
+        if (
+            c.ndim == 0
+            and value is not None
+            and abs(value) >= 1
+            and np.frexp(value)[0] in (0.5, -0.5)
+        ):
+            return value, x
+    return None
+
+
+def _merge_powers_of_two(node: Expr) -> Expr | None:
+    """``c1 * (c2 * x)`` to ``(c1 * c2) * x`` where both are powers of two of at least 1:
+    scaling by them is exact, so the merged product is bitwise the same."""
+    outer = _scale(node)
+    inner = None if outer is None else _scale(outer[1])
+    if outer is None or inner is None or not same_type(inner[1], node):
+        return None
+    return ew.multiply(as_expr(outer[0] * inner[0], like=node), inner[1])
 
 
 def _sum_of_fill(node: Expr) -> Expr | None:
