@@ -30,8 +30,10 @@ def main() -> None:
     sizes = [2_500, 5_000, 25_000, 50_000]
     rows = [(n, *measure(n)) for n in sizes]
     base = rows[0]
-    print(f"{'ops':>7} {'build s':>8} {'grad s':>8} {'compile s':>10} {'statements':>11} "
-          f"{'size x':>7} {'grad+compile x':>15}")
+    print(
+        f"{'ops':>7} {'build s':>8} {'grad s':>8} {'compile s':>10} {'statements':>11} "
+        f"{'size x':>7} {'grad+compile x':>15}"
+    )
     for n, b, d, c, s in rows:
         ratio = (d + c) / (base[2] + base[3])
         print(f"{n:>7} {b:>8.2f} {d:>8.2f} {c:>10.2f} {s:>11} {n / base[0]:>7.0f} {ratio:>15.1f}")

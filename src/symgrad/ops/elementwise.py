@@ -559,6 +559,21 @@ class Power(Binary):
     template = "{0} ** {1}"
     sympy_fn = staticmethod(lambda a, b: a**b)
 
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        # Small integer powers as products: np.power is a slow pow() call per element.
+        e = _small_exponent(node)
+        if e is not None and node.inputs[0].ndim > 0:
+            return _POWER_AS_PRODUCT[e].format(args[0])
+        return self.template.format(*args)
+
+    def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
+        e = _small_exponent(node)
+        if e == 2:
+            return f"np.square({args[0]}, out={out})"
+        if e is not None:
+            return None  # x * x * x and friends: expressions of their own
+        return f"np.power({args[0]}, {args[1]}, out={out})"
+
     def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
         a, b = node.inputs
         exponent = constant_value(b)
@@ -575,6 +590,23 @@ class Power(Binary):
         safe_a = where(equal(a, 0), as_expr(1, like=a), a)
         db = multiply(log(safe_a), node)
         return da, db
+
+
+_POWER_AS_PRODUCT = {
+    2: "np.square({0})",
+    3: "{0} * {0} * {0}",
+    -1: "1.0 / {0}",
+    0.5: "np.sqrt({0})",
+}
+
+
+def _small_exponent(node: Expr) -> float | None:
+    """The exponent of ``x ** e`` if it is one written as a product (in x's own float dtype)."""
+    exponent = constant_value(node.inputs[1])
+    if exponent is None or exponent.ndim != 0 or node.dtype != node.inputs[0].dtype:
+        return None
+    e = exponent.item()
+    return e if node.dtype.kind == "f" and e in _POWER_AS_PRODUCT else None
 
 
 class Maximum(Binary):

@@ -11,7 +11,9 @@ import numpy as np
 
 from ..core.expr import Expr, apply
 from ..core.shapes import is_concrete
+from ..ops import shape_ops
 from ..ops.leaves import Constant
+from .patterns import fill_value
 
 FOLD_LIMIT = 256  # elements; larger results stay computed at run time
 
@@ -25,6 +27,12 @@ class _ConcreteShapes:
 
 
 def fold_constants(node: Expr) -> Expr | None:
+    if (
+        node.inputs
+        and node.op.accepts_weak_scalars
+        and not all(isinstance(x.op, Constant) for x in node.inputs)
+    ):
+        return _fold_fills(node)
     if not node.inputs or not all(isinstance(x.op, Constant) for x in node.inputs):
         return None
     if not is_concrete(node.shape) or int(np.prod(node.shape, dtype=np.int64)) > FOLD_LIMIT:
@@ -44,3 +52,17 @@ def fold_constants(node: Expr) -> Expr | None:
         return None
     weak = value.ndim == 0 and all(x.op.weak for x in node.inputs)
     return apply(Constant(value, weak), ())
+
+
+def _fold_fills(node: Expr) -> Expr | None:
+    """An elementwise op on broadcast constants is a broadcast of the op on the scalars."""
+    values = [fill_value(x) for x in node.inputs]
+    if any(v is None for v in values):
+        return None
+    scalars = tuple(
+        apply(Constant(np.asarray(v, x.dtype)), ()) for v, x in zip(values, node.inputs)
+    )
+    folded = fold_constants(node.op(*scalars))
+    if folded is None:
+        return None
+    return shape_ops.broadcast_to(folded, node.shape)

@@ -10,7 +10,9 @@ import numpy as np
 
 from ..core.expr import Expr
 from ..ops import elementwise as ew
-from ..ops import reductions, shape_ops
+from ..core.shapes import broadcast_shapes
+from ..errors import ShapeError
+from ..ops import linalg, reductions, shape_ops
 from ..ops.leaves import Constant, as_expr, const
 from .patterns import fill_value, is_fill, same_type
 
@@ -28,6 +30,10 @@ def _other_if(node: Expr, value: float, commutative: bool = True) -> Expr | None
 
 def simplify(node: Expr) -> Expr | None:
     op = node.op
+    if op.accepts_weak_scalars:
+        found = _unbroadcast_operand(node)
+        if found is not None:
+            return found
     if isinstance(op, ew.StopGradient):
         return node.inputs[0]  # derivatives are already built; at run time it is the identity
     if isinstance(op, ew.Multiply):
@@ -57,6 +63,36 @@ def simplify(node: Expr) -> Expr | None:
         return source if same_type(source, node) else op(source)  # broadcasts)
     if isinstance(op, reductions.Sum):
         return _sum_of_fill(node)
+    if isinstance(op, linalg.Matmul):
+        return _outer_product(node)
+    return None
+
+
+def _unbroadcast_operand(node: Expr) -> Expr | None:
+    """An elementwise op broadcasts by itself: an operand ``broadcast_to(s, shape)`` can be
+    ``s`` when the other operands still give the result its shape."""
+    for i, x in enumerate(node.inputs):
+        if isinstance(x.op, shape_ops.BroadcastTo):
+            source = x.inputs[0]
+            others = [y.shape for j, y in enumerate(node.inputs) if j != i]
+            try:
+                shape = broadcast_shapes(node.op.name, source.shape, *others)
+            except ShapeError:
+                continue
+            if shape == node.shape:
+                inputs = node.inputs[:i] + (source,) + node.inputs[i + 1 :]
+                return node.op(*inputs)
+    return None
+
+
+def _outer_product(node: Expr) -> Expr | None:
+    """A matrix product over an axis of size 1 is an elementwise product (the same single
+    multiplication per element), without a BLAS call."""
+    a, b = node.inputs
+    if a.ndim >= 2 and b.ndim >= 2 and a.shape[-1] == 1:
+        product = ew.multiply(a, b)
+        if same_type(product, node):
+            return product
     return None
 
 

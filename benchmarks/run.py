@@ -1,0 +1,124 @@
+"""The benchmark suite: symgrad against hand-written NumPy (and other libraries if present).
+
+    python benchmarks/run.py            # all workloads
+    python benchmarks/run.py --quick    # fewer repeats
+
+For each workload it measures, in one run on this machine: compile time (differentiate +
+optimize + emit), the median time per call of value + gradient over repeated runs, and peak
+memory per call (tracemalloc, which sees NumPy's allocations), and prints them as ratios to
+hand-written NumPy. Peers (autograd, PyTensor, JAX, PyTorch) are measured when installed
+(pip install -e '.[bench]').
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import symgrad as sg  # noqa: E402
+from peers import PEERS  # noqa: E402
+from workloads import WORKLOADS, Workload  # noqa: E402
+
+
+def per_call(fn: Callable[[], Any], seconds: float, repeats: int) -> float:
+    """Median seconds per call: ``repeats`` timed batches of calls lasting ``seconds``."""
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    number = max(1, int(seconds / once))
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def peak_memory(fn: Callable[[], Any]) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def symgrad_compiled(w: Workload, data: list[np.ndarray]) -> tuple[Callable[..., Any], float]:
+    start = time.perf_counter()
+    xs = [sg.var(f"x{i}", shape=a.shape) for i, a in enumerate(data)]
+    y = w.build(*xs)
+    wrt = [xs[i] for i in (w.wrt or range(len(xs)))]
+    f = sg.compile([y, sg.grad(y, wrt)], inputs=xs)
+    return f, time.perf_counter() - start
+
+
+def check(name: str, got: Any, want: Any) -> None:
+    value, grads = got
+    np.testing.assert_allclose(
+        np.asarray(value), np.asarray(want[0]), rtol=1e-9, err_msg=f"{name}: value"
+    )
+    for g, h in zip(grads, want[1]):
+        np.testing.assert_allclose(
+            np.asarray(g), np.asarray(h), rtol=1e-8, atol=1e-10, err_msg=f"{name}: gradient"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
+    parser.add_argument("--only", help="run workloads whose name contains this")
+    args = parser.parse_args()
+    seconds, repeats = (0.05, 5) if args.quick else (0.2, 15)
+    peers = {name: make for name, make in PEERS.items() if make is not None}
+    print(
+        f"# symgrad {sg.__version__}, NumPy {np.__version__}, Python "
+        f"{platform.python_version()}, {platform.machine()} ({platform.processor() or '?'})"
+    )
+    print(
+        "# ratios: time per call of value+gradient relative to hand-written NumPy "
+        "(median of repeats, one run); lower is better"
+    )
+    header = ["workload", "hand ms", "symgrad x", "compile s", "peak mem x", *peers]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for w in WORKLOADS:
+        if args.only and args.only not in w.name:
+            continue
+        data = w.data()
+        reference = w.hand(*data)
+        f, compile_s = symgrad_compiled(w, data)
+        check(w.name, f(*data), reference)
+        hand_t = per_call(lambda: w.hand(*data), seconds, repeats)
+        ours_t = per_call(lambda: f(*data), seconds, repeats)
+        memory = peak_memory(lambda: f(*data)) / max(peak_memory(lambda: w.hand(*data)), 1)
+        row = [
+            w.name,
+            f"{hand_t * 1e3:.3f}",
+            f"{ours_t / hand_t:.2f}",
+            f"{compile_s:.2f}",
+            f"{memory:.2f}",
+        ]
+        for name, make in peers.items():
+            try:
+                fn = make(w, data)
+                row.append(f"{per_call(lambda: fn(*data), seconds, repeats) / hand_t:.2f}")
+            except Exception as error:  # a peer that cannot run a workload is reported as such
+                row.append(f"n/a ({type(error).__name__})")
+        print("| " + " | ".join(row) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
