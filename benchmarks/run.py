@@ -26,9 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import symgrad as sg  # noqa: E402
 from peers import PEERS  # noqa: E402
 from workloads import WORKLOADS, Workload  # noqa: E402
+
+import symgrad as sg  # noqa: E402
 
 
 def per_call(fn: Callable[[], Any], seconds: float, repeats: int) -> float:
@@ -97,27 +98,32 @@ def main() -> None:
     for w in WORKLOADS:
         if args.only and args.only not in w.name:
             continue
-        data = w.data()
-        reference = w.hand(*data)
-        f, compile_s = symgrad_compiled(w, data)
-        check(w.name, f(*data), reference)
-        hand_t = per_call(lambda: w.hand(*data), seconds, repeats)
-        ours_t = per_call(lambda: f(*data), seconds, repeats)
-        memory = peak_memory(lambda: f(*data)) / max(peak_memory(lambda: w.hand(*data)), 1)
-        row = [
-            w.name,
-            f"{hand_t * 1e3:.3f}",
-            f"{ours_t / hand_t:.2f}",
-            f"{compile_s:.2f}",
-            f"{memory:.2f}",
-        ]
-        for name, make in peers.items():
-            try:
-                fn = make(w, data)
-                row.append(f"{per_call(lambda: fn(*data), seconds, repeats) / hand_t:.2f}")
-            except Exception as error:  # a peer that cannot run a workload is reported as such
-                row.append(f"n/a ({type(error).__name__})")
-        print("| " + " | ".join(row) + " |", flush=True)
+        print("| " + " | ".join(measure(w, peers, seconds, repeats)) + " |", flush=True)
+
+
+def measure(w: Workload, peers: dict[str, Any], seconds: float, repeats: int) -> list[str]:
+    """One table row: the workload timed by hand-written NumPy, symgrad and each peer."""
+    data = w.data()
+    reference = w.hand(*data)
+    f, compile_s = symgrad_compiled(w, data)
+    check(w.name, f(*data), reference)
+    hand_t = per_call(lambda: w.hand(*data), seconds, repeats)
+    ours_t = per_call(lambda: f(*data), seconds, repeats)
+    memory = peak_memory(lambda: f(*data)) / max(peak_memory(lambda: w.hand(*data)), 1)
+    row = [
+        w.name,
+        f"{hand_t * 1e3:.3f}",
+        f"{ours_t / hand_t:.2f}",
+        f"{compile_s:.2f}",
+        f"{memory:.2f}",
+    ]
+    for make in peers.values():
+        try:
+            fn = make(w, data)
+            row.append(f"{per_call(lambda: fn(*data), seconds, repeats) / hand_t:.2f}")  # noqa: B023
+        except Exception as error:  # a peer that cannot run a workload is reported as such
+            row.append(f"n/a ({type(error).__name__})")
+    return row
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.expr import Expr
-from ..ops import elementwise as ew
 from ..core.shapes import broadcast_shapes
 from ..errors import ShapeError
+from ..ops import elementwise as ew
 from ..ops import linalg, reductions, shape_ops
 from ..ops.leaves import Constant, as_expr, const
 from .patterns import fill_value, is_fill, same_type
