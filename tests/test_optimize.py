@@ -235,3 +235,71 @@ def test_buffers_are_not_reused_when_viewed_kept_or_small():
     assert "out=" not in _body(sg.compile(sg.sin(x) * 2.0))  # 3 elements: plain x * y
     body = _body(sg.compile(sg.exp(big) * 2.0 + 1.0))
     assert "out=exp_big" in body and "out=big" not in body  # never into an input
+
+
+def test_negations_are_absorbed_into_subtractions():
+    y = sg.var("y", shape=(3,))
+    assert _ops(_one(simplify, x + (-y))) == ["var", "var", "subtract"]
+    assert _ops(_one(simplify, x - (-y))) == ["var", "var", "add"]
+    out = _one(simplify, x + (-y) * 2.0)  # -(y*2) pulled out, then x - y*2
+    assert "negative" not in _ops(out)
+    a, b = np.array([1.0, -2.0, np.inf]), np.array([0.5, np.nan, 3.0])
+    np.testing.assert_array_equal(sg.compile(x + (-y) * 2.0, inputs=[x, y])(a, b), a + (-b) * 2.0)
+
+
+# --- emission of powers and of scalar graphs -----------------------------------------------
+
+
+def test_small_integer_powers_are_products():
+    body = _body(sg.compile(x**3 + x**2))
+    assert "x * x * x" in body and "np.square(x)" in body and "**" not in body
+    a = np.array([1.5, -2.0, 0.1])
+    np.testing.assert_allclose(sg.compile(x**3 + x**2)(a), a**3 + a**2, rtol=1e-15)
+    x32 = sg.var("x32", shape=(2,), dtype="float32")
+    assert sg.compile(x32 ** np.float64(2)).source.count("np.square") == 0  # float64 result
+
+
+def test_scalar_graphs_use_python_floats_and_math():
+    a, b = sg.var("a"), sg.var("b")
+    y = sg.sin(a) * b + sg.sigmoid(a * b) - sg.maximum(a, b) ** 3
+    f = sg.compile([y, sg.grad(y, [a, b])])
+    assert "math.sin(" in f.source and "def _evaluate_floats" in f.source
+    value, (ga, gb) = f(0.3, -1.2)
+    with_numpy = f._evaluate.__globals__["_evaluate_arrays"]  # the module's NumPy version
+    ref_value, (ref_a, ref_b) = with_numpy(0.3, -1.2)
+    assert float(value) == pytest.approx(float(ref_value), rel=1e-14)
+    assert float(ga) == pytest.approx(float(ref_a), rel=1e-13)
+    assert float(gb) == pytest.approx(float(ref_b), rel=1e-13)
+    assert "math." not in sg.compile(y * sg.const(np.ones(2))).source  # not all 0-d
+    assert isinstance(value, np.float64)
+
+
+@pytest.mark.parametrize(
+    "build, at, expected",
+    [
+        (lambda a: sg.log(a), 0.0, -np.inf),
+        (lambda a: sg.exp(a), 1000.0, np.inf),
+        (lambda a: 1.0 / a, 0.0, np.inf),
+        (lambda a: sg.sqrt(a), -1.0, np.nan),
+        (lambda a: a**0.5, -8.0, np.nan),
+        (lambda a: sg.maximum(a, 1.0), np.nan, np.nan),
+        (lambda a: sg.sigmoid(a), -1000.0, 0.0),
+        (lambda a: sg.softplus(a), 1000.0, 1000.0),
+    ],
+    ids=[
+        "log0",
+        "exp_overflow",
+        "div0",
+        "sqrt_negative",
+        "fractional_power",
+        "max_nan",
+        "sigmoid",
+        "softplus",
+    ],
+)
+def test_scalar_fast_path_falls_back_to_numpy_semantics(build, at, expected):
+    a = sg.var("a")
+    f = sg.compile(build(a))
+    with np.errstate(all="ignore"):
+        got = f(at)
+    np.testing.assert_array_equal(got, expected)

@@ -3,8 +3,8 @@
 Any string is a legal symgrad variable name; only ``[A-Za-z0-9_]`` survives into the source,
 so no name can inject code. Leading underscores are dropped, which keeps user names apart
 from the module's helpers (``_input``, ``_softmax``...). Names that clash with keywords, the
-modules the code uses or each other get a suffix. Builtins may be shadowed: the generated
-function body calls none.
+modules the code uses, the few builtins it calls (``abs``, ``float``) or each other get a
+suffix. Other builtins may be shadowed: the generated function bodies call none.
 """
 
 from __future__ import annotations
@@ -12,12 +12,16 @@ from __future__ import annotations
 import keyword
 import re
 
+from ..core.expr import Expr
+from ..ops.leaves import Constant, Variable
+
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 _MAX_LENGTH = 32
+# Builtins the emitted statements call must not be shadowed by local names.
 RESERVED = (
     frozenset(keyword.kwlist)
     | frozenset(keyword.softkwlist)
-    | {"np", "math", "base64", "evaluate", "BindError"}
+    | {"np", "math", "base64", "evaluate", "BindError", "abs", "float", "max", "min"}
 )
 
 
@@ -53,3 +57,13 @@ class Namer:
         name = f"{base}_{n}"
         self._taken.add(name)
         return name
+
+
+def hint(node: Expr) -> str:
+    """A readable base name: the op, and the variable it is applied to if there is one."""
+    if isinstance(node.op, Variable):
+        return node.op.var_name
+    args = [x for x in node.inputs if not isinstance(x.op, Constant)]
+    if len(args) == 1 and isinstance(args[0].op, Variable):
+        return f"{node.op.name}_{args[0].op.var_name}"
+    return node.op.name

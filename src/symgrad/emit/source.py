@@ -16,8 +16,8 @@ from ..core.expr import Expr
 from ..core.shapes import Shape, format_shape, size_of
 from ..errors import ShapeError
 from ..ops.leaves import Constant, Variable
-from . import literals
-from .names import Namer
+from . import literals, scalar
+from .names import Namer, hint
 
 _PRELUDE = '''\
 class BindError(TypeError, ValueError):
@@ -88,16 +88,6 @@ def _describe(node: Expr) -> str:
     """Shape and dtype for a comment; symbolic dims escaped so they cannot end the comment."""
     shape = tuple(d if isinstance(d, int) else ascii(d)[1:-1] for d in node.shape)
     return f"{format_shape(shape)} {dtype_name(node.dtype)}"
-
-
-def _hint(node: Expr) -> str:
-    """A readable base name: the op, and the variable it is applied to if there is one."""
-    if isinstance(node.op, Variable):
-        return node.op.var_name
-    args = [x for x in node.inputs if not isinstance(x.op, Constant)]
-    if len(args) == 1 and isinstance(args[0].op, Variable):
-        return f"{node.op.name}_{args[0].op.var_name}"
-    return node.op.name
 
 
 def emit_module(
@@ -172,7 +162,7 @@ def emit_module(
         ):
             # Bare literals take the dtype of the array operand, as the graph inferred.
             args = [bare.get(id(x), a) for x, a in zip(node.inputs, args)]
-        name = namer.fresh(_hint(node))
+        name = namer.fresh(hint(node))
         names[id(node)] = name
         text = _emit_reusing(node, args, position[id(node)], last_use, keep, viewed, names)
         if text is None:
@@ -202,13 +192,46 @@ def emit_module(
     docs = [
         f"    # {names[id(x)]}: {_describe(x)}, variable {ascii(x.op.var_name)}" for x in inputs
     ]
-    lines += [
-        "",
-        "",
-        f"def evaluate({', '.join(params)}):",
-        '    """Evaluate the compiled outputs from the inputs below."""',
-        *docs,
-    ]
+    signature = ", ".join(params)
+    with_floats = scalar.eligible(inputs, order)
+    if with_floats:
+        lines.insert(2, "import math")
+        lines += [
+            "",
+            "",
+            f"def evaluate({signature}):",
+            '    """Evaluate the compiled outputs from the inputs below (with Python floats;',
+            '    with NumPy where math raises, as for log(0) or an overflow)."""',
+            *docs,
+            "    try:",
+            f"        return _evaluate_floats({signature})",
+            "    except (ArithmeticError, ValueError):",
+            f"        return _evaluate_arrays({signature})",
+            "",
+            "",
+            *scalar.float_function(
+                "_evaluate_floats",
+                inputs,
+                outputs,
+                order,
+                render_result,
+                lambda float_names, float_namer: _input_checks(
+                    inputs, float_names, {}, float_namer
+                ),
+            ),
+            "",
+            "",
+            f"def _evaluate_arrays({signature}):",
+            '    """The outputs computed with NumPy."""',
+        ]
+    else:
+        lines += [
+            "",
+            "",
+            f"def evaluate({signature}):",
+            '    """Evaluate the compiled outputs from the inputs below."""',
+            *docs,
+        ]
     lines += body
     # Helpers after the main function: a reader meets the computation first.
     for source in [_PRELUDE, *helpers.values()]:

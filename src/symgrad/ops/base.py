@@ -77,6 +77,12 @@ class Op:
         dtype, and dead after this statement), or ``None`` if the op cannot."""
         return None
 
+    def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
+        """For graphs of 0-d float64 values: a Python ``float`` (``math`` module) expression,
+        or ``None`` if the op has none. ``math`` raises where NumPy returns inf or nan; the
+        emitted code then reruns the NumPy version, so results never differ in kind."""
+        return None
+
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         """Cotangents of the inputs; ``None`` where an input gets no gradient.
 

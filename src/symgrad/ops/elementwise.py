@@ -94,6 +94,11 @@ class Unary(Op):
 
     #: False where ``template`` is more than the ufunc (no single ``out=`` to write into).
     is_ufunc_call: ClassVar[bool] = True
+    #: The same function on a Python float, with the ``math`` module ("" if none).
+    math_template: ClassVar[str] = ""
+
+    def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
+        return self.math_template.format(*args) if self.math_template else None
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         if self.template:
@@ -121,6 +126,8 @@ class Unary(Op):
 class Negative(Unary):
     """``-x``."""
 
+    math_template = "-{0}"
+
     name = "negative"
     ufunc = np.negative
     template = "-{0}"
@@ -137,6 +144,8 @@ class Negative(Unary):
 class Sin(Unary):
     """Elementwise sine."""
 
+    math_template = "math.sin({0})"
+
     name = "sin"
     ufunc = np.sin
     sympy_fn = sympy.sin
@@ -147,6 +156,8 @@ class Sin(Unary):
 
 class Cos(Unary):
     """Elementwise cosine."""
+
+    math_template = "math.cos({0})"
 
     name = "cos"
     ufunc = np.cos
@@ -159,6 +170,8 @@ class Cos(Unary):
 class Tan(Unary):
     """Elementwise tangent."""
 
+    math_template = "math.tan({0})"
+
     name = "tan"
     ufunc = np.tan
     sympy_fn = sympy.tan
@@ -169,6 +182,8 @@ class Tan(Unary):
 
 class Arcsin(Unary):
     """Elementwise inverse sine."""
+
+    math_template = "math.asin({0})"
 
     name = "arcsin"
     ufunc = np.arcsin
@@ -181,6 +196,8 @@ class Arcsin(Unary):
 class Arccos(Unary):
     """Elementwise inverse cosine."""
 
+    math_template = "math.acos({0})"
+
     name = "arccos"
     ufunc = np.arccos
     sympy_fn = sympy.acos
@@ -191,6 +208,8 @@ class Arccos(Unary):
 
 class Arctan(Unary):
     """Elementwise inverse tangent."""
+
+    math_template = "math.atan({0})"
 
     name = "arctan"
     ufunc = np.arctan
@@ -203,6 +222,8 @@ class Arctan(Unary):
 class Sinh(Unary):
     """Elementwise hyperbolic sine."""
 
+    math_template = "math.sinh({0})"
+
     name = "sinh"
     ufunc = np.sinh
     sympy_fn = sympy.sinh
@@ -213,6 +234,8 @@ class Sinh(Unary):
 
 class Cosh(Unary):
     """Elementwise hyperbolic cosine."""
+
+    math_template = "math.cosh({0})"
 
     name = "cosh"
     ufunc = np.cosh
@@ -225,6 +248,8 @@ class Cosh(Unary):
 class Tanh(Unary):
     """Elementwise hyperbolic tangent."""
 
+    math_template = "math.tanh({0})"
+
     name = "tanh"
     ufunc = np.tanh
     sympy_fn = sympy.tanh
@@ -236,6 +261,8 @@ class Tanh(Unary):
 class Exp(Unary):
     """Elementwise exponential."""
 
+    math_template = "math.exp({0})"
+
     name = "exp"
     ufunc = np.exp
     sympy_fn = sympy.exp
@@ -246,6 +273,8 @@ class Exp(Unary):
 
 class Log(Unary):
     """Elementwise natural logarithm."""
+
+    math_template = "math.log({0})"
 
     name = "log"
     ufunc = np.log
@@ -261,6 +290,8 @@ class Log(Unary):
 class Log1p(Unary):
     """``log(1 + x)``, accurate for small ``x``."""
 
+    math_template = "math.log1p({0})"
+
     name = "log1p"
     ufunc = np.log1p
     sympy_fn = staticmethod(lambda x: sympy.log(1 + x))
@@ -271,6 +302,8 @@ class Log1p(Unary):
 
 class Expm1(Unary):
     """``exp(x) - 1``, accurate for small ``x``."""
+
+    math_template = "math.expm1({0})"
 
     name = "expm1"
     ufunc = np.expm1
@@ -283,6 +316,8 @@ class Expm1(Unary):
 class Sqrt(Unary):
     """Elementwise square root."""
 
+    math_template = "math.sqrt({0})"
+
     name = "sqrt"
     ufunc = np.sqrt
     sympy_fn = sympy.sqrt
@@ -294,6 +329,8 @@ class Sqrt(Unary):
 class Square(Unary):
     """``x * x``."""
 
+    math_template = "{0} * {0}"
+
     name = "square"
     ufunc = np.square
     sympy_fn = staticmethod(lambda x: x**2)
@@ -304,6 +341,8 @@ class Square(Unary):
 
 class Abs(Unary):
     """Elementwise absolute value; its derivative at 0 is 0."""
+
+    math_template = "abs({0})"
 
     name = "abs"
     ufunc = np.absolute
@@ -329,6 +368,10 @@ class Sign(Unary):
 class Sigmoid(Unary):
     """The logistic function ``1 / (1 + exp(-x))``, computed without overflow."""
 
+    math_template = (
+        "(1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0})))"
+    )
+
     name = "sigmoid"
     ufunc = np.exp
     template = "np.exp(-np.logaddexp(0, -{0}))"
@@ -341,6 +384,8 @@ class Sigmoid(Unary):
 
 class Relu(Unary):
     """``max(x, 0)``; its derivative at 0 is 0."""
+
+    math_template = "({0} if {0} > 0 or {0} != {0} else 0.0)"
 
     name = "relu"
     ufunc = np.positive
@@ -355,6 +400,8 @@ class Relu(Unary):
 class Softplus(Unary):
     """``log(1 + exp(x))``, computed without overflow."""
 
+    math_template = "(math.log1p(math.exp(-abs({0}))) + ({0} if {0} > 0 else 0.0))"
+
     name = "softplus"
     ufunc = np.exp
     template = "np.logaddexp(0, {0})"
@@ -367,6 +414,8 @@ class Softplus(Unary):
 
 class StopGradient(Unary):
     """The value of ``x``; its derivative is zero and nothing behind it is differentiated."""
+
+    math_template = "{0}"
 
     name = "stop_gradient"
     ufunc = np.positive
@@ -438,6 +487,12 @@ class Binary(Op):
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         return f"np.{self.ufunc.__name__}({args[0]}, {args[1]}, out={out})"
 
+    #: The same operation on Python floats ("" if none).
+    float_template: ClassVar[str] = ""
+
+    def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
+        return self.float_template.format(*args) if self.float_template else None
+
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_map(type(self).sympy_fn, *args)
 
@@ -468,6 +523,8 @@ class Binary(Op):
 class Add(Binary):
     """``a + b``."""
 
+    float_template = "{0} + {1}"
+
     name = "add"
     ufunc = np.add
     template = "{0} + {1}"
@@ -489,6 +546,8 @@ class Add(Binary):
 
 class Subtract(Binary):
     """``a - b``."""
+
+    float_template = "{0} - {1}"
 
     name = "subtract"
     ufunc = np.subtract
@@ -513,6 +572,8 @@ class Subtract(Binary):
 class Multiply(Binary):
     """``a * b``."""
 
+    float_template = "{0} * {1}"
+
     name = "multiply"
     ufunc = np.multiply
     template = "{0} * {1}"
@@ -525,6 +586,8 @@ class Multiply(Binary):
 
 class Divide(Binary):
     """``a / b`` (true division)."""
+
+    float_template = "{0} / {1}"
 
     name = "divide"
     ufunc = np.true_divide
@@ -565,6 +628,14 @@ class Power(Binary):
         if e is not None and node.inputs[0].ndim > 0:
             return _POWER_AS_PRODUCT[e].format(args[0])
         return self.template.format(*args)
+
+    def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
+        e = _small_exponent(node)
+        if e == 2:
+            return f"{args[0]} * {args[0]}"
+        if e == 3:
+            return f"{args[0]} * {args[0]} * {args[0]}"
+        return f"math.pow({args[0]}, {args[1]})"  # raises (not complex) for (-8) ** 0.5
 
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         e = _small_exponent(node)
@@ -612,6 +683,8 @@ def _small_exponent(node: Expr) -> float | None:
 class Maximum(Binary):
     """Elementwise maximum; where ``a == b`` each gets half the gradient."""
 
+    float_template = "({0} if {0} >= {1} or {0} != {0} else {1})"
+
     name = "maximum"
     ufunc = np.maximum
     template = "np.maximum({0}, {1})"
@@ -626,6 +699,8 @@ class Maximum(Binary):
 
 class Minimum(Binary):
     """Elementwise minimum; where ``a == b`` each gets half the gradient."""
+
+    float_template = "({0} if {0} <= {1} or {0} != {0} else {1})"
 
     name = "minimum"
     ufunc = np.minimum
@@ -662,6 +737,8 @@ class Comparison(Binary):
 class Less(Comparison):
     """``a < b``."""
 
+    float_template = "{0} < {1}"
+
     name = "less"
     ufunc = np.less
     template = "{0} < {1}"
@@ -670,6 +747,8 @@ class Less(Comparison):
 
 class LessEqual(Comparison):
     """``a <= b``."""
+
+    float_template = "{0} <= {1}"
 
     name = "less_equal"
     ufunc = np.less_equal
@@ -680,6 +759,8 @@ class LessEqual(Comparison):
 class Greater(Comparison):
     """``a > b``."""
 
+    float_template = "{0} > {1}"
+
     name = "greater"
     ufunc = np.greater
     template = "{0} > {1}"
@@ -688,6 +769,8 @@ class Greater(Comparison):
 
 class GreaterEqual(Comparison):
     """``a >= b``."""
+
+    float_template = "{0} >= {1}"
 
     name = "greater_equal"
     ufunc = np.greater_equal
@@ -698,6 +781,8 @@ class GreaterEqual(Comparison):
 class Equal(Comparison):
     """Elementwise ``a == b`` (``==`` on expressions is identity; use ``sg.eq``)."""
 
+    float_template = "{0} == {1}"
+
     name = "equal"
     ufunc = np.equal
     template = "np.equal({0}, {1})"
@@ -706,6 +791,8 @@ class Equal(Comparison):
 
 class NotEqual(Comparison):
     """Elementwise ``a != b``."""
+
+    float_template = "{0} != {1}"
 
     name = "not_equal"
     ufunc = np.not_equal
@@ -756,6 +843,9 @@ class Where(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return "np.where({}, {}, {})".format(*args)
+
+    def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
+        return "({1} if {0} else {2})".format(*args)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         c, a, b = node.inputs

@@ -156,6 +156,9 @@ class Cast(Op):
     def label(self) -> str:
         return f"astype({self.to.name})"
 
+    def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
+        return f"float({args[0]})" if self.to == np.float64 else None
+
     def _passes_derivatives(self, x: Expr) -> bool:
         return x.dtype.kind == "f" and self.to.kind == "f"
 

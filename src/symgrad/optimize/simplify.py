@@ -38,13 +38,22 @@ def simplify(node: Expr) -> Expr | None:
         return node.inputs[0]  # derivatives are already built; at run time it is the identity
     if isinstance(op, ew.Multiply):
         found = _other_if(node, 1.0)
-        return found if found is not None else _merge_powers_of_two(node)
+        if found is None:
+            found = _merge_powers_of_two(node)
+        return found if found is not None else _negation_outward(node)
     if isinstance(op, ew.Add):
         a, b = node.inputs
         if a is b and a.dtype.kind == "f":  # x + x is exactly 2 * x
             return ew.multiply(2.0, a)
+        if isinstance(b.op, ew.Negative):  # a + (-b) is exactly a - b
+            return _if_same_type(ew.subtract(a, b.inputs[0]), node)
+        if isinstance(a.op, ew.Negative):
+            return _if_same_type(ew.subtract(b, a.inputs[0]), node)
         return _other_if(node, 0.0)
     if isinstance(op, ew.Subtract):
+        a, b = node.inputs
+        if isinstance(b.op, ew.Negative):  # a - (-b) is exactly a + b
+            return _if_same_type(ew.add(a, b.inputs[0]), node)
         return _other_if(node, 0.0, commutative=False)
     if isinstance(op, ew.Divide):
         return _other_if(node, 1.0, commutative=False)
@@ -65,6 +74,23 @@ def simplify(node: Expr) -> Expr | None:
         return _sum_of_fill(node)
     if isinstance(op, linalg.Matmul):
         return _outer_product(node)
+    return None
+
+
+def _if_same_type(candidate: Expr, node: Expr) -> Expr | None:
+    return candidate if same_type(candidate, node) else None
+
+
+def _negation_outward(node: Expr) -> Expr | None:
+    """``(-a) * b`` to ``-(a * b)`` (exactly equal), so that a following ``+`` can absorb
+    the negation as a ``-``; ``(-a) * (-b)`` to ``a * b``."""
+    a, b = node.inputs
+    negated_a, negated_b = isinstance(a.op, ew.Negative), isinstance(b.op, ew.Negative)
+    if negated_a and negated_b:
+        return _if_same_type(ew.multiply(a.inputs[0], b.inputs[0]), node)
+    if negated_a or negated_b:
+        inner = ew.multiply(a.inputs[0], b) if negated_a else ew.multiply(a, b.inputs[0])
+        return _if_same_type(ew.negative(inner), node)
     return None
 
 
