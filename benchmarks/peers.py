@@ -15,14 +15,9 @@ def _autograd(w: Workload, data: list[Any]) -> Callable[..., Any]:
     import autograd.numpy as anp
     from autograd import value_and_grad
 
-    import symgrad as sg
-
-    # Run the same formula through autograd's tracer by translating the graph's ops lazily:
-    # symgrad graphs cannot be traced, so each workload's hand-written forward is reused.
     forward = _forward_numpy(w, anp)
     wrt = list(w.wrt or range(len(data)))
     vg = value_and_grad(lambda *ws: forward(*_merge(data, wrt, ws)), argnum=list(range(len(wrt))))
-    del sg
     return lambda *arrays: vg(*[arrays[i] for i in wrt])
 
 
@@ -73,6 +68,87 @@ def _forward_numpy(w: Workload, np_module: Any) -> Callable[..., Any]:
     return {"1": dot, "2": sin50, "3": mlp, "4": rosen, "5": lse, "6": scalar, "7": poly}[name]
 
 
+def _pytensor(w: Workload, data: list[Any]) -> Callable[..., Any]:
+    import pytensor
+    import pytensor.tensor as pt
+
+    inputs = [pt.tensor(f"x{i}", shape=a.shape, dtype="float64") for i, a in enumerate(data)]
+    value = _forward_numpy(w, _PytensorNumpy(pt))(*inputs)
+    wrt = [inputs[i] for i in (w.wrt or range(len(data)))]
+    return pytensor.function(inputs, [value, *pytensor.grad(value, wrt)])
+
+
+class _PytensorNumpy:
+    """The few NumPy names the forward formulas use, mapped to pytensor.tensor."""
+
+    def __init__(self, pt: Any):
+        self.pt = pt
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pt, name)
+
+
+def _jax(w: Workload, data: list[Any]) -> Callable[..., Any]:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    forward = _forward_numpy(w, jnp)
+    wrt = list(w.wrt or range(len(data)))
+    vg = jax.jit(jax.value_and_grad(lambda *a: forward(*a), argnums=wrt))
+
+    def run(*arrays: Any) -> Any:
+        value, grads = vg(*arrays)
+        return jax.block_until_ready((value, grads))
+
+    return run
+
+
+def _torch(w: Workload, data: list[Any]) -> Callable[..., Any]:
+    import torch
+
+    forward = _forward_numpy(w, _TorchNumpy(torch))
+    wrt = list(w.wrt or range(len(data)))
+
+    def run(*arrays: Any) -> Any:
+        tensors = [torch.from_numpy(a).requires_grad_(i in wrt) for i, a in enumerate(arrays)]
+        value = forward(*tensors)
+        grads = torch.autograd.grad(value, [tensors[i] for i in wrt])
+        return value.item(), [g.numpy() for g in grads]
+
+    return run
+
+
+class _TorchNumpy:
+    """NumPy names the forward formulas use, in PyTorch."""
+
+    def __init__(self, torch: Any):
+        self.torch = torch
+
+    def dot(self, a: Any, b: Any) -> Any:
+        return a @ b
+
+    def max(self, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return x.max() if axis is None else x.amax(dim=axis, keepdim=keepdims)
+
+    def sum(self, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return x.sum() if axis is None else x.sum(dim=axis, keepdim=keepdims)
+
+    def mean(self, x: Any) -> Any:
+        return x.mean()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.torch, name)
+
+
+def _installed(module: str, maker: Maker) -> Maker | None:
+    return maker if importlib.util.find_spec(module) else None
+
+
 PEERS: dict[str, Maker | None] = {
-    "autograd x": _autograd if importlib.util.find_spec("autograd") else None,
+    "autograd x": _installed("autograd", _autograd),
+    "PyTensor x": _installed("pytensor", _pytensor),
+    "JAX x": _installed("jax", _jax),
+    "PyTorch x": _installed("torch", _torch),
 }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import symgrad as sg
+from symgrad.ops import shape_ops
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,13 @@ CASES = [
     Case("getitem", lambda x: x[1:, ::-1] * 2.0, ((3, 4),)),
     Case("getitem_int", lambda x: x[:, 2] * x[0], ((3, 3),)),
     Case("getitem_newaxis", lambda x: x[..., None] * x[None, :], ((3,),)),
+    Case(
+        "scatter_add",
+        lambda base, v: shape_ops.ScatterAdd(shape_ops.normalize_index(slice(1, None, 2), (5,)))(
+            base, v * v
+        ),
+        ((5,), (2,)),
+    ),
     Case(
         "composite",
         lambda x, w: sg.tanh(x @ w).sum() + sg.logsumexp(x, axis=0).mean(),

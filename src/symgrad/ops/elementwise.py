@@ -583,6 +583,14 @@ class Multiply(Binary):
         a, b = node.inputs
         return b, a
 
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        if a is b:  # x * x: one contribution 2 g x, bitwise equal to g x + g x
+            return reductions.sum_to(
+                multiply(cotangent, multiply(2.0, a)), a.shape, batch_of(cotangent, node)
+            ), None
+        return super().vjp(node, cotangent)
+
 
 class Divide(Binary):
     """``a / b`` (true division)."""

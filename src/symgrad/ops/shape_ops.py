@@ -398,6 +398,64 @@ class Scatter(Op):
         return out
 
 
+_SCATTER_ADD_HELPER = '''\
+def _scatter_add(out, index, value):
+    """`out` with `value` added at `index` (in place)."""
+    out[index] += value
+    return out
+'''
+
+
+@dataclasses.dataclass(frozen=True)
+class ScatterAdd(Op):
+    """``base`` with ``value`` added at a basic index (what ``scatter(value) + base`` is)."""
+
+    name = "scatter_add"
+    items: tuple[IndexItem, ...]
+    helpers = {"_scatter_add": _SCATTER_ADD_HELPER}
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        base, value = inputs
+        expected = indexed_shape(base.shape, self.items)
+        if value.shape != expected or value.dtype != base.dtype:
+            raise ShapeError(
+                self.name,
+                f"value {format_shape(value.shape)} {value.dtype} does "
+                f"not fit index [{_index_text(self.items)}] of "
+                f"{format_shape(base.shape)} {base.dtype}",
+            )
+        return base.shape, base.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"_scatter_add(np.array({args[0]}), np.s_[{_index_text(self.items)}], {args[1]})"
+
+    def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
+        if out != args[0]:
+            return None
+        return f"_scatter_add({out}, np.s_[{_index_text(self.items)}], {args[1]})"
+
+    def label(self) -> str:
+        return f"scatter_add[{_index_text(self.items)}]"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        batch = ew.batch_of(cotangent, node)
+        return cotangent, GetItem(_FULL * batch + self.items)(cotangent)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        t_base, t_value = tangents
+        if t_value is None:
+            return t_base
+        batch = t_value.shape[: ew.batch_of(t_value, node.inputs[1])]
+        if t_base is None:
+            return Scatter(_FULL * len(batch) + self.items, batch + node.shape)(t_value)
+        return ScatterAdd(_FULL * len(batch) + self.items)(t_base, t_value)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        out = np.array(args[0], dtype=object)
+        out[tuple(_as_slice(i) for i in self.items)] += args[1]
+        return out
+
+
 def normalize_index(index: Any, shape: Shape) -> tuple[IndexItem, ...]:
     """Check a basic index against ``shape``; expand ``...``; return hashable items."""
     if not isinstance(index, tuple):

@@ -49,7 +49,8 @@ def simplify(node: Expr) -> Expr | None:
             return _if_same_type(ew.subtract(a, b.inputs[0]), node)
         if isinstance(a.op, ew.Negative):
             return _if_same_type(ew.subtract(b, a.inputs[0]), node)
-        return _other_if(node, 0.0)
+        found = _scatter_then_add(node)
+        return found if found is not None else _other_if(node, 0.0)
     if isinstance(op, ew.Subtract):
         a, b = node.inputs
         if isinstance(b.op, ew.Negative):  # a - (-b) is exactly a + b
@@ -74,6 +75,15 @@ def simplify(node: Expr) -> Expr | None:
         return _sum_of_fill(node)
     if isinstance(op, linalg.Matmul):
         return _outer_product(node)
+    return None
+
+
+def _scatter_then_add(node: Expr) -> Expr | None:
+    """``scatter(v, index) + y`` to ``y`` with ``v`` added at ``index``: no array of zeros,
+    no full-size addition."""
+    for s_, y in (node.inputs, node.inputs[::-1]):
+        if isinstance(s_.op, shape_ops.Scatter) and same_type(y, node) and same_type(s_, node):
+            return shape_ops.ScatterAdd(s_.op.items)(y, s_.inputs[0])
     return None
 
 
@@ -123,27 +133,29 @@ def _outer_product(node: Expr) -> Expr | None:
 
 
 def _scale(node: Expr) -> tuple[float, Expr] | None:
-    """(c, x) if ``node`` is ``c * x`` with ``c`` a constant power of two, at least 1."""
+    """(c, x) if ``node`` is ``c * x`` with ``c`` a 0-d constant."""
     if not isinstance(node.op, ew.Multiply):
         return None
     for c, x in (node.inputs, node.inputs[::-1]):
         value = fill_value(c)
-        if (
-            c.ndim == 0
-            and value is not None
-            and abs(value) >= 1
-            and np.frexp(value)[0] in (0.5, -0.5)
-        ):
+        if c.ndim == 0 and value is not None and isinstance(c.op, Constant):
             return value, x
     return None
 
 
+def _is_power_of_two(value: float) -> bool:
+    return abs(value) >= 1 and np.frexp(value)[0] in (0.5, -0.5)
+
+
 def _merge_powers_of_two(node: Expr) -> Expr | None:
-    """``c1 * (c2 * x)`` to ``(c1 * c2) * x`` where both are powers of two of at least 1:
-    scaling by them is exact, so the merged product is bitwise the same."""
+    """``c1 * (c2 * x)`` to ``(c1 * c2) * x`` where one of them is a power of two of at
+    least 1: scaling by it is exact and commutes with rounding, so the merged product is
+    bitwise the same (``c1 * c2`` itself is then exact too)."""
     outer = _scale(node)
     inner = None if outer is None else _scale(outer[1])
     if outer is None or inner is None or not same_type(inner[1], node):
+        return None
+    if not (_is_power_of_two(outer[0]) or _is_power_of_two(inner[0])):
         return None
     return ew.multiply(as_expr(outer[0] * inner[0], like=node), inner[1])
 
