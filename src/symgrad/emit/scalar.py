@@ -2,10 +2,10 @@
 
 A NumPy call on a 0-d value costs about a microsecond; the same operation on a Python float
 costs tens of nanoseconds. Where every node of a graph is a 0-d float64 (or bool) value and
-every op has a float form, the module gets a second function computing the same outputs
-with floats. ``evaluate`` calls it first. Where ``math`` raises (log of 0, exp overflow,
-division by zero), NumPy returns inf or nan with a warning instead, so ``evaluate`` then
-reruns the NumPy version: the results never differ in kind.
+every op has a float form, the module computes with floats. Where ``math`` raises (log of 0,
+exp overflow, division by zero) NumPy returns inf or nan with a warning instead, so
+``evaluate`` then reruns the same code with NumPy behind ``math`` and ``float``: the results
+never differ in kind, and the source holds the computation once.
 """
 
 from __future__ import annotations
@@ -18,6 +18,23 @@ from ..core.expr import Expr
 from ..ops.leaves import Constant, Variable
 from . import literals
 from .names import Namer
+
+NUMPY_FALLBACK = '''\
+class _numpy_math:
+    """The math functions the float code calls, as NumPy computes them: inf and nan
+    instead of errors."""
+
+    sin, cos, tan = np.sin, np.cos, np.tan
+    asin, acos, atan = np.arcsin, np.arccos, np.arctan
+    sinh, cosh, tanh = np.sinh, np.cosh, np.tanh
+    exp, expm1, log, log1p, sqrt, pow = np.exp, np.expm1, np.log, np.log1p, np.sqrt, np.power
+
+
+def _with_numpy(function):
+    """`function` with its math and float() done by NumPy."""
+    scope = dict(function.__globals__, math=_numpy_math, float=np.float64)
+    return type(function)(function.__code__, scope)
+'''
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.bool_))
 
