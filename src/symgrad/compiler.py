@@ -17,6 +17,7 @@ from .optimize import optimize as optimize_graph
 from .structure import flatten
 
 
+@paused_gc()
 def compile(
     outputs: Any, inputs: Sequence[Expr] | None = None, optimize: bool | Sequence[str] = True
 ) -> Executable:
@@ -33,20 +34,14 @@ def compile(
     >>> float(total), double.tolist()
     (6.0, [2.0, 4.0, 6.0])
     """
-    with paused_gc():
-        return _compile(outputs, inputs, optimize)
-
-
-def _compile(
-    outputs: Any, inputs: Sequence[Expr] | None, optimize: bool | Sequence[str]
-) -> Executable:
     leaves, render = flatten(outputs)
     given = [as_expr(x) for x in leaves]
     roots, derived = provenance.forward_roots(given)
+    # The inputs are the variables of the graph as built, even if optimizing drops one.
+    free = [n for n in topological_order(given) if isinstance(n.op, Variable)]
+    input_list = _check_inputs(free, inputs)
     leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
-    free = [n for n in order if isinstance(n.op, Variable)]
-    input_list = _check_inputs(free, inputs)
     emitted = emit_module(input_list, leaves, order, render)
     stats = Stats(
         built=len(topological_order(roots)),

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Disable the cyclic collector for the block; restore its previous state after."""
+    """Disable the cyclic collector for the block (or, as ``@paused_gc()``, the decorated
+    function); restore its previous state after."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -19,18 +19,12 @@ from . import provenance
 from .reverse import check_output, check_wrt, depends_on, seed
 
 
+@paused_gc()
 def push_forward(
     ys: Sequence[Expr], wrt: Sequence[Expr], tangents: Sequence[Expr]
 ) -> list[Expr | None]:
     """Tangents of ``ys`` (``None`` where zero) given ``tangents`` of ``wrt``, which may share
     leading batch axes."""
-    with paused_gc():
-        return _push_forward(ys, wrt, tangents)
-
-
-def _push_forward(
-    ys: Sequence[Expr], wrt: Sequence[Expr], tangents: Sequence[Expr]
-) -> list[Expr | None]:
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     tangent: dict[int, Expr] = {id(w): t for w, t in zip(wrt, tangents)}

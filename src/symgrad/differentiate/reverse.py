@@ -37,18 +37,12 @@ def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
     return depends
 
 
+@paused_gc()
 def backpropagate(
     ys: Sequence[Expr], cotangents: Sequence[Expr], wrt: Sequence[Expr]
 ) -> list[Expr | None]:
     """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
     ``cotangents``, which may share leading batch axes."""
-    with paused_gc():
-        return _backpropagate(ys, cotangents, wrt)
-
-
-def _backpropagate(
-    ys: Sequence[Expr], cotangents: Sequence[Expr], wrt: Sequence[Expr]
-) -> list[Expr | None]:
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     adjoint: dict[int, Expr] = {}

@@ -19,20 +19,21 @@ Rule = Callable[[Expr], "Expr | None"]
 MAX_STEPS = 8  # rules applied to one node, at most (each step makes it simpler)
 
 
+@paused_gc()
 def rewrite(outputs: Sequence[Expr], rule: Rule) -> list[Expr]:
-    with paused_gc():
-        done: dict[int, Expr] = {}
-        for node in topological_order(outputs):
-            inputs = tuple(done[id(x)] for x in node.inputs)
-            current = node if inputs == node.inputs else node.op(*inputs)
-            for _ in range(MAX_STEPS):
-                replacement = rule(current)
-                if replacement is None or replacement is current:
-                    break
-                if replacement.shape != current.shape or replacement.dtype != current.dtype:
-                    raise AssertionError(
-                        f"rewrite {rule.__name__} changed {current!r} into {replacement!r}"
-                    )
-                current = replacement
-            done[id(node)] = current
-        return [done[id(o)] for o in outputs]
+    """``outputs`` with ``rule`` applied to every node they depend on."""
+    done: dict[int, Expr] = {}
+    for node in topological_order(outputs):
+        inputs = tuple(done[id(x)] for x in node.inputs)
+        current = node if inputs == node.inputs else node.op(*inputs)
+        for _ in range(MAX_STEPS):
+            replacement = rule(current)
+            if replacement is None or replacement is current:
+                break
+            if replacement.shape != current.shape or replacement.dtype != current.dtype:
+                raise AssertionError(
+                    f"rewrite {rule.__name__} changed {current!r} into {replacement!r}"
+                )
+            current = replacement
+        done[id(node)] = current
+    return [done[id(o)] for o in outputs]
