@@ -38,7 +38,8 @@ def compile(
     given = [as_expr(x) for x in leaves]
     roots, derived = provenance.forward_roots(given)
     # The inputs are the variables of the graph as built, even if optimizing drops one.
-    free = [n for n in topological_order(given) if isinstance(n.op, Variable)]
+    given_order = topological_order(given)
+    free = [n for n in given_order if isinstance(n.op, Variable)]
     input_list = _check_inputs(free, inputs)
     leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
@@ -46,7 +47,7 @@ def compile(
     stats = Stats(
         built=len(topological_order(roots)),
         differentiated=len(topological_order(roots + derived + given)),
-        after_pruning=len(topological_order(given)),
+        after_pruning=len(given_order),
         after_optimization=len(order),
         statements=emitted.statements,
     )
