@@ -179,3 +179,50 @@ def test_fuzzed_files_only_raise_graph_file_errors(tmp_path, data):
     outputs, _ = flatten(loaded)
     assert all(isinstance(o, sg.Expr) for o in outputs)
     sg.compile(outputs)
+
+
+_INJECTION = "0); __import__('os').system('echo pwned'); (0"
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        {"op": "softmax", "params": {"axis": _INJECTION}, "inputs": [0]},
+        {"op": "eye", "params": {"n": _INJECTION, "of_dtype": {"dtype": "float64"}}, "inputs": []},
+        {"op": "getitem", "params": {"items": [["int", _INJECTION]]}, "inputs": [0]},
+        {"op": "getitem", "params": {"items": [["slice", _INJECTION, None, None]]}, "inputs": [0]},
+        {"op": "concatenate", "params": {"axis": _INJECTION}, "inputs": [0, 0]},
+        {"op": "sum", "params": {"axes": [_INJECTION], "keepdims": False}, "inputs": [0]},
+        {"op": "transpose", "params": {"axes": [True]}, "inputs": [0]},
+        {"op": "astype", "params": {"to": "float64"}, "inputs": [0]},
+        {"op": "reshape", "params": {"new_shape": [1.5]}, "inputs": [0]},
+    ],
+    ids=[
+        "softmax axis",
+        "eye n",
+        "index",
+        "slice",
+        "concatenate axis",
+        "sum axes",
+        "bool axis",
+        "dtype as text",
+        "float size",
+    ],
+)
+def test_parameters_of_the_wrong_type_are_refused(tmp_path, node, capfd):
+    document = {
+        "format": "symgrad-graph",
+        "version": 1,
+        "nodes": [
+            {
+                "op": "var",
+                "params": {"name": "x", "shape": ["n"], "dtype": "float64"},
+                "inputs": [],
+            },
+            node,
+        ],
+        "outputs": {"node": 1},
+    }
+    with pytest.raises(sg.GraphFileError, match="node 1"):
+        _load(tmp_path, document)
+    assert "pwned" not in capfd.readouterr().out

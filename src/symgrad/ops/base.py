@@ -61,6 +61,21 @@ class Op:
                 raise RuntimeError(f"two ops are named {name!r}")
             Op.registry[name] = cls
 
+    def __post_init__(self) -> None:
+        # Parameters reach the emitted source; check each against its declared type, so an
+        # op built from a hostile file cannot carry text where a number belongs.
+        for field in dataclasses.fields(self):
+            check = _PARAMETER_CHECKS.get(str(field.type))
+            if check is None:
+                raise TypeError(
+                    f"{type(self).__name__}.{field.name}: parameter type {field.type} has no check"
+                )
+            value = getattr(self, field.name)
+            if not check(value):
+                raise TypeError(
+                    f"{self.name}: parameter {field.name}={value!r:.60} is not a {field.type}"
+                )
+
     def __call__(self, *inputs: Expr) -> Expr:
         return apply(self, inputs)
 
@@ -112,3 +127,32 @@ class Op:
         """Short text naming the op and its parameters, for pictures and messages."""
         shown = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
         return f"{self.name}({shown})" if shown else self.name
+
+
+def _is_int(v: Any) -> bool:
+    return type(v) is int
+
+
+def _is_dim(v: Any) -> bool:
+    return type(v) is int or type(v) is str
+
+
+def _is_index_item(v: Any) -> bool:
+    if not isinstance(v, tuple) or not v:
+        return False
+    if v[0] == "int":
+        return len(v) == 2 and _is_int(v[1])
+    if v[0] == "new":
+        return len(v) == 1
+    return v[0] == "slice" and len(v) == 4 and all(p is None or _is_int(p) for p in v[1:])
+
+
+_PARAMETER_CHECKS: dict[str, Any] = {
+    "int": _is_int,
+    "bool": lambda v: type(v) is bool,
+    "str": lambda v: type(v) is str,
+    "np.dtype": lambda v: isinstance(v, np.dtype),
+    "Shape": lambda v: type(v) is tuple and all(_is_dim(d) for d in v),
+    "tuple[int, ...]": lambda v: type(v) is tuple and all(_is_int(a) for a in v),
+    "tuple[IndexItem, ...]": lambda v: type(v) is tuple and all(_is_index_item(i) for i in v),
+}
