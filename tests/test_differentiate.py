@@ -314,3 +314,29 @@ def test_hvp_equals_hessian_times_vector():
     a = np.array([0.3, 0.1, -0.4])
     h, hv = sg.compile([sg.hessian(y, x), sg.hvp(y, x, v)])(a)
     np.testing.assert_allclose(hv, h @ v, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "build, derivative",
+    [
+        (lambda v: sg.log(1.0 + sg.exp(v)), lambda a: np.exp(-np.logaddexp(0, -a))),
+        (lambda v: sg.log(sg.sigmoid(v)), lambda a: np.exp(-np.logaddexp(0, a))),
+        (lambda v: sg.log(1.0 + v * v), lambda a: 2 * a / (1 + a * a)),
+    ],
+    ids=["log(1+exp)", "log(sigmoid)", "log(1+x^2)"],
+)
+def test_hand_written_unstable_formulas_get_finite_gradients(build, derivative):
+    x = sg.var("x", shape=(4,))
+    a = np.array([-1000.0, -1.0, 0.5, 1000.0])
+    g = sg.compile(sg.grad(build(x).sum(), x))(a)
+    t = sg.compile(sg.jvp(build(x), x, np.ones(4)))(a)
+    np.testing.assert_allclose(g, derivative(a), rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(t, derivative(a), rtol=1e-14, atol=1e-300)
+
+
+def test_log_sum_exp_written_by_hand_has_a_finite_gradient():
+    x = sg.var("x", shape=(3,))
+    a = np.array([1000.0, 999.0, -1000.0])
+    g = sg.compile(sg.grad(sg.log(sg.sum(sg.exp(x))), x))(a)
+    expected = np.exp(a - a.max()) / np.exp(a - a.max()).sum()
+    np.testing.assert_allclose(g, expected, rtol=1e-14)

@@ -16,7 +16,7 @@ from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..structure import flatten, unflatten
 from . import provenance
-from .reverse import check_output, check_wrt, depends_on, seed
+from .reverse import check_output, check_wrt, depends_on, seed, stable_form
 
 
 @paused_gc()
@@ -24,7 +24,8 @@ def push_forward(
     ys: Sequence[Expr], wrt: Sequence[Expr], tangents: Sequence[Expr]
 ) -> list[Expr | None]:
     """Tangents of ``ys`` (``None`` where zero) given ``tangents`` of ``wrt``, which may share
-    leading batch axes."""
+    leading batch axes. Like reverse mode, it differentiates the stable form of ``ys``."""
+    ys = stable_form(ys)
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     tangent: dict[int, Expr] = {id(w): t for w, t in zip(wrt, tangents)}

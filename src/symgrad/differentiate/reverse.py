@@ -15,12 +15,19 @@ from typing import Any
 from ..core.expr import Expr
 from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
+from ..optimize.rewrite import rewrite
+from ..optimize.stabilize import stabilize
 from ..errors import DisconnectedError, NonScalarError, ShapeError
 from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..ops.leaves import as_expr
 from ..structure import flatten, unflatten
 from . import provenance
+
+
+def stable_form(ys: Sequence[Expr]) -> list[Expr]:
+    """``ys`` with the stabilization rewrites applied (the same values, computed stably)."""
+    return rewrite(ys, stabilize)
 
 
 def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
@@ -42,7 +49,12 @@ def backpropagate(
     ys: Sequence[Expr], cotangents: Sequence[Expr], wrt: Sequence[Expr]
 ) -> list[Expr | None]:
     """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
-    ``cotangents``, which may share leading batch axes."""
+    ``cotangents``, which may share leading batch axes.
+
+    The outputs are differentiated in their numerically stable form (``log(1 + exp(x))``
+    as ``softplus(x)``...), so that hand-written formulas get gradients that stay finite
+    where the formula's own naive gradient would overflow."""
+    ys = stable_form(ys)
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     adjoint: dict[int, Expr] = {}
