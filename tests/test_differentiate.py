@@ -339,4 +339,5 @@ def test_log_sum_exp_written_by_hand_has_a_finite_gradient():
     a = np.array([1000.0, 999.0, -1000.0])
     g = sg.compile(sg.grad(sg.log(sg.sum(sg.exp(x))), x))(a)
     expected = np.exp(a - a.max()) / np.exp(a - a.max()).sum()
-    np.testing.assert_allclose(g, expected, rtol=1e-14)
+    # The gradient exp(x - logsumexp(x)) is accurate to about |x| * eps = 2e-13 here.
+    np.testing.assert_allclose(g, expected, rtol=1e-12)

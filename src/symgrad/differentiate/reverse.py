@@ -15,12 +15,12 @@ from typing import Any
 from ..core.expr import Expr
 from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
-from ..optimize.rewrite import rewrite
-from ..optimize.stabilize import stabilize
 from ..errors import DisconnectedError, NonScalarError, ShapeError
 from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..ops.leaves import as_expr
+from ..optimize.rewrite import rewrite
+from ..optimize.stabilize import stabilize
 from ..structure import flatten, unflatten
 from . import provenance
 
