@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from ..core.expr import Expr
 from ..ops import elementwise as ew
@@ -32,6 +33,13 @@ _FUNCTIONS: dict[type, Callable[..., Expr]] = {
     sympy.exp: ew.exp,
     sympy.Abs: ew.abs,
     sympy.sign: ew.sign,
+    sympy.asinh: ew.arcsinh,
+    sympy.acosh: ew.arccosh,
+    sympy.atanh: ew.arctanh,
+    sympy.floor: ew.floor,
+    sympy.ceiling: ew.ceil,
+    sympy.atan2: ew.arctan2,
+    sympy.Mod: ew.mod,
 }
 _COMPARISONS: dict[type, Callable[[Any, Any], Expr]] = {
     sympy.StrictLessThan: ew.less,
@@ -40,6 +48,10 @@ _COMPARISONS: dict[type, Callable[[Any, Any], Expr]] = {
     sympy.GreaterThan: ew.greater_equal,
     sympy.Equality: ew.equal,
     sympy.Unequality: ew.not_equal,
+}
+_NAMED: dict[str, Callable[..., Any]] = {
+    "round": ew.round,
+    "trunc": lambda x: ew.where(ew.less(x, 0.0), ew.ceil(x), ew.floor(x)),
 }
 _ELEMENT = re.compile(r"^(.*)\[(\d+(?:, \d+)*)\]$")
 
@@ -154,6 +166,9 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
     if isinstance(node, sympy.Heaviside):
         x = args[0]
         return ew.where(ew.greater(x, 0), 1.0, ew.where(ew.equal(x, 0), 0.5, 0.0))
+    if isinstance(node, AppliedUndef) and node.func.__name__ in _NAMED:
+        # Functions SymPy has no class for, as to_sympy writes them: round(x), trunc(x).
+        return _NAMED[node.func.__name__](*args)
     for cls, fn in _COMPARISONS.items():
         if isinstance(node, cls):
             return fn(*args)

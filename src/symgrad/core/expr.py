@@ -213,6 +213,15 @@ class Expr:
     def min(self, axis: Any = None, keepdims: bool = False) -> Expr:
         return _red.min(self, axis=axis, keepdims=keepdims)
 
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
+        return _red.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
+        return _red.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Expr:
+        return _red.cumsum(self, axis=axis)
+
     def reshape(self, *shape: Any) -> Expr:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])

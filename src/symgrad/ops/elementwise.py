@@ -429,6 +429,137 @@ class StopGradient(Unary):
         return None
 
 
+class Log2(Unary):
+    """Base-2 logarithm."""
+
+    name = "log2"
+    ufunc = np.log2
+    sympy_fn = staticmethod(lambda x: sympy.log(x, 2))
+    math_template = "math.log2({0})"
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / (x * float(np.log(2.0)))
+
+
+class Log10(Unary):
+    """Base-10 logarithm."""
+
+    name = "log10"
+    ufunc = np.log10
+    sympy_fn = staticmethod(lambda x: sympy.log(x, 10))
+    math_template = "math.log10({0})"
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / (x * float(np.log(10.0)))
+
+
+class Exp2(Unary):
+    """``2 ** x``."""
+
+    name = "exp2"
+    ufunc = np.exp2
+    sympy_fn = staticmethod(lambda x: 2**x)
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return y * float(np.log(2.0))
+
+
+class Arcsinh(Unary):
+    """Inverse hyperbolic sine."""
+
+    name = "arcsinh"
+    ufunc = np.arcsinh
+    sympy_fn = sympy.asinh
+    math_template = "math.asinh({0})"
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / sqrt(x * x + 1)
+
+
+class Arccosh(Unary):
+    """Inverse hyperbolic cosine (``x >= 1``)."""
+
+    name = "arccosh"
+    ufunc = np.arccosh
+    sympy_fn = sympy.acosh
+    math_template = "math.acosh({0})"
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / sqrt(x * x - 1)
+
+
+class Arctanh(Unary):
+    """Inverse hyperbolic tangent (``|x| < 1``)."""
+
+    name = "arctanh"
+    ufunc = np.arctanh
+    sympy_fn = sympy.atanh
+    math_template = "math.atanh({0})"
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return 1 / (1 - x * x)
+
+
+class Deg2rad(Unary):
+    """Degrees to radians."""
+
+    name = "deg2rad"
+    ufunc = np.deg2rad
+    sympy_fn = staticmethod(lambda x: x * sympy.pi / 180)
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return as_expr(float(np.pi / 180), like=y)
+
+
+class Rad2deg(Unary):
+    """Radians to degrees."""
+
+    name = "rad2deg"
+    ufunc = np.rad2deg
+    sympy_fn = staticmethod(lambda x: x * 180 / sympy.pi)
+
+    def derivative(self, x: Expr, y: Expr) -> Expr:
+        return as_expr(float(180 / np.pi), like=y)
+
+
+class Floor(Unary):
+    """Round down; its derivative is 0."""
+
+    name = "floor"
+    ufunc = np.floor
+    sympy_fn = sympy.floor
+    differentiable = False
+
+    def derivative(self, x: Expr, y: Expr) -> None:
+        return None
+
+
+class Ceil(Unary):
+    """Round up; its derivative is 0."""
+
+    name = "ceil"
+    ufunc = np.ceil
+    sympy_fn = sympy.ceiling
+    differentiable = False
+
+    def derivative(self, x: Expr, y: Expr) -> None:
+        return None
+
+
+class Round(Unary):
+    """Round to the nearest integer, halves to even (``np.round``); its derivative is 0."""
+
+    name = "round"
+    ufunc = np.rint
+    template = "np.round({0})"
+    is_ufunc_call = False
+    sympy_fn = staticmethod(lambda x: sympy.Function("round")(x))
+    differentiable = False
+
+    def derivative(self, x: Expr, y: Expr) -> None:
+        return None
+
+
 def _unary_function(op: Unary) -> Callable[[Any], Expr]:
     def function(x: Any) -> Expr:
         return op(as_expr(x))
@@ -461,6 +592,17 @@ relu = _unary_function(Relu())
 softplus = _unary_function(Softplus())
 stop_gradient = _unary_function(StopGradient())
 detach = stop_gradient
+log2 = _unary_function(Log2())
+log10 = _unary_function(Log10())
+exp2 = _unary_function(Exp2())
+arcsinh = _unary_function(Arcsinh())
+arccosh = _unary_function(Arccosh())
+arctanh = _unary_function(Arctanh())
+deg2rad = _unary_function(Deg2rad())
+rad2deg = _unary_function(Rad2deg())
+floor = _unary_function(Floor())
+ceil = _unary_function(Ceil())
+round = _unary_function(Round())
 
 
 # --- binary ---------------------------------------------------------------------------------
@@ -671,6 +813,75 @@ class Power(Binary):
         return da, db
 
 
+class Hypot(Binary):
+    """``sqrt(a**2 + b**2)`` without overflow."""
+
+    name = "hypot"
+    ufunc = np.hypot
+    template = "np.hypot({0}, {1})"
+    sympy_fn = staticmethod(lambda a, b: sympy.sqrt(a**2 + b**2))
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        return divide(a, node), divide(b, node)
+
+
+class Arctan2(Binary):
+    """The angle of the point ``(b, a)``: ``arctan(a / b)`` in the right quadrant."""
+
+    name = "arctan2"
+    ufunc = np.arctan2
+    template = "np.arctan2({0}, {1})"
+    sympy_fn = sympy.atan2
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        r2 = add(multiply(a, a), multiply(b, b))
+        return divide(b, r2), negative(divide(a, r2))
+
+
+class Logaddexp(Binary):
+    """``log(exp(a) + exp(b))`` without overflow."""
+
+    name = "logaddexp"
+    ufunc = np.logaddexp
+    template = "np.logaddexp({0}, {1})"
+    sympy_fn = staticmethod(lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)))
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        return exp(subtract(a, node)), exp(subtract(b, node))
+
+
+class Mod(Binary):
+    """Remainder with the sign of the divisor (``np.mod``); d/da is 1, d/db is -floor(a/b)."""
+
+    name = "mod"
+    ufunc = np.remainder
+    template = "np.mod({0}, {1})"
+    sympy_fn = staticmethod(lambda a, b: sympy.Mod(a, b))
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        return as_expr(1.0, like=node), negative(floor(divide(a, b)))
+
+
+class Fmod(Binary):
+    """Remainder with the sign of the dividend (``np.fmod``); d/da is 1, d/db is
+    -trunc(a/b)."""
+
+    name = "fmod"
+    ufunc = np.fmod
+    template = "np.fmod({0}, {1})"
+    sympy_fn = staticmethod(lambda a, b: a - b * sympy.Function("trunc")(a / b))
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        q = divide(a, b)
+        trunc = where(less(q, 0.0), ceil(q), floor(q))
+        return as_expr(1.0, like=node), negative(trunc)
+
+
 _POWER_AS_PRODUCT = {
     2: "np.square({0})",
     3: "{0} * {0} * {0}",
@@ -831,6 +1042,11 @@ greater_equal = _binary_function(GreaterEqual())
 equal = _binary_function(Equal())
 not_equal = _binary_function(NotEqual())
 eq = equal
+hypot = _binary_function(Hypot())
+arctan2 = _binary_function(Arctan2())
+logaddexp = _binary_function(Logaddexp())
+mod = _binary_function(Mod())
+fmod = _binary_function(Fmod())
 ne = not_equal
 
 

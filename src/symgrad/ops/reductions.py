@@ -375,6 +375,35 @@ class Softmax(Op):
         return e / np.sum(e, axis=self.axis, keepdims=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class Cumsum(Op):
+    """Cumulative sum along one axis (``np.cumsum``)."""
+
+    name = "cumsum"
+    axis: int
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        return x.shape, Sum((), False).result_dtype(x.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.cumsum({args[0]}, axis={self.axis})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # Each input element feeds every later output: the reverse cumulative sum.
+        axis = self.axis + ew.batch_of(cotangent, node)
+        flip = (slice(None),) * axis + (slice(None, None, -1),)
+        reverse = shape_ops.getitem(Cumsum(axis)(shape_ops.getitem(cotangent, flip)), flip)
+        return (shape_ops.astype(reverse, node.inputs[0].dtype),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else Cumsum(self.axis + ew.batch_of(t, node.inputs[0]))(t)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.cumsum(args[0], axis=self.axis)
+
+
 # --- functions ------------------------------------------------------------------------------
 
 
@@ -464,3 +493,29 @@ def sum_to(g: Expr, shape: Shape, batch: int = 0) -> Expr:
     if g.shape != target:
         g = shape_ops.reshape(g, target)
     return g
+
+
+def cumsum(x: Any, axis: int | None = None) -> Expr:
+    """Cumulative sum along ``axis`` (of the flattened array by default), like ``np.cumsum``."""
+    x = as_expr(x)
+    if axis is None:
+        x, axis = shape_ops.reshape(x, (-1,)), 0
+    if x.ndim == 0:
+        raise ShapeError("cumsum", "needs at least one axis")
+    return Cumsum(normalize_axis("cumsum", axis, x.ndim))(x)
+
+
+def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom, like ``np.var``."""
+    x = as_expr(x)
+    axes = normalize_axes("var", axis, x.ndim)
+    centred = ew.subtract(x, mean(x, axis=axes, keepdims=True))
+    total = sum(ew.multiply(centred, centred), axis=axes, keepdims=keepdims)
+    dtype = total.dtype if total.dtype.kind == "f" else np.dtype(np.float64)
+    n = count(x, axes, dtype)
+    return ew.divide(total, ew.subtract(n, float(ddof)) if ddof else n)
+
+
+def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
+    """Standard deviation over ``axis``, like ``np.std``."""
+    return ew.sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
