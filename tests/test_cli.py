@@ -165,3 +165,14 @@ def test_grad_draws_the_gradient_graph(capsys, tmp_path):
     assert "<svg" in target.read_text()
     code, _, err = _grad(capsys, "sum(x)", "--at", "x=[1]", "--draw", str(tmp_path / "g.gif"))
     assert code == 2 and ".svg, .png, .dot" in err
+
+
+def test_the_supported_ops_list_is_up_to_date():
+    import pathlib
+
+    from symgrad import coverage
+
+    documented = pathlib.Path(__file__).parent.parent / "docs" / "ops.md"
+    assert documented.read_text() == coverage.markdown(), (
+        "docs/ops.md is stale: run python -m symgrad.coverage > docs/ops.md"
+    )

@@ -1,0 +1,74 @@
+"""The list of supported ops, generated from the op registry (docs/ops.md).
+
+    python -m symgrad.coverage > docs/ops.md
+
+A test checks that docs/ops.md matches, so the list never goes stale.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import symgrad as sg
+
+from .ops.base import Op
+
+#: NumPy functions people differentiate that symgrad does not cover yet.
+NOT_YET = (
+    "einsum tensordot inner kron trace diag diagonal; linalg.solve inv det slogdet cholesky "
+    "eigh svd pinv matrix_power, norm with ord other than 2; cumprod average ptp sinc; "
+    "tile repeat roll flip fliplr flipud rot90 tril triu split array_split vstack hstack "
+    "dstack column_stack append pad moveaxis atleast_1d/2d/3d; integer-array and boolean-mask "
+    "indexing, take, take_along_axis; control flow (cond, while_loop, fori_loop, scan)"
+)
+
+
+def _overrides(cls: type[Op], method: str) -> bool:
+    return getattr(cls, method) is not getattr(Op, method)
+
+
+def markdown() -> str:
+    rows = []
+    for name, cls in sorted(Op.registry.items()):
+        if cls.__module__.startswith("symgrad.") is False:
+            continue  # ops defined outside the package (tests) are not listed
+        reverse = "yes" if cls.differentiable else "zero"
+        rows.append(
+            f"| `{name}` | {cls.__module__.rsplit('.', 1)[1]} | {reverse} | "
+            f"{'yes' if _overrides(cls, 'to_sympy') else 'no'} | "
+            f"{(cls.__doc__ or '').strip().splitlines()[0].replace('|', chr(92) + '|')} |"
+        )
+    functions = ", ".join(
+        f"`{n}`"
+        for n in sorted(sg.__all__)
+        if callable(getattr(sg, n)) and not isinstance(getattr(sg, n), type)
+    )
+    return "\n".join(
+        [
+            "# Supported operations",
+            "",
+            "Generated from the op registry by `python -m symgrad.coverage`; a test keeps it in",
+            "step with the code.",
+            "",
+            f'{len(rows)} ops. Derivatives are "yes" where the op has reverse- and forward-mode',
+            'rules, "zero" where its derivative is zero by convention (comparisons, rounding,',
+            "`stop_gradient`).",
+            "",
+            "| op | module | derivatives | SymPy | what it is |",
+            "| --- | --- | --- | --- | --- |",
+            *rows,
+            "",
+            "## Public functions",
+            "",
+            functions,
+            "",
+            "## Not supported yet",
+            "",
+            NOT_YET + ".",
+            "",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown())
