@@ -24,9 +24,11 @@ from .errors import (
     DisconnectedError,
     GraphFileError,
     NonScalarError,
+    IterationLimitError,
     ShapeError,
 )
 from .executable import Executable, Stats
+from .ops.control import cond, fori_loop, scan, while_loop
 from .ops.elementwise import (
     abs,
     add,
@@ -121,6 +123,7 @@ __all__ = [
     "Expr",
     "GradCheckReport",
     "GraphFileError",
+    "IterationLimitError",
     "NonScalarError",
     "ShapeError",
     "Stats",
@@ -140,6 +143,7 @@ __all__ = [
     "clip",
     "compile",
     "concatenate",
+    "cond",
     "const",
     "cos",
     "cosh",
@@ -157,6 +161,7 @@ __all__ = [
     "expm1",
     "floor",
     "fmod",
+    "fori_loop",
     "from_sympy",
     "grad",
     "greater",
@@ -195,6 +200,7 @@ __all__ = [
     "reshape",
     "round",
     "save_graph",
+    "scan",
     "sigmoid",
     "sign",
     "sin",
@@ -219,4 +225,5 @@ __all__ = [
     "var",
     "vjp",
     "where",
+    "while_loop",
 ]

@@ -19,7 +19,7 @@ NOT_YET = (
     "eigh svd pinv matrix_power, norm with ord other than 2; cumprod average ptp sinc; "
     "tile repeat roll flip fliplr flipud rot90 tril triu split array_split vstack hstack "
     "dstack column_stack append pad moveaxis atleast_1d/2d/3d; integer-array and boolean-mask "
-    "indexing, take, take_along_axis; control flow (cond, while_loop, fori_loop, scan)"
+    "indexing, take, take_along_axis"
 )
 
 

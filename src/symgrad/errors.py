@@ -48,3 +48,7 @@ class DisconnectedError(ValueError):
 
 class GraphFileError(ValueError):
     """A saved graph file is malformed, hostile or from an unknown version."""
+
+
+class IterationLimitError(RuntimeError):
+    """A ``while_loop`` was still running after its ``max_iterations`` steps."""

@@ -13,7 +13,7 @@ from typing import Any
 from .core.expr import Expr
 from .core.shapes import format_shape
 from .emit.source import Emitted
-from .errors import BindError
+from .errors import BindError, IterationLimitError
 
 _counter = itertools.count()
 
@@ -58,6 +58,8 @@ class Executable:
         namespace: dict[str, Any] = {"__name__": "symgrad_generated"}
         exec(compile(self.source, filename, "exec"), namespace)  # our own emitted source
         namespace["BindError"] = BindError  # helpers raise the library's error in-process
+        if "IterationLimitError" in namespace:
+            namespace["IterationLimitError"] = IterationLimitError
         self._evaluate = namespace[emitted.function]
         names = [x.op.var_name for x in self.inputs]
         self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}

@@ -19,6 +19,7 @@ from ..errors import DisconnectedError, NonScalarError, ShapeError
 from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..ops.leaves import as_expr
+from ..ops.subgraph import Item, MultiOutput
 from ..optimize.rewrite import rewrite
 from ..optimize.stabilize import stabilize
 from ..structure import flatten, unflatten
@@ -36,7 +37,7 @@ def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
     depends: set[int] = set()
     for node in order:
         if id(node) in wrt_ids or (
-            node.dtype.kind == "f"
+            node.dtype.kind in "fO"  # O: the outputs of control flow, read by items
             and node.op.differentiable
             and any(id(x) in depends for x in node.inputs)
         ):
@@ -66,8 +67,21 @@ def backpropagate(
     for y, g in zip(ys, cotangents):
         if id(y) in depends:
             accumulate(y, g)
+    # Cotangents of multi-output nodes: one entry per output, collected from their items.
+    outputs_adjoint: dict[int, dict[int, Expr]] = {}
     for node in reversed(order):
-        g = adjoint.get(id(node))
+        if isinstance(node.op, Item):
+            g = adjoint.get(id(node))
+            if g is not None:
+                parts = outputs_adjoint.setdefault(id(node.inputs[0]), {})
+                index = node.op.index
+                parts[index] = g if index not in parts else ew.add(parts[index], g)
+            continue
+        if isinstance(node.op, MultiOutput):
+            parts = outputs_adjoint.get(id(node))
+            g = None if parts is None else [parts.get(i) for i in range(len(node.op.output_types))]
+        else:
+            g = adjoint.get(id(node))
         if g is None or not node.inputs:
             continue
         needed = [id(x) in depends for x in node.inputs]

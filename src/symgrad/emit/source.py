@@ -9,13 +9,16 @@ its last use so memory is released as early as in hand-written code.
 from __future__ import annotations
 
 import dataclasses
+from collections import ChainMap
 from collections.abc import Callable, Sequence
 
 from ..core.dtypes import dtype_name
 from ..core.expr import Expr
 from ..core.shapes import Shape, format_shape, size_of
 from ..errors import ShapeError
-from ..ops.leaves import Constant, Variable
+from ..core.walk import topological_order
+from ..ops.leaves import Constant, Parameter, Variable
+from ..ops.subgraph import Body, Item, MultiOutput
 from . import literals, scalar
 from .names import Namer, hint
 
@@ -90,6 +93,143 @@ def _describe(node: Expr) -> str:
     return f"{format_shape(shape)} {dtype_name(node.dtype)}"
 
 
+class _Emitter:
+    """Writes statements for graphs and, inside blocks (branches, loop bodies), subgraphs.
+
+    One namer for the whole function: Python blocks share the function's scope, so every
+    name is distinct. Each block sees the names of the enclosing ones (a ChainMap) and adds
+    its own, so the two branches of a ``cond`` each compute what they need."""
+
+    def __init__(self, namer: Namer, dims: dict[str, str]):
+        self.namer = namer
+        self.dims = dims
+        self.header: list[str] = []  # module-level constants
+        self.helpers: dict[str, str] = {}
+        self.uses_base64 = False
+        self.statements = 0
+        self.bare: dict[int, str] = {}  # weak scalar constants as plain literals
+        self.current = ""
+        self.ctx = _Context(dims, lambda: self.current)
+
+    def nodes(
+        self, order: Sequence[Expr], names: ChainMap[int, str], keep: set[int], indent: str
+    ) -> list[str]:
+        """Statements computing ``order`` (inputs before users) at ``indent``; intermediates
+        not in ``keep`` are deleted after their last use."""
+        body: list[str] = []
+        position = {id(node): i for i, node in enumerate(order)}
+        last_use: dict[int, int] = {}
+        items_of: dict[int, dict[int, Expr]] = {}
+        for node in order:
+            for x in node.inputs:
+                last_use[id(x)] = position[id(node)]
+            if isinstance(node.op, Item):
+                items_of.setdefault(id(node.inputs[0]), {})[node.op.index] = node
+        # Arrays another node views (reshape, transpose...) or aliases must never be overwritten.
+        viewed = {id(x) for node in order if not node.op.fresh for x in node.inputs}
+        for node in order:
+            op = node.op
+            if isinstance(op, (Variable, Parameter)):
+                if id(node) not in names:
+                    raise AssertionError(f"{op.label()} is not bound")
+                continue
+            if isinstance(op, Item):
+                continue  # named by the block that computes it
+            if isinstance(op, Constant):
+                self._constant(node, names, keep, body, indent)
+                continue
+            self.current = op.name
+            self.helpers.update(op.helpers)
+            args = [names[id(x)] for x in node.inputs]
+            if isinstance(op, MultiOutput):
+                outs: list[str | None] = [None] * len(op.output_types)
+                for index, item in items_of.get(id(node), {}).items():
+                    outs[index] = names[id(item)] = self.namer.fresh(op.output_hint(index))
+                body.append(f"{indent}# {op.name}")
+                body.extend(op.emit_block(node, args, outs, _BlockContext(self, names, indent)))
+                self.statements += 1
+            else:
+                if op.accepts_weak_scalars and any(
+                    id(x) not in self.bare and not (isinstance(x.op, Constant) and x.ndim == 0)
+                    for x in node.inputs
+                ):
+                    # Bare literals take the dtype of the array operand, as the graph inferred.
+                    args = [self.bare.get(id(x), a) for x, a in zip(node.inputs, args)]
+                name = self.namer.fresh(hint(node))
+                names[id(node)] = name
+                text = _emit_reusing(node, args, position[id(node)], last_use, keep, viewed, names)
+                if text is None:
+                    text = op.emit(node, args, self.ctx)
+                body.append(f"{indent}{name} = {text}  # {_describe(node)}")
+                self.statements += 1
+            dead = sorted(
+                {
+                    names[id(x)]
+                    for x in node.inputs
+                    if last_use.get(id(x)) == position[id(node)]
+                    and id(x) not in keep
+                    and not isinstance(x.op, (Variable, Constant, Parameter))
+                    and id(x) in names
+                }
+            )
+            if dead:
+                body.append(f"{indent}del {', '.join(dead)}")
+        return body
+
+    def _constant(
+        self, node: Expr, names: ChainMap[int, str], keep: set[int], body: list[str], indent: str
+    ) -> None:
+        op = node.op
+        value = op.value
+        if value.ndim == 0 and id(node) not in keep:
+            names[id(node)] = literals.typed_scalar(value[()])
+            if op.weak:
+                self.bare[id(node)] = literals.scalar(value[()])
+            return
+        if id(node) in names:
+            return  # a module constant an enclosing block named
+        name = self.namer.fresh("const")
+        self.uses_base64 |= literals.needs_base64(value)
+        self.header.append(f"{name} = {literals.array(value)}")
+        if id(node) in keep:  # never hand out the module's own constant to be mutated
+            out = self.namer.fresh("const")
+            body.append(f"{indent}{out} = {name}.copy()")
+            name = out
+        names[id(node)] = name
+
+
+class _BlockContext:
+    """What a multi-output op may ask while it writes its block (see
+    ``MultiOutput.emit_block``)."""
+
+    def __init__(self, emitter: _Emitter, names: ChainMap[int, str], indent: str):
+        self._emitter = emitter
+        self._names = names
+        self.indent = indent
+
+    def fresh(self, hint: str) -> str:
+        return self._emitter.namer.fresh(hint)
+
+    def dim(self, dim: int | str) -> str:
+        return self._emitter.ctx.dim(dim)
+
+    def shape(self, shape: Shape) -> str:
+        return self._emitter.ctx.shape(shape)
+
+    def bind_dim(self, dim: str, name: str) -> None:
+        """The run-time size ``dim`` is in the variable ``name`` from here on."""
+        self._emitter.dims[dim] = name
+
+    def body(self, body: Body, args: Sequence[str], indent: str) -> tuple[list[str], list[str]]:
+        """Statements computing ``body`` with its parameters bound to the source names
+        ``args`` (at ``indent``), and the source text of each result."""
+        names = self._names.new_child({id(p): a for p, a in zip(body.params, args)})
+        keep = {id(r) for r in body.results}
+        order = [n for n in topological_order(body.results) if id(n) not in names]
+        lines = self._emitter.nodes(order, names, keep, indent)
+        return lines, [names[id(r)] for r in body.results]
+
+
 def emit_module(
     inputs: Sequence[Expr],
     outputs: Sequence[Expr],
@@ -103,90 +243,26 @@ def emit_module(
     the outputs' names into the returned expression (which keeps the user's structure).
     """
     namer = Namer()
-    names: dict[int, str] = {}
-    bare: dict[int, str] = {}  # weak scalar constants as plain literals, where NumPy allows
-    header: list[str] = []  # module-level constants
-    body: list[str] = []
-    helpers: dict[str, str] = {}
-    uses_base64 = False
-
+    names: ChainMap[int, str] = ChainMap()
     params = []
     for x in inputs:
         names[id(x)] = namer.fresh(x.op.var_name)
         params.append(names[id(x)])
     dims: dict[str, str] = {}
-    body.extend(_input_checks(inputs, names, dims, namer))
-
-    current = [""]
-    ctx = _Context(dims, lambda: current[0])
-
-    # Last statement that reads each node, so intermediates can be freed right after it.
-    position = {id(node): i for i, node in enumerate(order)}
-    last_use: dict[int, int] = {}
-    for node in order:
-        for x in node.inputs:
-            last_use[id(x)] = position[id(node)]
-    keep = {id(x) for x in outputs} | {id(x) for x in inputs}
-    # Arrays another node views (reshape, transpose...) or aliases must never be overwritten.
-    viewed = {id(x) for node in order if not node.op.fresh for x in node.inputs}
+    body = _input_checks(inputs, names, dims, namer)
+    emitter = _Emitter(namer, dims)
 
     with_floats = scalar.eligible(inputs, order)
-    statements = 0
-    for node in [] if with_floats else order:
-        op = node.op
-        if isinstance(op, Variable):
-            if id(node) not in names:
-                raise AssertionError(f"variable {op.var_name!r} is not an input")
-            continue
-        if isinstance(op, Constant):
-            value = op.value
-            if value.ndim == 0 and id(node) not in keep:
-                names[id(node)] = literals.typed_scalar(value[()])
-                if op.weak:
-                    bare[id(node)] = literals.scalar(value[()])
-                continue
-            name = namer.fresh("const")
-            uses_base64 |= literals.needs_base64(value)
-            header.append(f"{name} = {literals.array(value)}")
-            if id(node) in keep:  # never hand out the module's own constant to be mutated
-                out = namer.fresh("const")
-                body.append(f"    {out} = {name}.copy()")
-                name = out
-            names[id(node)] = name
-            continue
-        current[0] = op.name
-        helpers.update(op.helpers)
-        args = [names[id(x)] for x in node.inputs]
-        if op.accepts_weak_scalars and any(
-            id(x) not in bare and not (isinstance(x.op, Constant) and x.ndim == 0)
-            for x in node.inputs
-        ):
-            # Bare literals take the dtype of the array operand, as the graph inferred.
-            args = [bare.get(id(x), a) for x, a in zip(node.inputs, args)]
-        name = namer.fresh(hint(node))
-        names[id(node)] = name
-        text = _emit_reusing(node, args, position[id(node)], last_use, keep, viewed, names)
-        if text is None:
-            text = op.emit(node, args, ctx)
-        body.append(f"    {name} = {text}  # {_describe(node)}")
-        statements += 1
-        dead = sorted(
-            {
-                names[id(x)]
-                for x in node.inputs
-                if last_use.get(id(x)) == position[id(node)]
-                and id(x) not in keep
-                and not isinstance(x.op, (Variable, Constant))
-            }
-        )
-        if dead:
-            body.append(f"    del {', '.join(dead)}")
-
     if not with_floats:
+        keep = {id(x) for x in outputs} | {id(x) for x in inputs}
+        body += emitter.nodes(order, names, keep, "    ")
         body.append(f"    return {render_result([names[id(x)] for x in outputs])}")
+    statements = emitter.statements
+    helpers = emitter.helpers
+    header = emitter.header
 
     lines = ['"""' + (title or "Generated by symgrad.") + '"""', "", "import numpy as np"]
-    if uses_base64:
+    if emitter.uses_base64:
         lines.insert(2, "import base64")
     if header:
         lines += [""] + header

@@ -155,4 +155,5 @@ _PARAMETER_CHECKS: dict[str, Any] = {
     "Shape": lambda v: type(v) is tuple and all(_is_dim(d) for d in v),
     "tuple[int, ...]": lambda v: type(v) is tuple and all(_is_int(a) for a in v),
     "tuple[IndexItem, ...]": lambda v: type(v) is tuple and all(_is_index_item(i) for i in v),
+    "Dim": _is_dim,
 }

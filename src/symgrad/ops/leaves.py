@@ -99,6 +99,39 @@ class Constant(Op):
 
 
 @dataclasses.dataclass(frozen=True)
+class Parameter(Op):
+    """A formal parameter of a subgraph (a branch or loop body), bound by the op that runs
+    it. ``hint`` names it in the emitted code."""
+
+    name = "param"
+    fresh = False  # bound to another node's array: never written to
+    param_shape: Shape
+    param_dtype: np.dtype
+    hint: str
+    uid: int
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        return self.param_shape, self.param_dtype
+
+    def label(self) -> str:
+        return f"param {self.hint!r}"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return ()
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        return None
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        raise NotImplementedError("parameters are bound by the op that runs their subgraph")
+
+
+def parameter(shape: Shape, dtype: np.dtype, hint: str = "p") -> Expr:
+    """A new formal parameter of a subgraph."""
+    return apply(Parameter(tuple(shape), np.dtype(dtype), hint, next(_serial)), ())
+
+
+@dataclasses.dataclass(frozen=True)
 class Eye(Op):
     """The ``n`` x ``n`` identity matrix (seeds for Jacobians, without an n^2 constant)."""
 
@@ -224,3 +257,8 @@ def constant_value(node: Expr) -> np.ndarray | None:
 
 def is_variable(node: Expr) -> bool:
     return isinstance(node.op, Variable)
+
+
+def is_leaf_constant(node: Expr) -> bool:
+    """True for leaves whose value is fixed when the graph is built (constants, eye)."""
+    return not node.inputs and not isinstance(node.op, (Variable, Parameter))

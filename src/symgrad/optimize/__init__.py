@@ -2,7 +2,9 @@
 
 Dead-code elimination and common-subexpression elimination need no pass of their own: the
 compiler only walks what the outputs need, and hash-consed nodes make identical
-subexpressions one node, also after every rewrite.
+subexpressions one node, also after every rewrite. Every pass also runs inside branch and
+loop bodies; ``prune`` (always run) then drops the control-flow outputs no one reads and
+runs a loop and its recording twin (from reverse mode) once.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..core.expr import Expr
+from .control_flow import into_bodies, prune
 from .fold import fold_constants
 from .rewrite import Rule, rewrite
 from .simplify import simplify
@@ -38,8 +41,13 @@ def optimize(outputs: Sequence[Expr], passes: bool | Sequence[str] = True) -> li
         if unknown:
             raise ValueError(f"unknown optimization pass(es) {unknown}; known: {list(PASSES)}")
         chosen = set(passes)
-    result = list(outputs)
+    result = prune(outputs)
     for name in PIPELINE:
         if name in chosen:
-            result = rewrite(result, PASSES[name])
-    return result
+            result = rewrite(result, into_bodies(PASSES[name]))
+    pruned = prune(result)
+    if pruned != result:  # states found constant inside loops: simplify what reads them
+        for name in ("fold_constants", "simplify"):
+            if name in chosen:
+                pruned = rewrite(pruned, into_bodies(PASSES[name]))
+    return pruned
