@@ -247,6 +247,11 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any],
 
 # --- while ----------------------------------------------------------------------------------
 
+_LIMIT_ERROR = '''\
+class IterationLimitError(RuntimeError):
+    """A while loop was still running after its max_iterations steps."""
+'''
+
 
 @dataclasses.dataclass(frozen=True)
 class While(MultiOutput):
@@ -255,18 +260,18 @@ class While(MultiOutput):
     steps, and the state values listed in ``record`` at the start of every step, stacked."""
 
     name = "while_loop"
-    helpers = {
-        "IterationLimitError": (
-            "class IterationLimitError(RuntimeError):\n"
-            '    """A while loop was still running after its max_iterations steps."""\n'
-        )
-    }
     test: Body
     body: Body
     n_state: int
     record: tuple[int, ...]
     max_iterations: int  # 0: no limit
     trips_dim: str  # the symbolic size of the stacked records
+
+    @property  # type: ignore[override]
+    def helpers(self) -> dict[str, str]:
+        if not self.max_iterations:
+            return {}
+        return {"IterationLimitError": _LIMIT_ERROR}
 
     @property
     def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:

@@ -1,0 +1,338 @@
+"""Control flow: cond, while_loop, fori_loop and scan, their values and their derivatives.
+
+Derivatives are checked against central differences of the compiled function itself, or
+against hand-derived formulas."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import symgrad as sg
+from symgrad.differentiate.derived import jacobian_forward, jacobian_reverse
+
+from .gradcheck import numeric_grad, numeric_jacobian
+
+
+def seed_example(a):
+    """The spec's example: b = 2a; while |b| < 1000: b = 2b; c = b if sum(b) > 0 else 100b."""
+    b = sg.while_loop(lambda b: sg.norm(b) < 1000, lambda b: 2 * b, 2 * a)
+    return sg.cond(b.sum() > 0, lambda b: b, lambda b: 100 * b, b)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [0.5, -1.0, 2.0],
+        [-0.5, -1.0, -2.0],
+        [3.0, 1e-3, -2.0],
+        [1e-8, 2e-8, -1e-8],
+        [-1e-6, 0.0, 5e-7],
+        [300.0, 200.0, 0.1],
+        [2000.0, 1.0, 1.0],  # the loop runs zero times
+    ],
+)
+def test_seed_example_derivative_is_c_over_a(value):
+    a = sg.var("a", shape=(3,))
+    c = seed_example(a)
+    weights = np.array([1.0, -2.0, 3.0])
+    y = (c * weights).sum()
+    f = sg.compile([c, sg.grad(y, a), sg.jacobian(c, a)])
+    av = np.array(value)
+    cv, g, jac = f(av)
+    scale = cv[np.nonzero(av)[0][0]] / av[np.nonzero(av)[0][0]]  # c = k * a, k a power of 2
+    np.testing.assert_allclose(cv, scale * av)
+    np.testing.assert_allclose(g, scale * weights)
+    np.testing.assert_allclose(jac, scale * np.eye(3))
+    # Finite differences agree, with steps small enough not to change the trip count.
+    fc = sg.compile(c)
+    fd = np.zeros(3)
+    for i in range(3):
+        step = np.zeros(3)
+        step[i] = 1e-7 * (abs(av[i]) or 1e-12)
+        fd[i] = ((fc(av + step) - fc(av - step)) @ weights) / (2 * step[i])
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+
+
+def test_seed_example_scalar_many_values():
+    a = sg.var("a")
+    c = seed_example(a)
+    f = sg.compile([c, sg.grad(c, a)])
+    for value in [1.0, -1.0, 3.7, -250.0, 1e-12, -1e-300, 999.0, 1e4]:
+        cv, g = f(value)
+        assert np.isclose(g, cv / value, rtol=1e-12), value
+
+
+def test_newton_sqrt_derivative_approaches_one_over_two_sqrt():
+    c = sg.var("c")
+    x = sg.while_loop(
+        lambda x: sg.abs(x * x - c) > 1e-14 * c, lambda x: 0.5 * (x + c / x), c, max_iterations=200
+    )
+    f = sg.compile([x, sg.grad(x, c)])
+    for value in [0.01, 0.5, 2.0, 9.0, 1e6]:
+        root, slope = f(value)
+        assert np.isclose(root, np.sqrt(value), rtol=1e-13)
+        assert np.isclose(slope, 1 / (2 * np.sqrt(value)), rtol=1e-9)
+        fd = numeric_grad(lambda v: sg.compile(x)(v), [np.array(value)], 0)
+        assert np.isclose(slope, fd, rtol=1e-6)
+
+
+def test_x_to_the_fifth_by_fori_loop():
+    x = sg.var("x")
+    y = sg.fori_loop(4, lambda i, p: p * x, x)
+    dy = sg.grad(y, x)
+    f = sg.compile([y, dy, sg.grad(dy, x)])
+    for v in [-1.5, 0.3, 2.0]:
+        value, first, second = f(v)
+        assert np.isclose(value, v**5)
+        assert np.isclose(first, 5 * v**4)
+        assert np.isclose(second, 20 * v**3)
+
+
+def test_fori_loop_uses_the_index():
+    x = sg.var("x")
+    y = sg.fori_loop(5, lambda i, s: s + i * x, sg.const(0.0))  # (0+1+2+3+4) x
+    f = sg.compile([y, sg.grad(y, x)])
+    assert np.allclose(f(2.0), [20.0, 10.0])
+
+
+def test_fori_loop_with_a_run_time_count():
+    x = sg.var("x")
+    n = sg.var("n", dtype="int64")
+    y = sg.fori_loop(n, lambda i, p: p * x, sg.const(1.0))
+    f = sg.compile([y, sg.grad(y, x)], inputs=[x, n])
+    assert np.allclose(f(1.5, 3), [1.5**3, 3 * 1.5**2])
+    assert np.allclose(f(1.5, 0), [1.0, 0.0])
+
+
+@pytest.mark.parametrize("loop", ["fori", "while", "scan"])
+def test_second_derivative_of_sin_sin_sin_as_a_loop(loop):
+    x = sg.var("x")
+    if loop == "fori":
+        y = sg.fori_loop(3, lambda i, v: sg.sin(v), x)
+    elif loop == "while":
+        counter = sg.const(np.int64(0))
+        y, _ = sg.while_loop(lambda s: s[1] < 3, lambda s: (sg.sin(s[0]), s[1] + 1), (x, counter))
+    else:
+        y, _ = sg.scan(lambda v, _: (sg.sin(v), None), x, length=3)
+    d2 = sg.grad(sg.grad(y, x), x)
+    f = sg.compile([y, d2])
+    first = sg.compile(sg.grad(y, x))
+    for v in [-2.0, 0.1, 0.7, 1.9]:
+        value, second = f(v)
+        assert np.isclose(value, np.sin(np.sin(np.sin(v))))
+        # Hand-derived: f = s(s(s(x))); f'' from the chain rule.
+        s1, s2 = np.sin(v), np.sin(np.sin(v))
+        c1, c2, c3 = np.cos(v), np.cos(s1), np.cos(s2)
+        d1 = c3 * c2 * c1
+        expected = -np.sin(s2) * (c2 * c1) ** 2 + c3 * (-np.sin(s1) * c1**2) + c3 * c2 * (-s1)
+        assert np.isclose(second, expected, rtol=1e-10)
+        assert np.isclose(first(v), d1)
+        fd = numeric_grad(lambda u: first(u), [np.array(v)], 0)
+        assert np.isclose(second, fd, rtol=1e-6)
+
+
+def test_forward_over_reverse_through_a_while_loop():
+    x = sg.var("x", shape=(2,))
+    y, _ = sg.while_loop(
+        lambda s: s[1] < 4, lambda s: (sg.sin(s[0]) * 1.5, s[1] + 1), (x, sg.const(np.int64(0)))
+    )
+    loss = (y * y).sum()
+    h = sg.hessian(loss, x)
+    g = sg.compile(sg.grad(loss, x))
+    xv = np.array([0.4, -1.1])
+    expected = numeric_jacobian(g, [xv], 0)
+    np.testing.assert_allclose(sg.compile(h)(xv), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_lazy_cond_never_runs_the_untaken_branch():
+    x = sg.var("x")
+    y = sg.cond(x > 0, lambda v: sg.log(v) * 2.0, lambda v: v * v, x)
+    f = sg.compile([y, sg.grad(y, x), sg.jvp(y, x, 1.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # log of a negative number would warn
+        assert np.allclose(f(-3.0), [9.0, -6.0, -6.0])
+        assert np.allclose(f(2.0), [2 * np.log(2.0), 1.0, 1.0])
+
+
+def test_cond_with_several_operands_and_outputs():
+    x = sg.var("x", shape=(3,))
+    w = sg.var("w")
+    p, q = sg.cond(
+        w > 0,
+        lambda a, b: (a * b, (a * a).sum()),
+        lambda a, b: (a - b, a.sum() * b),
+        x,
+        w,
+    )
+    loss = (p * p).sum() + q
+    f = sg.compile(loss)
+    g = sg.compile(sg.grad(loss, [x, w]))
+    xv = np.array([0.5, -1.0, 2.0])
+    for wv in [0.7, -0.4]:
+        gx, gw = g(xv, wv)
+        np.testing.assert_allclose(gx, numeric_grad(lambda v: f(v, wv), [xv], 0), rtol=1e-6)
+        assert np.isclose(gw, numeric_grad(lambda v: f(xv, v), [np.array(wv)], 0), rtol=1e-6)
+
+
+def test_cond_branches_read_outer_values():
+    x = sg.var("x")
+    k = sg.var("k")
+    y = sg.cond(x > 1, lambda: k * x, lambda: k + x)
+    gx, gk = sg.compile(sg.grad(y, [x, k]))(2.0, 3.0)
+    assert (gx, gk) == (3.0, 2.0)
+    gx, gk = sg.compile(sg.grad(y, [x, k]))(0.5, 3.0)
+    assert (gx, gk) == (1.0, 1.0)
+
+
+def test_scan_values_and_gradients():
+    xs = sg.var("xs", shape=(5, 2))
+    h0 = sg.var("h0", shape=(2,))
+    w = sg.var("w", shape=(2, 2))
+
+    def step(h, x):
+        h = sg.tanh(w @ h + x)
+        return h, h.sum()
+
+    h, ys = sg.scan(step, h0, xs)
+    loss = (h * h).sum() + (ys * ys).sum()
+    f = sg.compile(loss)
+    grads = sg.compile(sg.grad(loss, [xs, h0, w]))
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=(5, 2)), rng.normal(size=2), rng.normal(size=(2, 2)) * 0.5]
+    for index, got in enumerate(grads(*args)):
+        np.testing.assert_allclose(got, numeric_grad(f, args, index), rtol=1e-6, atol=1e-9)
+    # The same recurrence written out by hand.
+    hv, expect_ys = args[1], []
+    for row in args[0]:
+        hv = np.tanh(args[2] @ hv + row)
+        expect_ys.append(hv.sum())
+    hn, ysn = sg.compile([h, ys])(*args)
+    np.testing.assert_allclose(hn, hv)
+    np.testing.assert_allclose(ysn, expect_ys)
+
+
+def test_reverse_scan_and_forward_mode():
+    xs = sg.var("xs", shape=(4,))
+    total, partial = sg.scan(lambda c, x: (c * 0.5 + x, c), sg.const(0.0), xs, reverse=True)
+    f = sg.compile([total, partial])
+    xv = np.array([1.0, 2.0, 3.0, 4.0])
+    t, p = f(xv)
+    c, expect = 0.0, np.zeros(4)
+    for i in [3, 2, 1, 0]:
+        expect[i] = c
+        c = c * 0.5 + xv[i]
+    assert np.isclose(t, c)
+    np.testing.assert_allclose(p, expect)
+    u = np.array([0.3, -1.0, 2.0, 0.5])
+    forward = sg.compile(sg.jvp(partial, xs, u))(xv)
+    np.testing.assert_allclose(forward, numeric_jacobian(lambda v: f(v)[1], [xv], 0) @ u)
+
+
+def test_jacobian_through_loops_in_both_modes():
+    x = sg.var("x", shape=(3,))
+    y = sg.fori_loop(3, lambda i, v: sg.sin(v) * x, x)
+    fx = sg.compile(y)
+    xv = np.array([0.3, -0.8, 1.2])
+    expected = numeric_jacobian(fx, [xv], 0)
+    for build in [jacobian_reverse, jacobian_forward]:
+        (block,) = build(y, [x])
+        got = sg.compile(block)(xv)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_nested_control_flow():
+    x = sg.var("x")
+
+    def outer(s):
+        inner = sg.while_loop(lambda v: v < 10.0, lambda v: v * 1.5 + s, s + 1.0)
+        return sg.cond(inner > 12.0, lambda: inner * 0.5, lambda: inner * 0.25)
+
+    y = sg.fori_loop(2, lambda i, s: outer(s) + x, x)
+    f = sg.compile(y)
+    g = sg.compile(sg.grad(y, x))
+    for v in [0.2, 1.3, 3.0]:
+        assert np.isclose(g(v), numeric_grad(f, [np.array(v)], 0), rtol=1e-6)
+
+
+def test_max_iterations_raises_instead_of_hanging():
+    x = sg.var("x")
+    y = sg.while_loop(lambda v: v > 0, lambda v: v + 1.0, x, max_iterations=50)
+    f = sg.compile(y)
+    assert f(-3.0) == -3.0
+    with pytest.raises(sg.IterationLimitError, match="max_iterations=50"):
+        f(1.0)
+
+
+def test_float32_state_stays_float32():
+    x = sg.var("x", shape=(2,), dtype="float32")
+    y = sg.fori_loop(3, lambda i, v: v * 2.0 + 1.0, x)
+    assert y.dtype == np.float32
+    out, g = sg.compile([y, sg.grad(y.sum(), x)])(np.ones(2, np.float32))
+    assert out.dtype == np.float32 and g.dtype == np.float32
+    np.testing.assert_allclose(out, [15.0, 15.0])
+    np.testing.assert_allclose(g, [8.0, 8.0])
+
+
+def test_derivative_graph_does_not_grow_with_the_trip_count():
+    x = sg.var("x")
+    sizes = []
+    for n in [3, 300]:
+        y = sg.fori_loop(n, lambda i, v: sg.sin(v) + x, x)
+        f = sg.compile([y, sg.grad(sg.grad(y, x), x)])
+        sizes.append(f.stats.statements)
+        assert f.source.count("\n") < 200
+    assert sizes[0] == sizes[1]
+
+
+def test_emitted_code_uses_real_if_and_while():
+    a = sg.var("a", shape=(3,))
+    c = seed_example(a)
+    source = sg.compile([c, sg.grad(c.sum(), a)]).source
+    assert "\n    while " in source and "\n    if " in source and "\n    for " in source
+    # The value and the gradient share one forward loop.
+    assert source.count("\n    while ") == 1
+
+
+def test_unread_loop_state_is_not_computed():
+    x = sg.var("x")
+    y, z = sg.while_loop(lambda s: s[0] < 100.0, lambda s: (s[0] * 2.0, sg.exp(s[1])), (x, x))
+    source = sg.compile(y).source
+    assert "np.exp" not in source
+    assert np.isclose(sg.compile(y)(3.0), 192.0)
+
+
+def test_optimizer_runs_inside_bodies():
+    x = sg.var("x")
+    y = sg.fori_loop(3, lambda i, v: (v * 1.0 + 0.0) * x, x)
+    source = sg.compile(y).source
+    assert "* 1.0" not in source and "+ 0.0" not in source
+    assert "* 1.0" in sg.compile(y, optimize=False).source
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda x: sg.cond(x.sum() > 0, lambda v: v, lambda v: v.sum(), x), "must agree"),
+        (lambda x: sg.cond(x, lambda v: v, lambda v: v, x), "must be a scalar"),
+        (lambda x: sg.while_loop(lambda v: v.sum() < 1, lambda v: v.sum(), x), "keep its shape"),
+        (lambda x: sg.while_loop(lambda v: v < 1, lambda v: v, x), "must return a scalar"),
+        (lambda x: sg.scan(lambda c, r: (c, r), x[0], x[0]), "leading axis"),
+    ],
+)
+def test_clear_errors(build, message):
+    x = sg.var("x", shape=(3,))
+    with pytest.raises(sg.ShapeError, match=message):
+        build(x)
+
+
+def test_dtype_mismatch_names_the_fix():
+    x = sg.var("x", dtype="float32")
+    with pytest.raises(sg.ShapeError, match="astype"):
+        sg.while_loop(lambda v: v < 1, lambda v: v * np.float64(2.0), x)
+    with pytest.raises(TypeError, match="must be a function"):
+        sg.while_loop(lambda v: v < 1, "not a function", x)
+    with pytest.raises(ValueError, match="max_iterations"):
+        sg.while_loop(lambda v: v < 1, lambda v: v, x, max_iterations=0)
