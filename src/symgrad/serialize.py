@@ -19,10 +19,11 @@ import numpy as np
 
 from .core.dtypes import as_dtype
 from .core.expr import Expr, apply
-from .core.walk import topological_order
 from .errors import GraphFileError
 from .ops.base import Op
-from .ops.leaves import Constant, Variable, var
+from .ops.control import fresh_trips_dim
+from .ops.leaves import Constant, Parameter, Variable, parameter, var
+from .ops.subgraph import Body, MultiOutput, check_closed
 from .structure import flatten
 
 FORMAT = "symgrad-graph"
@@ -45,7 +46,7 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
     0.841471
     """
     leaves, _ = flatten(outputs)
-    order = topological_order(leaves)
+    order = _order_with_bodies(leaves)
     index = {id(n): i for i, n in enumerate(order)}
     nodes = [
         {
@@ -55,6 +56,14 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
         }
         for n in order
     ]
+    for entry, n in zip(nodes, order):
+        for field, body in _bodies(n).items():
+            entry["params"][field] = {
+                "body": {
+                    "params": [index[id(p)] for p in body.params],
+                    "results": [index[id(r)] for r in body.results],
+                }
+            }
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -86,10 +95,43 @@ def _refuse_constant(name: str) -> Any:
 # --- encoding -------------------------------------------------------------------------------
 
 
+def _bodies(node: Expr) -> dict[str, Body]:
+    return node.op.bodies() if isinstance(node.op, MultiOutput) else {}
+
+
+def _order_with_bodies(outputs: list[Expr]) -> list[Expr]:
+    """Every node, each after its inputs and after the nodes of the bodies it runs."""
+    order: list[Expr] = []
+    seen: set[int] = set()
+
+    def children(node: Expr) -> list[Expr]:
+        inner = [n for body in _bodies(node).values() for n in (*body.params, *body.results)]
+        return [*node.inputs, *inner]
+
+    for root in outputs:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(children(root)))]
+        while stack:
+            node, pending = stack[-1]
+            for child in pending:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(children(child))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
 def _encode_params(op: Op) -> dict[str, Any]:
     if isinstance(op, Variable):
         return {"name": op.var_name, "shape": list(op.var_shape), "dtype": op.var_dtype.name}
-    return {k: _encode_value(v) for k, v in op.params().items()}
+    return {
+        k: None if isinstance(v, Body) else _encode_value(v) for k, v in op.params().items()
+    }
 
 
 def _encode_value(value: Any) -> Any:
@@ -138,9 +180,11 @@ def _decode_document(document: Any) -> Any:
     _expect(isinstance(raw, list), "'nodes' must be a list")
     _expect(len(raw) <= MAX_NODES, f"too many nodes ({len(raw)} > {MAX_NODES})")
     nodes: list[Expr] = []
+    # Loop sizes get fresh names, so a loaded loop never shares one with a live loop.
+    renamed: dict[str, str] = {}
     for i, entry in enumerate(raw):
         try:
-            nodes.append(_decode_node(entry, nodes))
+            nodes.append(_decode_node(entry, nodes, renamed))
         except GraphFileError as error:
             raise GraphFileError(f"node {i}: {error}") from None
         except (
@@ -158,7 +202,7 @@ def _decode_document(document: Any) -> Any:
     return _decode_structure(document.get("outputs"), nodes, depth=0)
 
 
-def _decode_node(entry: Any, nodes: list[Expr]) -> Expr:
+def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr:
     _expect(isinstance(entry, dict), "must be an object")
     _expect(
         set(entry) == {"op", "params", "inputs"},
@@ -191,8 +235,38 @@ def _decode_node(entry: Any, nodes: list[Expr]) -> Expr:
         set(params) == fields,
         f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}",
     )
-    op = cls(**{k: _decode_value(v) for k, v in params.items()})
+    values = {
+        k: _decode_body(v["body"], nodes) if isinstance(v, dict) and set(v) == {"body"}
+        else _decode_value(v)
+        for k, v in params.items()
+    }
+    if cls is Parameter:
+        _expect(not args, "a parameter has no inputs")
+        shape = tuple(renamed.get(d, d) if isinstance(d, str) else d for d in values["param_shape"])
+        return parameter(shape, values["param_dtype"], values["hint"])
+    for field in ("trips_dim", "length"):
+        if isinstance(values.get(field), str) and values[field].startswith("trips#"):
+            values[field] = renamed.setdefault(values[field], fresh_trips_dim())
+    op = cls(**values)
     return apply(op, args)
+
+
+def _decode_body(spec: Any, nodes: list[Expr]) -> Body:
+    _expect(
+        isinstance(spec, dict) and set(spec) == {"params", "results"},
+        "a body needs params and results",
+    )
+    refs = [*spec["params"], *spec["results"]] if all(
+        isinstance(spec[k], list) for k in ("params", "results")
+    ) else None
+    _expect(
+        refs is not None and all(type(k) is int and 0 <= k < len(nodes) for k in refs),
+        "a body's params and results must be indices of earlier nodes",
+    )
+    params = tuple(nodes[k] for k in spec["params"])
+    _expect(all(isinstance(p.op, Parameter) for p in params), "body params must be param nodes")
+    results = tuple(nodes[k] for k in spec["results"])
+    return check_closed(Body(params, results))
 
 
 def _decode_dtype(value: Any) -> np.dtype:

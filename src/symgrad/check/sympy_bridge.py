@@ -7,6 +7,7 @@ array variable becomes one symbol per element, named ``x[0, 1]``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -37,15 +38,21 @@ def variable_symbols(x: Expr) -> np.ndarray:
     return out
 
 
-def to_object_arrays(outputs: list[Expr]) -> list[np.ndarray]:
-    """Each output as an object array of SymPy expressions."""
-    values: dict[int, np.ndarray] = {}
+def to_object_arrays(
+    outputs: Sequence[Expr], bound: dict[int, Any] | None = None
+) -> list[np.ndarray]:
+    """Each output as an object array of SymPy expressions; ``bound`` gives the values of
+    some nodes by id (a body's parameters). Multi-output nodes have a list of arrays."""
+    values: dict[int, Any] = dict(bound or {})
     for node in topological_order(outputs):
+        if id(node) in values:
+            continue
         if isinstance(node.op, Variable):
             values[id(node)] = variable_symbols(node)
         else:
             args = [values[id(x)] for x in node.inputs]
-            values[id(node)] = np.asarray(node.op.to_sympy(node, args), dtype=object)
+            value = node.op.to_sympy(node, args)
+            values[id(node)] = value if isinstance(value, list) else np.asarray(value, dtype=object)
     return [values[id(y)] for y in outputs]
 
 

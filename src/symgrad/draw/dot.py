@@ -61,15 +61,19 @@ def to_dot(outputs: Any, show_pruned: bool = False, highlight: Any = None, title
     ]
     if title:
         lines.append(f"  label={quote(title)}; labelloc=t;")
+    members: dict[str | None, list[str]] = {}
     for n, data in graph.nodes(data=True):
         name, detail = describe(data)
         style = PRUNED if data["pruned"] else STYLE[data["role"]]
         extra = f", {HIGHLIGHT}" if n in path else ""
         if data["output"]:
             extra += ", peripheries=2"
-        lines.append(f"  n{n} [label={quote(name + chr(10) + detail)}, {style}{extra}];")
-    for a, b in graph.edges:
-        attrs = []
+        members.setdefault(data["cluster"], []).append(
+            f"n{n} [label={quote(name + chr(10) + detail)}, {style}{extra}];"
+        )
+    lines += _clusters(graph.graph.get("clusters", {}), members)
+    for a, b, index in graph.edges(data="index"):
+        attrs = ['style=dashed, color="#7b3fa0"'] if index == -1 else []
         if a in path and b in path:
             attrs.append('color="#d62728", penwidth=2')
         if graph.nodes[a]["pruned"] or graph.nodes[b]["pruned"]:
@@ -78,6 +82,33 @@ def to_dot(outputs: Any, show_pruned: bool = False, highlight: Any = None, title
     lines += _legend(show_pruned)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _clusters(clusters: dict[str, Any], members: dict[str | None, list[str]]) -> list[str]:
+    """Node statements, those of branch and loop bodies inside nested ``cluster`` subgraphs."""
+    children: dict[str | None, list[str]] = {}
+    for cluster, info in clusters.items():
+        children.setdefault(info["parent"], []).append(cluster)
+    lines: list[str] = []
+    # Iterative depth-first walk: ("open", cluster, depth) then its contents, then "close".
+    stack: list[tuple[str, str | None, int]] = [("contents", None, 1)]
+    while stack:
+        kind, cluster, depth = stack.pop()
+        pad = "  " * depth
+        if kind == "close":
+            lines.append(pad + "}")
+            continue
+        if kind == "open":
+            label = quote(clusters[cluster]["label"])
+            lines.append(f"{pad}subgraph cluster_{cluster} {{")
+            lines.append(f'{pad}  label={label}; style="rounded,dashed"; color="#7b3fa0";')
+            stack.append(("close", cluster, depth))
+            stack.append(("contents", cluster, depth + 1))
+            continue
+        lines += [pad + statement for statement in members.get(cluster, [])]
+        for child in reversed(children.get(cluster, [])):
+            stack.append(("open", child, depth))
+    return lines
 
 
 def _legend(show_pruned: bool) -> list[str]:

@@ -16,7 +16,8 @@ from ..core.expr import Expr
 from ..core.shapes import format_shape
 from ..core.walk import topological_order
 from ..differentiate import provenance
-from ..ops.leaves import Constant, Variable, as_expr
+from ..ops.leaves import Constant, Parameter, Variable, as_expr
+from ..ops.subgraph import MultiOutput
 from ..structure import flatten
 
 
@@ -26,7 +27,7 @@ def output_nodes(outputs: Any) -> list[Expr]:
 
 
 def role_of(node: Expr, gradient: set[int]) -> str:
-    if isinstance(node.op, Variable):
+    if isinstance(node.op, (Variable, Parameter)):
         return "input"
     if isinstance(node.op, Constant):
         return "constant"
@@ -38,8 +39,13 @@ def to_networkx(outputs: Any, show_pruned: bool = False) -> nx.DiGraph:
 
     Nodes are numbered in topological order; attributes: ``op``, ``label``, ``shape``,
     ``dtype``, ``name`` (variables), ``role`` (input, constant, forward, gradient),
-    ``pruned`` and ``output`` (the positions among the outputs, or ``()``). Edges go from an
-    input to its user, with ``index`` the argument position.
+    ``pruned``, ``output`` (the positions among the outputs, or ``()``) and ``cluster``.
+    Edges go from an input to its user, with ``index`` the argument position.
+
+    The bodies of branches and loops are included as clusters: their nodes carry the
+    ``cluster`` id (``None`` outside), ``graph.graph["clusters"]`` maps each id to its label
+    and enclosing cluster, and each body result has an edge (``index`` -1) to the op that
+    runs the body.
 
     >>> import symgrad as sg
     >>> x = sg.var("x", shape=(3,))
@@ -72,11 +78,56 @@ def to_networkx(outputs: Any, show_pruned: bool = False) -> nx.DiGraph:
             pruned=id(node) not in needed_ids,
             output=tuple(out_positions.get(id(node), ())),
             expr=node,
+            cluster=None,
         )
     for node in nodes:
         for k, x in enumerate(node.inputs):
             graph.add_edge(position[id(x)], position[id(node)], index=k)
+    graph.graph["clusters"] = {}
+    for node in nodes:
+        if isinstance(node.op, MultiOutput):
+            role = graph.nodes[position[id(node)]]["role"]
+            _add_bodies(graph, position[id(node)], node, role, None)
     return graph
+
+
+def _add_bodies(graph: nx.DiGraph, owner: int, node: Expr, role: str, parent: str | None) -> None:
+    """The bodies of the control-flow ``node`` (graph node ``owner``) as clusters, nested
+    bodies included. Iterative over the nesting, so deep nests are fine."""
+    pending = [(owner, node, role, parent)]
+    while pending:
+        owner, node, role, parent = pending.pop()
+        for field, body in node.op.bodies().items():
+            cluster = f"c{len(graph.graph['clusters'])}"
+            graph.graph["clusters"][cluster] = {
+                "label": f"{node.op.name} {field.replace('_', ' ')}",
+                "parent": parent,
+            }
+            local: dict[int, int] = {}
+            for inner in body.nodes():
+                n = local[id(inner)] = graph.number_of_nodes()
+                inner_role = "input" if isinstance(inner.op, Parameter) else (
+                    "constant" if isinstance(inner.op, Constant) else role
+                )
+                graph.add_node(
+                    n,
+                    op=inner.op.name,
+                    label=inner.op.label(),
+                    shape=inner.shape,
+                    dtype=inner.dtype.name,
+                    name=inner.op.hint if isinstance(inner.op, Parameter) else inner.name,
+                    role=inner_role,
+                    pruned=False,
+                    output=(),
+                    expr=inner,
+                    cluster=cluster,
+                )
+                for k, x in enumerate(inner.inputs):
+                    graph.add_edge(local[id(x)], n, index=k)
+                if isinstance(inner.op, MultiOutput):
+                    pending.append((n, inner, role, cluster))
+            for r in body.results:
+                graph.add_edge(local[id(r)], owner, index=-1)
 
 
 def describe(data: dict[str, Any]) -> tuple[str, str]:

@@ -45,9 +45,9 @@ def _barycentre(graph: nx.DiGraph, rank: dict[int, float], n: int, downward: boo
 
 
 def layered_layout(graph: nx.DiGraph, top: float = 0.0) -> Layout:
-    """Positions for every node of ``graph`` (whose node ids are in topological order)."""
+    """Positions for every node of ``graph`` (a DAG)."""
     layer: dict[int, int] = {}
-    for n in sorted(graph.nodes):
+    for n in nx.topological_sort(graph):
         preds = list(graph.predecessors(n))
         layer[n] = 1 + max(layer[p] for p in preds) if preds else 0
     layers: list[list[int]] = [[] for _ in range(max(layer.values(), default=-1) + 1)]

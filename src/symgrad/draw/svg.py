@@ -42,6 +42,7 @@ def to_svg(outputs: Any, show_pruned: bool = False, highlight: Any = None) -> st
         f'<rect width="{width:.0f}" height="{layout.height:.0f}" fill="white"/>',
     ]
     parts += _legend(show_pruned)
+    parts += _clusters(graph, layout)
     parts += _edges(graph, layout, path)
     parts += _nodes(graph, layout, path)
     parts.append("</svg>")
@@ -63,6 +64,35 @@ def _edges(graph: Any, layout: Layout, path: set[int]) -> list[str]:
             f'<path d="M {x1:.1f} {y1:.1f} C {x1:.1f} {mid:.1f} {x2:.1f} {mid:.1f} '
             f'{x2:.1f} {y2:.1f}" fill="none" stroke="{colour}" stroke-width="{width}"'
             f'{dash} marker-end="url(#arrow)"/>'
+        )
+    return out
+
+
+def _clusters(graph: Any, layout: Layout) -> list[str]:
+    """A dashed frame around the nodes of each branch or loop body (nested bodies inside)."""
+    clusters = graph.graph.get("clusters", {})
+    bounds: dict[str, list[float]] = {}
+    for n, cluster in graph.nodes(data="cluster"):
+        box = layout.boxes[n]
+        while cluster is not None:  # a node lies in its cluster and every enclosing one
+            b = bounds.setdefault(cluster, [float("inf"), float("inf"), -float("inf"), -float("inf")])
+            b[0] = min(b[0], box.x - box.width / 2)
+            b[1] = min(b[1], box.y - box.height / 2)
+            b[2] = max(b[2], box.x + box.width / 2)
+            b[3] = max(b[3], box.y + box.height / 2)
+            cluster = clusters[cluster]["parent"]
+    out = []
+    for cluster, (x0, y0, x1, y1) in bounds.items():
+        depth, parent = 0, clusters[cluster]["parent"]
+        while parent is not None:
+            depth, parent = depth + 1, clusters[parent]["parent"]
+        pad = 12.0 - 3 * min(depth, 3)
+        out.append(
+            f'<g class="cluster"><rect x="{x0 - pad:.1f}" y="{y0 - pad - 10:.1f}" '
+            f'width="{x1 - x0 + 2 * pad:.1f}" height="{y1 - y0 + 2 * pad + 10:.1f}" rx="8" '
+            'fill="none" stroke="#7b3fa0" stroke-dasharray="5 3"/>'
+            f'<text x="{x0 - pad + 4:.1f}" y="{y0 - pad:.1f}" fill="#7b3fa0" font-size="9">'
+            f"{text(clusters[cluster]['label'])}</text></g>"
         )
     return out
 

@@ -36,6 +36,11 @@ _INT = np.dtype(np.int64)
 _trip_dims = itertools.count()
 
 
+def fresh_trips_dim() -> str:
+    """A new name for the run-time number of steps of a while loop."""
+    return f"trips#{next(_trip_dims)}"
+
+
 # --- helpers shared by the rules ------------------------------------------------------------
 
 
@@ -123,6 +128,34 @@ def _assign(indent: str, targets: Sequence[str], values: Sequence[str]) -> list[
     return [f"{indent}{left} = {right}"]
 
 
+def _expect(condition: Any, message: str) -> None:
+    if not condition:
+        raise ShapeError(message.split(":")[0], message.split(": ", 1)[1])
+
+
+def _types(nodes: Sequence[Expr]) -> list[tuple[Shape, np.dtype]]:
+    return [(x.shape, x.dtype) for x in nodes]
+
+
+def _check_params(body: Body, inputs: Sequence[Expr], op: str) -> None:
+    """The inputs a body is run on must match its parameters."""
+    _expect(
+        _types(body.params) == _types(inputs),
+        f"{op}: the body's parameters do not match the op's inputs",
+    )
+
+
+class _Row:
+    """Shape and dtype of one row of a stacked input."""
+
+    def __init__(self, x: Expr):
+        self.shape, self.dtype = x.shape[1:], x.dtype
+
+
+def _rows_of(xs: Sequence[Expr]) -> list[Any]:
+    return [_Row(x) for x in xs]
+
+
 # --- cond -----------------------------------------------------------------------------------
 
 
@@ -138,6 +171,15 @@ class Cond(MultiOutput):
     @property
     def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
         return tuple((r.shape, r.dtype) for r in self.then_body.results)
+
+    def check(self, inputs: tuple[Expr, ...]) -> None:
+        _expect(inputs and inputs[0].ndim == 0, "cond: the predicate must be a scalar")
+        for body in (self.then_body, self.else_body):
+            _check_params(body, inputs[1:], "cond")
+        _expect(
+            _types(self.then_body.results) == _types(self.else_body.results),
+            "cond: the branches' outputs differ",
+        )
 
     def output_hint(self, index: int) -> str:
         return "branch"
@@ -189,8 +231,23 @@ class Cond(MultiOutput):
             result[i] = tangent_items[k]
         return result
 
-    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
-        raise NotImplementedError("cond is translated by the SymPy bridge")
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:
+        import sympy
+
+        from ..check.sympy_bridge import to_object_arrays
+
+        pred, *operands = args
+        chosen = []
+        for body in (self.then_body, self.else_body):
+            bound = {id(p): a for p, a in zip(body.params, operands)}
+            chosen.append(to_object_arrays(body.results, bound))
+        condition = sympy.sympify(pred[()])
+        if not isinstance(condition, sympy.logic.boolalg.Boolean):
+            condition = sympy.Ne(condition, 0)  # a number as the predicate: true if nonzero
+        piecewise = np.vectorize(
+            lambda t, f: sympy.Piecewise((t, condition), (f, True)), otypes=[object]
+        )
+        return [piecewise(t, f) for t, f in zip(*chosen)]
 
 
 def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any],
@@ -272,6 +329,22 @@ class While(MultiOutput):
         if not self.max_iterations:
             return {}
         return {"IterationLimitError": _LIMIT_ERROR}
+
+    def check(self, inputs: tuple[Expr, ...]) -> None:
+        n = self.n_state
+        _check_params(self.test, inputs, "while_loop")
+        _check_params(self.body, inputs, "while_loop")
+        _expect(self.test.params == self.body.params, "while_loop: test and body params differ")
+        _expect(
+            len(self.test.results) == 1 and self.test.results[0].ndim == 0,
+            "while_loop: the test must give one scalar",
+        )
+        _expect(
+            _types(self.body.results) == _types(self.body.params[:n]),
+            "while_loop: the body must give the state's shapes and dtypes",
+        )
+        _expect(all(0 <= j < n for j in self.record), "while_loop: record out of range")
+        _expect(self.max_iterations >= 0, "while_loop: max_iterations must be >= 0")
 
     @property
     def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
@@ -467,7 +540,7 @@ def while_loop(cond_fn: Callable[[Any], Any], body_fn: Callable[[Any], Any], ini
     if max_iterations is not None and (type(max_iterations) is not int or max_iterations < 1):
         raise ValueError(f"max_iterations must be a positive int, got {max_iterations!r}")
     leaves, structure = _flatten_state(init, "while_loop")
-    params = make_params(leaves)
+    params = make_params(leaves, [x.name or "state" for x in leaves])
     state = _unflatten_out(structure, params)
     test = as_expr(_call(cond_fn, [state], "cond_fn"))
     if test.ndim != 0:
@@ -478,7 +551,7 @@ def while_loop(cond_fn: Callable[[Any], Any], body_fn: Callable[[Any], Any], ini
     new = close(params, new, captures)
     all_params = tuple(params + captures.params)
     op = While(Body(all_params, (test,)), Body(all_params, tuple(new)), len(params), (),
-               max_iterations or 0, f"trips#{next(_trip_dims)}")
+               max_iterations or 0, fresh_trips_dim())
     return _unflatten_out(structure, items(op(*leaves, *captures.values))[: len(params)])
 
 
@@ -502,6 +575,31 @@ class Scan(MultiOutput):
     reverse: bool
     record: tuple[int, ...]
     counted: bool
+
+    def check(self, inputs: tuple[Expr, ...]) -> None:
+        nc, nx = self.n_carry, self.n_xs
+        params = self.body.params
+        _expect(
+            bool(params) and params[0].shape == () and params[0].dtype == _INT,
+            "scan: the body's first parameter must be the int64 step",
+        )
+        first = 1 if self.counted else 0
+        if self.counted:
+            _expect(inputs[0].ndim == 0 and inputs[0].dtype.kind in "iu", "scan: bad count")
+        rows = inputs[first + nc : first + nc + nx]
+        _expect(
+            all(x.ndim >= 1 and x.shape[0] == self.length for x in rows),
+            "scan: the stacked inputs must have length rows",
+        )
+        expected = [*inputs[first : first + nc]]
+        _check_params(Body(params[1:], ()), (*expected, *_rows_of(rows),
+                                              *inputs[first + nc + nx :]), "scan")
+        _expect(len(self.body.results) >= nc, "scan: the body must give the carry")
+        _expect(
+            _types(self.body.results[:nc]) == _types(params[1 : 1 + nc]),
+            "scan: the body must give the carry's shapes and dtypes",
+        )
+        _expect(all(0 <= j < nc for j in self.record), "scan: record out of range")
 
     @property
     def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
@@ -559,6 +657,40 @@ class Scan(MultiOutput):
         lines += [f"{inner}{name}[{step}] = {r}" for name, r in zip(stacked, results[nc:])]
         lines += _assign(inner, carry, results[:nc])
         return lines
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:
+        """The loop unrolled (its length is known once shapes are concrete)."""
+        import sympy
+
+        from ..check.sympy_bridge import to_object_arrays
+
+        if not isinstance(self.length, int):
+            raise NotImplementedError(f"scan of symbolic length {self.length!r}")
+        nc, nx = self.n_carry, self.n_xs
+        if self.counted:
+            args = args[1:]
+        carry, xs, outer = list(args[:nc]), args[nc : nc + nx], list(args[nc + nx :])
+        steps = range(self.length - 1, -1, -1) if self.reverse else range(self.length)
+        rows: list[list[np.ndarray]] = []
+        history: list[list[np.ndarray]] = []
+        for t in steps:
+            history.append([carry[j] for j in self.record])
+            values = [np.array(sympy.Integer(t), dtype=object), *carry, *[x[t] for x in xs], *outer]
+            results = to_object_arrays(self.body.results, {
+                id(p): v for p, v in zip(self.body.params, values)
+            })
+            carry, ys = results[:nc], results[nc:]
+            rows.append(ys)
+        if self.reverse:
+            rows.reverse()
+            history.reverse()
+        n_ys = len(self.body.results) - nc
+        types = self.output_types[nc:]
+        stacked = [_stack([r[k] for r in rows], types[k][0]) for k in range(n_ys)]
+        records = [
+            _stack([h[k] for h in history], types[n_ys + k][0]) for k in range(len(self.record))
+        ]
+        return [*carry, *stacked, *records]
 
     def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
         cots = list(cotangent)
@@ -775,7 +907,7 @@ def scan(fn: Callable[[Any, Any], Any], init: Any, xs: Any = None, length: int |
             raise ValueError(f"scan: length must be an int >= 0, got {length!r}")
         size = length
     t = parameter((), _INT, "i")
-    carry = make_params(carry_leaves)
+    carry = make_params(carry_leaves, [x.name or "carry" for x in carry_leaves])
     rows = [parameter(x.shape[1:], x.dtype, _row_hint(x)) for x in x_leaves]
     carry_in = _unflatten_out(carry_structure, carry)
     x_in = t if _index else (None if x_structure is None else _unflatten_out(x_structure, rows))
@@ -795,6 +927,11 @@ def scan(fn: Callable[[Any, Any], Any], init: Any, xs: Any = None, length: int |
     final = _unflatten_out(carry_structure, outs[: len(carry)])
     ys = None if y_structure is None else _unflatten_out(y_structure, outs[len(carry):])
     return final, ys
+
+
+def _stack(rows: list[np.ndarray], shape: Shape) -> np.ndarray:
+    """Object arrays stacked along a new first axis (``shape`` when there are none)."""
+    return np.stack(rows) if rows else np.empty(shape, dtype=object)
 
 
 def _row_hint(x: Expr) -> str:

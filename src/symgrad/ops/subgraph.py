@@ -60,6 +60,15 @@ class Body:
 _PARAMETER_CHECKS["Body"] = lambda v: type(v) is Body
 
 
+def check_closed(body: Body) -> Body:
+    """``body``, after checking that its results read only its parameters and constants."""
+    params = {id(p) for p in body.params}
+    for node in topological_order(body.results):
+        if not node.inputs and id(node) not in params and not is_leaf_constant(node):
+            raise ValueError(f"a body reads {node.op.label()}, which is not its parameter")
+    return body
+
+
 def substitute(outputs: Sequence[Expr], mapping: dict[int, Expr]) -> list[Expr]:
     """``outputs`` rebuilt with the nodes in ``mapping`` (by id) replaced."""
     done = dict(mapping)
@@ -155,7 +164,14 @@ class MultiOutput(Op):
     def with_bodies(self, bodies: dict[str, Body]) -> MultiOutput:
         return dataclasses.replace(self, **bodies)
 
+    def check(self, inputs: tuple[Expr, ...]) -> None:
+        """Raise ShapeError unless the inputs fit the bodies (checked on every build, so
+        also for graphs loaded from files)."""
+
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        self.check(inputs)
+        for body in self.bodies().values():
+            check_closed(body)
         return (), TUPLE
 
     def label(self) -> str:
@@ -195,6 +211,9 @@ class Item(Op):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         raise AssertionError("reverse mode collects item cotangents for their op")
+
+    def to_sympy(self, node: Expr, args: Sequence[Any]) -> np.ndarray:
+        return args[0][self.index]  # the op's outputs, a list
 
     def jvp(self, node: Expr, tangents: Sequence[Any]) -> Expr | None:
         (tangent,) = tangents  # the source's tangents, one per output
