@@ -148,6 +148,28 @@ def _called_twice() -> Outcome:
     )
 
 
+def _while_and_cond() -> Outcome:
+    a = sg.var("a", shape=(3,))
+    b = sg.while_loop(lambda b: sg.norm(b) < 1000, lambda b: 2 * b, 2 * a)
+    c = sg.cond(b.sum() > 0, lambda b: b, lambda b: 100 * b, b)
+    weights = np.array([1.0, -2.0, 3.0])
+    f = sg.compile([c, sg.grad((c * weights).sum(), a)])
+    lines, ok = [], True
+    for at in (np.array([0.5, -1.0, 2.0]), np.array([-0.5, -1.0, -2.0])):
+        value, gradient = f(at)
+        expected = value / at * weights  # dc/da = c/a, elementwise
+        numeric = finite_differences.gradient(
+            lambda v: (sg.compile(c)(v) * weights).sum(), [at], 0
+        )
+        good = _close(gradient, expected, 1e-12, 0) and _close(gradient, numeric, 1e-6, 1e-8)
+        ok &= good
+        lines.append(
+            f"a = {at}: c = {value}, gradient {gradient} "
+            f"(c/a by hand, finite differences: {'ok' if good else 'MISMATCH'})"
+        )
+    return Outcome("b = 2a; while |b| < 1000: b = 2b; c = b or 100b: dc/da = c/a", lines, ok)
+
+
 EXAMPLES: list[Callable[[], Outcome]] = [
     _two_x_dot_x,
     _sum_and_square,
@@ -157,6 +179,7 @@ EXAMPLES: list[Callable[[], Outcome]] = [
     _sin_derivatives,
     _hessian_quadratic,
     _called_twice,
+    _while_and_cond,
 ]
 
 

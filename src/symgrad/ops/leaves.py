@@ -122,9 +122,6 @@ class Parameter(Op):
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         return None
 
-    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
-        raise NotImplementedError("parameters are bound by the op that runs their subgraph")
-
 
 def parameter(shape: Shape, dtype: np.dtype, hint: str = "p") -> Expr:
     """A new formal parameter of a subgraph."""

@@ -185,9 +185,6 @@ class MultiOutput(Op):
         """Statements computing the outputs into the names ``outs`` (``None``: unused)."""
         raise NotImplementedError
 
-    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
-        raise NotImplementedError(f"{self.name} has no SymPy translation")
-
 
 @dataclasses.dataclass(frozen=True)
 class Item(Op):
