@@ -173,7 +173,7 @@ def test_cond_with_several_operands_and_outputs():
     xv = np.array([0.5, -1.0, 2.0])
     for wv in [0.7, -0.4]:
         gx, gw = g(xv, wv)
-        np.testing.assert_allclose(gx, numeric_grad(lambda v: f(v, wv), [xv], 0), rtol=1e-6)
+        np.testing.assert_allclose(gx, numeric_grad(lambda v, wv=wv: f(v, wv), [xv], 0), rtol=1e-6)
         assert np.isclose(gw, numeric_grad(lambda v: f(xv, v), [np.array(wv)], 0), rtol=1e-6)
 
 
@@ -336,3 +336,90 @@ def test_dtype_mismatch_names_the_fix():
         sg.while_loop(lambda v: v < 1, "not a function", x)
     with pytest.raises(ValueError, match="max_iterations"):
         sg.while_loop(lambda v: v < 1, lambda v: v, x, max_iterations=0)
+
+
+def test_sympy_translates_cond_and_unrolls_scan():
+    import sympy
+
+    x = sg.var("x")
+    y = sg.cond(x > 0, lambda v: sg.log(v), lambda v: v * v, x)
+    expr = sg.to_sympy(y)
+    assert isinstance(expr, sympy.Piecewise)
+    s = sympy.Symbol("x", real=True)
+    assert sympy.simplify(expr.subs(s, 2) - sympy.log(2)) == 0
+    z = sg.fori_loop(4, lambda i, p: p * x, x)
+    assert sympy.expand(sg.to_sympy(z) - s**5) == 0
+    report = sg.check_grad(y, [x], {x: np.array(1.5)})
+    assert report.ok and report.variables[0].sympy is not None
+
+
+def test_check_grad_without_sympy_for_while_loops():
+    x = sg.var("x")
+    y = sg.while_loop(lambda v: v < 10.0, lambda v: v * 1.5, x)
+    report = sg.check_grad(y, [x], {x: np.array(2.0)})
+    assert report.ok
+    assert report.variables[0].sympy is None and "while_loop" in report.note
+
+
+def test_save_and_load_control_flow(tmp_path):
+    a = sg.var("a", shape=(3,))
+    c = seed_example(a)
+    x = sg.var("x")
+    y = sg.fori_loop(3, lambda i, v: sg.sin(v) * x, x)
+    outputs = {"c": c, "g": sg.grad((c * c).sum(), a), "d2": sg.grad(sg.grad(y, x), x)}
+    path = tmp_path / "g.json"
+    sg.save_graph(outputs, path)
+    loaded = sg.load_graph(path)
+    av = np.array([0.5, -1.0, 2.0])
+    for key in ["c", "g"]:
+        np.testing.assert_array_equal(sg.compile(loaded[key])(av), sg.compile(outputs[key])(av))
+    assert sg.compile(loaded["d2"])(0.3) == sg.compile(outputs["d2"])(0.3)
+
+
+def test_a_file_whose_body_reads_an_outside_node_is_refused(tmp_path):
+    import json
+
+    x = sg.var("x")
+    y = sg.while_loop(lambda v: v < 10.0, lambda v: v * 1.5, x)
+    path = tmp_path / "g.json"
+    sg.save_graph(y, path)
+    document = json.loads(path.read_text())
+    nodes = document["nodes"]
+    var_index = next(i for i, n in enumerate(nodes) if n["op"] == "var")
+    loop = next(n for n in nodes if n["op"] == "while_loop")
+    loop["params"]["body"]["body"]["results"] = [var_index]  # a body result outside the body
+    path.write_text(json.dumps(document))
+    with pytest.raises(sg.GraphFileError):
+        sg.load_graph(path)
+
+
+def test_drawing_shows_bodies_as_nested_clusters(tmp_path):
+    x = sg.var("x")
+    y = sg.fori_loop(2, lambda i, s: sg.cond(s > 0, lambda v: v * x, lambda v: -v, s), x)
+    g = sg.grad(y, x)
+    graph = sg.to_networkx(g)
+    clusters = graph.graph["clusters"]
+    labels = sorted(c["label"] for c in clusters.values())
+    assert any(label.startswith("scan") for label in labels)
+    assert any(label.startswith("cond") for label in labels)
+    nested = [c for c in clusters.values() if c["parent"] is not None]
+    assert nested and all(clusters[c["parent"]]["label"].startswith("scan") for c in nested)
+    dot = sg.to_dot(g)
+    assert dot.count("subgraph cluster_c") == len(clusters)
+    sg.draw(g, tmp_path / "g.svg")
+    svg = (tmp_path / "g.svg").read_text()
+    assert svg.count('class="cluster"') == len(clusters)
+
+
+def test_jvp_and_vjp_agree_through_cond_and_while():
+    x = sg.var("x", shape=(2,))
+    y = sg.cond(x.sum() > 0, lambda v: sg.sin(v) * v, lambda v: sg.exp(v), x)
+    z = sg.while_loop(lambda s: s.sum() < 5.0, lambda s: s * 1.3 + 0.1, y * y + 1.0)
+    u = np.array([0.7, -0.2])
+    w = np.array([1.5, 0.5])
+    for xv in [np.array([0.4, 0.3]), np.array([-0.4, -0.3])]:
+        forward = sg.compile(sg.jvp(z, x, u))(xv)
+        backward = sg.compile(sg.vjp(z, x, w))(xv)
+        assert np.isclose(forward @ w, backward @ u)
+        fd = numeric_jacobian(sg.compile(z), [xv], 0)
+        np.testing.assert_allclose(forward, fd @ u, rtol=1e-6)

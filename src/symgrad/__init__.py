@@ -23,8 +23,8 @@ from .errors import (
     BindError,
     DisconnectedError,
     GraphFileError,
-    NonScalarError,
     IterationLimitError,
+    NonScalarError,
     ShapeError,
 )
 from .executable import Executable, Stats

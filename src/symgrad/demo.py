@@ -158,9 +158,7 @@ def _while_and_cond() -> Outcome:
     for at in (np.array([0.5, -1.0, 2.0]), np.array([-0.5, -1.0, -2.0])):
         value, gradient = f(at)
         expected = value / at * weights  # dc/da = c/a, elementwise
-        numeric = finite_differences.gradient(
-            lambda v: (sg.compile(c)(v) * weights).sum(), [at], 0
-        )
+        numeric = finite_differences.gradient(lambda v: (sg.compile(c)(v) * weights).sum(), [at], 0)
         good = _close(gradient, expected, 1e-12, 0) and _close(gradient, numeric, 1e-6, 1e-8)
         ok &= good
         lines.append(

@@ -129,9 +129,7 @@ def _order_with_bodies(outputs: list[Expr]) -> list[Expr]:
 def _encode_params(op: Op) -> dict[str, Any]:
     if isinstance(op, Variable):
         return {"name": op.var_name, "shape": list(op.var_shape), "dtype": op.var_dtype.name}
-    return {
-        k: None if isinstance(v, Body) else _encode_value(v) for k, v in op.params().items()
-    }
+    return {k: None if isinstance(v, Body) else _encode_value(v) for k, v in op.params().items()}
 
 
 def _encode_value(value: Any) -> Any:
@@ -236,7 +234,8 @@ def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr
         f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}",
     )
     values = {
-        k: _decode_body(v["body"], nodes) if isinstance(v, dict) and set(v) == {"body"}
+        k: _decode_body(v["body"], nodes)
+        if isinstance(v, dict) and set(v) == {"body"}
         else _decode_value(v)
         for k, v in params.items()
     }
@@ -256,9 +255,11 @@ def _decode_body(spec: Any, nodes: list[Expr]) -> Body:
         isinstance(spec, dict) and set(spec) == {"params", "results"},
         "a body needs params and results",
     )
-    refs = [*spec["params"], *spec["results"]] if all(
-        isinstance(spec[k], list) for k in ("params", "results")
-    ) else None
+    refs = (
+        [*spec["params"], *spec["results"]]
+        if all(isinstance(spec[k], list) for k in ("params", "results"))
+        else None
+    )
     _expect(
         refs is not None and all(type(k) is int and 0 <= k < len(nodes) for k in refs),
         "a body's params and results must be indices of earlier nodes",

@@ -106,8 +106,10 @@ def _add_bodies(graph: nx.DiGraph, owner: int, node: Expr, role: str, parent: st
             local: dict[int, int] = {}
             for inner in body.nodes():
                 n = local[id(inner)] = graph.number_of_nodes()
-                inner_role = "input" if isinstance(inner.op, Parameter) else (
-                    "constant" if isinstance(inner.op, Constant) else role
+                inner_role = (
+                    "input"
+                    if isinstance(inner.op, Parameter)
+                    else ("constant" if isinstance(inner.op, Constant) else role)
                 )
                 graph.add_node(
                     n,

@@ -75,7 +75,9 @@ def _clusters(graph: Any, layout: Layout) -> list[str]:
     for n, cluster in graph.nodes(data="cluster"):
         box = layout.boxes[n]
         while cluster is not None:  # a node lies in its cluster and every enclosing one
-            b = bounds.setdefault(cluster, [float("inf"), float("inf"), -float("inf"), -float("inf")])
+            b = bounds.setdefault(
+                cluster, [float("inf"), float("inf"), -float("inf"), -float("inf")]
+            )
             b[0] = min(b[0], box.x - box.width / 2)
             b[1] = min(b[1], box.y - box.height / 2)
             b[2] = max(b[2], box.x + box.width / 2)

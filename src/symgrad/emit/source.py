@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from ..core.dtypes import dtype_name
 from ..core.expr import Expr
 from ..core.shapes import Shape, format_shape, size_of
-from ..errors import ShapeError
 from ..core.walk import topological_order
+from ..errors import ShapeError
 from ..ops.leaves import Constant, Parameter, Variable
 from ..ops.subgraph import Body, Item, MultiOutput
 from . import literals, scalar

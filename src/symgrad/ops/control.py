@@ -88,15 +88,17 @@ def _vjp_body(
     from ..differentiate.reverse import backpropagate, finish
 
     ys = [body.results[i] for i in results]
-    cots = [parameter(batch + y.shape, y.dtype, "d_" + _hint(body, i)) for i, y in
-            zip(results, ys)]
+    cots = [parameter(batch + y.shape, y.dtype, "d_" + _hint(body, i)) for i, y in zip(results, ys)]
     params = [body.params[i] for i in wrt]
     grads = finish(params, backpropagate(ys, cots, params), "zero", batch)
     return Body(body.params + tuple(cots), tuple(grads)), cots
 
 
 def _jvp_body(
-    body: Body, wrt: Sequence[int], tangent_params: Sequence[Expr], results: Sequence[int],
+    body: Body,
+    wrt: Sequence[int],
+    tangent_params: Sequence[Expr],
+    results: Sequence[int],
     batch: Shape,
 ) -> list[Expr]:
     """Tangents of ``body.results[results]`` when the parameters ``wrt`` move along
@@ -184,8 +186,9 @@ class Cond(MultiOutput):
     def output_hint(self, index: int) -> str:
         return "branch"
 
-    def emit_block(self, node: Expr, args: Sequence[str], outs: Sequence[str | None],
-                   ctx: Any) -> list[str]:
+    def emit_block(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
         inner = ctx.indent + "    "
         lines = [f"{ctx.indent}if {args[0]}:"]
         for keyword, body in (("", self.then_body), ("else:", self.else_body)):
@@ -250,8 +253,9 @@ class Cond(MultiOutput):
         return [piecewise(t, f) for t, f in zip(*chosen)]
 
 
-def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any],
-         *operands: Any) -> Any:
+def cond(
+    pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *operands: Any
+) -> Any:
     """``true_fn(*operands)`` if ``pred`` is true at run time, else ``false_fn(*operands)``.
 
     Both branches are built as subgraphs, but only the taken one runs, so the other may
@@ -281,10 +285,14 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any],
         structure = shape
         branches.append(leaves)
     true_leaves, false_leaves = branches
-    false_leaves = [as_expr(v, like=t) if not isinstance(v, Expr) else v
-                    for v, t in zip(false_leaves, true_leaves)]
-    true_leaves = [as_expr(v, like=f) if not isinstance(v, Expr) else v
-                   for v, f in zip(true_leaves, false_leaves)]
+    false_leaves = [
+        as_expr(v, like=t) if not isinstance(v, Expr) else v
+        for v, t in zip(false_leaves, true_leaves)
+    ]
+    true_leaves = [
+        as_expr(v, like=f) if not isinstance(v, Expr) else v
+        for v, f in zip(true_leaves, false_leaves)
+    ]
     for k, (t, f) in enumerate(zip(true_leaves, false_leaves)):
         if t.shape != f.shape or t.dtype != f.dtype:
             raise ShapeError(
@@ -362,8 +370,9 @@ class While(MultiOutput):
             return "trips"
         return "history_" + self.body.params[self.record[index - self.n_state - 1]].op.hint
 
-    def emit_block(self, node: Expr, args: Sequence[str], outs: Sequence[str | None],
-                   ctx: Any) -> list[str]:
+    def emit_block(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
         n, indent = self.n_state, ctx.indent
         inner = indent + "    "
         state = [outs[i] or ctx.fresh(self.output_hint(i)) for i in range(n)]
@@ -378,8 +387,12 @@ class While(MultiOutput):
         if single is not None:
             lines.append(f"{indent}while {single}:")
         else:
-            lines += [f"{indent}while True:", *test_lines,
-                      f"{inner}if not {test}:", f"{inner}    break"]
+            lines += [
+                f"{indent}while True:",
+                *test_lines,
+                f"{inner}if not {test}:",
+                f"{inner}    break",
+            ]
         if self.max_iterations:
             lines += [
                 f"{inner}if {steps} == {self.max_iterations}:",
@@ -420,14 +433,26 @@ class While(MultiOutput):
             j: cots[n + 1 + k] for k, j in enumerate(self.record) if cots[n + 1 + k] is not None
         }
         seeds = [_or_zeros(cots[i], *types[i], batch) for i in floats]
-        cap_zeros = [shape_ops.zeros(batch + node.inputs[j].shape, node.inputs[j].dtype)
-                     for j in float_caps]
-        xs = [history[j] for j in needed] + [_time_first(history_cots[j], len(batch))
-                                              for j in history_cots]
+        cap_zeros = [
+            shape_ops.zeros(batch + node.inputs[j].shape, node.inputs[j].dtype) for j in float_caps
+        ]
+        xs = [history[j] for j in needed] + [
+            _time_first(history_cots[j], len(batch)) for j in history_cots
+        ]
         reverse = _reverse_scan(
-            step_vjp, n_state_params=n, floats=floats, float_caps=float_caps, needed=needed,
-            cotangent_of_history=list(history_cots), batch=batch, params=self.body.params,
-            trips=forward[n], length=self.trips_dim, seeds=seeds, cap_zeros=cap_zeros, xs=xs,
+            step_vjp,
+            n_state_params=n,
+            floats=floats,
+            float_caps=float_caps,
+            needed=needed,
+            cotangent_of_history=list(history_cots),
+            batch=batch,
+            params=self.body.params,
+            trips=forward[n],
+            length=self.trips_dim,
+            seeds=seeds,
+            cap_zeros=cap_zeros,
+            xs=xs,
             consts=list(caps),
         )
         result: list[Expr | None] = [None] * len(node.inputs)
@@ -447,10 +472,14 @@ class While(MultiOutput):
         moving_caps = [j for j, t in enumerate(tangents[n:]) if t is not None]
         batch = _batch(list(tangents), [(x.shape, x.dtype) for x in node.inputs])
         params = self.body.params
-        dstate = [parameter(batch + params[i].shape, params[i].dtype, "d_" + params[i].op.hint)
-                  for i in floats]
-        dcaps = [parameter(batch + caps[j].shape, caps[j].dtype, "d_" + params[n + j].op.hint)
-                 for j in moving_caps]
+        dstate = [
+            parameter(batch + params[i].shape, params[i].dtype, "d_" + params[i].op.hint)
+            for i in floats
+        ]
+        dcaps = [
+            parameter(batch + caps[j].shape, caps[j].dtype, "d_" + params[n + j].op.hint)
+            for j in moving_caps
+        ]
         wrt = floats + [n + j for j in moving_caps]
         pushed = _jvp_body(self.body, wrt, dstate + dcaps, floats, batch)
         new_params = (*params[:n], *dstate, *params[n:], *dcaps)
@@ -464,16 +493,18 @@ class While(MultiOutput):
             self.trips_dim,
         )
         init_t = [_or_zeros(tangents[i], *types[i], batch) for i in floats]
-        outs = items(loop(*node.inputs[:n], *init_t, *caps, *[tangents[n + j]
-                                                               for j in moving_caps]))
+        outs = items(
+            loop(*node.inputs[:n], *init_t, *caps, *[tangents[n + j] for j in moving_caps])
+        )
         m = n + len(floats)
         result: list[Expr | None] = [None] * len(types)
         for k, i in enumerate(floats):
             result[i] = outs[n + k]
         for k, j in enumerate(self.record):
             if j in floats:
-                result[n + 1 + k] = outs[m + 1 + len(self.record) + tangent_record.index(
-                    n + floats.index(j))]
+                result[n + 1 + k] = outs[
+                    m + 1 + len(self.record) + tangent_record.index(n + floats.index(j))
+                ]
         return result
 
 
@@ -487,21 +518,36 @@ def _single_expression(lines: list[str], name: str) -> str | None:
     return rest.rsplit("  # ", 1)[0]
 
 
-def _reverse_scan(step_vjp: Body, *, n_state_params: int, floats: list[int],
-                  float_caps: list[int], needed: list[int], cotangent_of_history: list[int],
-                  batch: Shape, params: tuple[Expr, ...], trips: Expr, length: int | str,
-                  seeds: list[Expr], cap_zeros: list[Expr], xs: list[Expr],
-                  consts: list[Expr]) -> list[Expr]:
+def _reverse_scan(
+    step_vjp: Body,
+    *,
+    n_state_params: int,
+    floats: list[int],
+    float_caps: list[int],
+    needed: list[int],
+    cotangent_of_history: list[int],
+    batch: Shape,
+    params: tuple[Expr, ...],
+    trips: Expr,
+    length: int | str,
+    seeds: list[Expr],
+    cap_zeros: list[Expr],
+    xs: list[Expr],
+    consts: list[Expr],
+) -> list[Expr]:
     """The backward pass of a while loop: a Scan from the last step to the first, carrying
     the cotangent of the state and the cotangents of the outer values summed over steps."""
     n = n_state_params
     t = parameter((), _INT, "step")
     g = [parameter(s.shape, s.dtype, "d_" + params[i].op.hint) for s, i in zip(seeds, floats)]
-    gc = [parameter(z.shape, z.dtype, "d_" + params[j].op.hint)
-          for z, j in zip(cap_zeros, float_caps)]
+    gc = [
+        parameter(z.shape, z.dtype, "d_" + params[j].op.hint) for z, j in zip(cap_zeros, float_caps)
+    ]
     x_state = [parameter(params[j].shape, params[j].dtype, params[j].op.hint) for j in needed]
-    x_cot = [parameter(x.shape[1:], x.dtype, "d_" + params[j].op.hint + "_history")
-             for x, j in zip(xs[len(needed):], cotangent_of_history)]
+    x_cot = [
+        parameter(x.shape[1:], x.dtype, "d_" + params[j].op.hint + "_history")
+        for x, j in zip(xs[len(needed) :], cotangent_of_history)
+    ]
     k_params = [parameter(c.shape, c.dtype, params[n + j].op.hint) for j, c in enumerate(consts)]
     mapping = list(params)  # state parameters the derivative does not read stay as they are
     for j, p in zip(needed, x_state):
@@ -514,15 +560,19 @@ def _reverse_scan(step_vjp: Body, *, n_state_params: int, floats: list[int],
         new_g[k] = new_g[k] + p
     from . import elementwise as ew
 
-    new_gc = [ew.add(a, b) for a, b in zip(gc, outs[len(floats):])]
+    new_gc = [ew.add(a, b) for a, b in zip(gc, outs[len(floats) :])]
     body = Body((t, *g, *gc, *x_state, *x_cot, *k_params), (*new_g, *new_gc))
     scan_op = Scan(body, len(g) + len(gc), len(xs), length, True, (), True)
     result = items(scan_op(trips, *seeds, *cap_zeros, *xs, *consts))
     return result[: len(g) + len(gc)]
 
 
-def while_loop(cond_fn: Callable[[Any], Any], body_fn: Callable[[Any], Any], init: Any,
-               max_iterations: int | None = None) -> Any:
+def while_loop(
+    cond_fn: Callable[[Any], Any],
+    body_fn: Callable[[Any], Any],
+    init: Any,
+    max_iterations: int | None = None,
+) -> Any:
     """Repeat ``state = body_fn(state)`` while ``cond_fn(state)`` is true, at run time.
 
     ``init`` is an expression or a tuple (or list) of them, and the state keeps its
@@ -550,8 +600,14 @@ def while_loop(cond_fn: Callable[[Any], Any], body_fn: Callable[[Any], Any], ini
     (test,) = close(params, [test], captures)
     new = close(params, new, captures)
     all_params = tuple(params + captures.params)
-    op = While(Body(all_params, (test,)), Body(all_params, tuple(new)), len(params), (),
-               max_iterations or 0, fresh_trips_dim())
+    op = While(
+        Body(all_params, (test,)),
+        Body(all_params, tuple(new)),
+        len(params),
+        (),
+        max_iterations or 0,
+        fresh_trips_dim(),
+    )
     return _unflatten_out(structure, items(op(*leaves, *captures.values))[: len(params)])
 
 
@@ -592,8 +648,9 @@ class Scan(MultiOutput):
             "scan: the stacked inputs must have length rows",
         )
         expected = [*inputs[first : first + nc]]
-        _check_params(Body(params[1:], ()), (*expected, *_rows_of(rows),
-                                              *inputs[first + nc + nx :]), "scan")
+        _check_params(
+            Body(params[1:], ()), (*expected, *_rows_of(rows), *inputs[first + nc + nx :]), "scan"
+        )
         _expect(len(self.body.results) >= nc, "scan: the body must give the carry")
         _expect(
             _types(self.body.results[:nc]) == _types(params[1 : 1 + nc]),
@@ -620,8 +677,9 @@ class Scan(MultiOutput):
             return "ys"
         return carry[self.record[index - self.n_carry - n_ys]].op.hint + "_history"
 
-    def emit_block(self, node: Expr, args: Sequence[str], outs: Sequence[str | None],
-                   ctx: Any) -> list[str]:
+    def emit_block(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
         indent = ctx.indent
         inner = indent + "    "
         nc, nx = self.n_carry, self.n_xs
@@ -635,8 +693,9 @@ class Scan(MultiOutput):
         lines = _assign(indent, carry, args[:nc])
         for name, (shape, dtype) in zip(stacked + history, self.output_types[nc:]):
             if name is not None:
-                lines.append(f"{indent}{name} = np.empty({ctx.shape(shape)}, "
-                             f"dtype=np.{dtype_name(dtype)})")
+                lines.append(
+                    f"{indent}{name} = np.empty({ctx.shape(shape)}, dtype=np.{dtype_name(dtype)})"
+                )
         step = ctx.fresh("t")
         length = ctx.dim(self.length)
         steps = f"range({length} - 1, -1, -1)" if self.reverse else f"range({length})"
@@ -676,9 +735,9 @@ class Scan(MultiOutput):
         for t in steps:
             history.append([carry[j] for j in self.record])
             values = [np.array(sympy.Integer(t), dtype=object), *carry, *[x[t] for x in xs], *outer]
-            results = to_object_arrays(self.body.results, {
-                id(p): v for p, v in zip(self.body.params, values)
-            })
+            results = to_object_arrays(
+                self.body.results, {id(p): v for p, v in zip(self.body.params, values)}
+            )
             carry, ys = results[:nc], results[nc:]
             rows.append(ys)
         if self.reverse:
@@ -698,7 +757,6 @@ class Scan(MultiOutput):
         types = self.output_types
         n_ys = len(self.body.results) - nc
         first = 1 if self.counted else 0
-        carry_in = node.inputs[first : first + nc]
         xs = node.inputs[first + nc : first + nc + nx]
         consts = node.inputs[first + nc + nx :]
         params = self.body.params  # (t, carry, x rows, consts)
@@ -711,7 +769,8 @@ class Scan(MultiOutput):
         step_vjp, _ = _vjp_body(
             self.body,
             float_c + [nc + k for k in float_y],
-            [1 + i for i in float_c] + [1 + nc + k for k in float_x]
+            [1 + i for i in float_c]
+            + [1 + nc + k for k in float_x]
             + [1 + nc + nx + k for k in float_k],
             batch,
         )
@@ -720,28 +779,48 @@ class Scan(MultiOutput):
         forward = items(dataclasses.replace(self, record=record)(*node.inputs))
         history = {j: forward[nc + n_ys + k] for k, j in enumerate(record)}
         history_cots = {
-            j: cots[nc + n_ys + k] for k, j in enumerate(self.record)
+            j: cots[nc + n_ys + k]
+            for k, j in enumerate(self.record)
             if cots[nc + n_ys + k] is not None
         }
         seeds = [_or_zeros(cots[i], *types[i], batch) for i in float_c]
         const_zeros = [shape_ops.zeros(batch + consts[k].shape, consts[k].dtype) for k in float_k]
-        y_cots = [_time_first(cots[nc + k], nb) if cots[nc + k] is not None else None
-                  for k in float_y]
+        y_cots = [
+            _time_first(cots[nc + k], nb) if cots[nc + k] is not None else None for k in float_y
+        ]
 
         t = parameter((), _INT, "step")
-        g = [parameter(s.shape, s.dtype, "d_" + params[1 + i].op.hint) for s, i in
-             zip(seeds, float_c)]
-        gk = [parameter(z.shape, z.dtype, "d_" + params[1 + nc + nx + k].op.hint)
-              for z, k in zip(const_zeros, float_k)]
-        rec_rows = [parameter(params[1 + j].shape, params[1 + j].dtype, params[1 + j].op.hint)
-                    for j in needed]
-        x_rows = [parameter(params[1 + nc + k].shape, params[1 + nc + k].dtype,
-                            params[1 + nc + k].op.hint) for k in range(nx)]
+        g = [
+            parameter(s.shape, s.dtype, "d_" + params[1 + i].op.hint)
+            for s, i in zip(seeds, float_c)
+        ]
+        gk = [
+            parameter(z.shape, z.dtype, "d_" + params[1 + nc + nx + k].op.hint)
+            for z, k in zip(const_zeros, float_k)
+        ]
+        rec_rows = [
+            parameter(params[1 + j].shape, params[1 + j].dtype, params[1 + j].op.hint)
+            for j in needed
+        ]
+        x_rows = [
+            parameter(
+                params[1 + nc + k].shape, params[1 + nc + k].dtype, params[1 + nc + k].op.hint
+            )
+            for k in range(nx)
+        ]
         y_rows = [parameter(c.shape[1:], c.dtype, "d_ys") for c in y_cots if c is not None]
-        h_rows = [parameter(batch + params[1 + j].shape, params[1 + j].dtype,
-                            "d_" + params[1 + j].op.hint + "_history") for j in history_cots]
-        k_params = [parameter(c.shape, c.dtype, params[1 + nc + nx + k].op.hint)
-                    for k, c in enumerate(consts)]
+        h_rows = [
+            parameter(
+                batch + params[1 + j].shape,
+                params[1 + j].dtype,
+                "d_" + params[1 + j].op.hint + "_history",
+            )
+            for j in history_cots
+        ]
+        k_params = [
+            parameter(c.shape, c.dtype, params[1 + nc + nx + k].op.hint)
+            for k, c in enumerate(consts)
+        ]
         mapping = list(params)
         mapping[0] = t
         for j, p in zip(needed, rec_rows):
@@ -749,9 +828,12 @@ class Scan(MultiOutput):
         mapping[1 + nc : 1 + nc + nx] = x_rows
         mapping[1 + nc + nx :] = k_params
         y_iter = iter(y_rows)
-        y_seeds = [next(y_iter) if c is not None else
-                   shape_ops.zeros(batch + types[nc + k][0][1:], types[nc + k][1])
-                   for k, c in zip(float_y, y_cots)]
+        y_seeds = [
+            next(y_iter)
+            if c is not None
+            else shape_ops.zeros(batch + types[nc + k][0][1:], types[nc + k][1])
+            for k, c in zip(float_y, y_cots)
+        ]
         outs = step_vjp.call([*mapping, *g, *y_seeds])
         from . import elementwise as ew
 
@@ -760,7 +842,7 @@ class Scan(MultiOutput):
             k = float_c.index(j)
             new_g[k] = ew.add(new_g[k], p)
         x_grads = outs[len(float_c) : len(float_c) + len(float_x)]
-        new_gk = [ew.add(a, b) for a, b in zip(gk, outs[len(float_c) + len(float_x):])]
+        new_gk = [ew.add(a, b) for a, b in zip(gk, outs[len(float_c) + len(float_x) :])]
         body = Body(
             (t, *g, *gk, *rec_rows, *x_rows, *y_rows, *h_rows, *k_params),
             (*new_g, *new_gk, *x_grads),
@@ -772,8 +854,9 @@ class Scan(MultiOutput):
             + [_time_first(history_cots[j], nb) for j in history_cots]
         )
         count = [node.inputs[0]] if self.counted else []
-        back = Scan(body, len(g) + len(gk), len(stacked_xs), self.length, not self.reverse, (),
-                    self.counted)
+        back = Scan(
+            body, len(g) + len(gk), len(stacked_xs), self.length, not self.reverse, (), self.counted
+        )
         res = items(back(*count, *seeds, *const_zeros, *stacked_xs, *consts))
         result: list[Expr | None] = [None] * len(node.inputs)
         for k, i in enumerate(float_c):
@@ -797,38 +880,79 @@ class Scan(MultiOutput):
         nb = len(batch)
         float_c = [i for i in range(nc) if _is_float(types[i])]
         moving_x = [k for k in range(nx) if tangents[first + nc + k] is not None]
-        moving_k = [k for k in range(len(inputs) - first - nc - nx)
-                    if tangents[first + nc + nx + k] is not None]
-        dc = [parameter(batch + params[1 + i].shape, params[1 + i].dtype,
-                        "d_" + params[1 + i].op.hint) for i in float_c]
-        dx = [parameter(batch + params[1 + nc + k].shape, params[1 + nc + k].dtype,
-                        "d_" + params[1 + nc + k].op.hint) for k in moving_x]
-        dk = [parameter(batch + params[1 + nc + nx + k].shape, params[1 + nc + nx + k].dtype,
-                        "d_" + params[1 + nc + nx + k].op.hint) for k in moving_k]
+        moving_k = [
+            k
+            for k in range(len(inputs) - first - nc - nx)
+            if tangents[first + nc + nx + k] is not None
+        ]
+        dc = [
+            parameter(
+                batch + params[1 + i].shape, params[1 + i].dtype, "d_" + params[1 + i].op.hint
+            )
+            for i in float_c
+        ]
+        dx = [
+            parameter(
+                batch + params[1 + nc + k].shape,
+                params[1 + nc + k].dtype,
+                "d_" + params[1 + nc + k].op.hint,
+            )
+            for k in moving_x
+        ]
+        dk = [
+            parameter(
+                batch + params[1 + nc + nx + k].shape,
+                params[1 + nc + nx + k].dtype,
+                "d_" + params[1 + nc + nx + k].op.hint,
+            )
+            for k in moving_k
+        ]
         float_y = [k for k in range(n_ys) if _is_float(types[nc + k])]
         pushed = _jvp_body(
             self.body,
-            [1 + i for i in float_c] + [1 + nc + k for k in moving_x]
+            [1 + i for i in float_c]
+            + [1 + nc + k for k in moving_x]
             + [1 + nc + nx + k for k in moving_k],
             dc + dx + dk,
             float_c + [nc + k for k in float_y],
             batch,
         )
-        new_params = (params[0], *params[1 : 1 + nc], *dc, *params[1 + nc : 1 + nc + nx], *dx,
-                      *params[1 + nc + nx :], *dk)
+        new_params = (
+            params[0],
+            *params[1 : 1 + nc],
+            *dc,
+            *params[1 + nc : 1 + nc + nx],
+            *dx,
+            *params[1 + nc + nx :],
+            *dk,
+        )
         n_dc = len(dc)
-        results = (*self.body.results[:nc], *pushed[:n_dc], *self.body.results[nc:],
-                   *pushed[n_dc:])
+        results = (*self.body.results[:nc], *pushed[:n_dc], *self.body.results[nc:], *pushed[n_dc:])
         tangent_record = [nc + float_c.index(j) for j in self.record if j in float_c]
-        loop = Scan(Body(new_params, results), nc + n_dc, nx + len(dx), self.length,
-                    self.reverse, tuple(self.record) + tuple(tangent_record), self.counted)
+        loop = Scan(
+            Body(new_params, results),
+            nc + n_dc,
+            nx + len(dx),
+            self.length,
+            self.reverse,
+            tuple(self.record) + tuple(tangent_record),
+            self.counted,
+        )
         init_t = [_or_zeros(tangents[first + i], *types[i], batch) for i in float_c]
         x_t = [_time_first(tangents[first + nc + k], nb) for k in moving_x]
         k_t = [tangents[first + nc + nx + k] for k in moving_k]
         count = list(inputs[:first])
-        outs = items(loop(*count, *inputs[first : first + nc], *init_t,
-                          *inputs[first + nc : first + nc + nx], *x_t,
-                          *inputs[first + nc + nx :], *k_t))
+        outs = items(
+            loop(
+                *count,
+                *inputs[first : first + nc],
+                *init_t,
+                *inputs[first + nc : first + nc + nx],
+                *x_t,
+                *inputs[first + nc + nx :],
+                *k_t,
+            )
+        )
         m = nc + n_dc  # carries of the new loop
         result: list[Expr | None] = [None] * len(types)
         for k, i in enumerate(float_c):
@@ -840,7 +964,8 @@ class Scan(MultiOutput):
             if j in float_c:
                 pos = tangent_record.index(nc + float_c.index(j))
                 result[nc + n_ys + k] = _time_after_batch(
-                    outs[m + n_ys + len(float_y) + n_rec + pos], nb)
+                    outs[m + n_ys + len(float_y) + n_rec + pos], nb
+                )
         return result
 
 
@@ -873,8 +998,14 @@ def fori_loop(n: Any, body_fn: Callable[[Expr, Any], Any], init: Any) -> Any:
     return result
 
 
-def scan(fn: Callable[[Any, Any], Any], init: Any, xs: Any = None, length: int | None = None,
-         reverse: bool = False, _index: bool = False) -> tuple[Any, Any]:
+def scan(
+    fn: Callable[[Any, Any], Any],
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    _index: bool = False,
+) -> tuple[Any, Any]:
     """Loop over the leading axis of ``xs``: ``carry, y = fn(carry, x)`` for each row
     ``x``; returns the final carry and the ``y`` stacked (like ``jax.lax.scan``).
 
@@ -925,7 +1056,7 @@ def scan(fn: Callable[[Any, Any], Any], init: Any, xs: Any = None, length: int |
     count = [const(np.int64(size))] if counted else []
     outs = items(op(*count, *carry_leaves, *x_leaves, *captures.values))
     final = _unflatten_out(carry_structure, outs[: len(carry)])
-    ys = None if y_structure is None else _unflatten_out(y_structure, outs[len(carry):])
+    ys = None if y_structure is None else _unflatten_out(y_structure, outs[len(carry) :])
     return final, ys
 
 

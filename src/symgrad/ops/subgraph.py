@@ -158,8 +158,11 @@ class MultiOutput(Op):
 
     def bodies(self) -> dict[str, Body]:
         """The subgraphs, by field name."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if isinstance(getattr(self, f.name), Body)}
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), Body)
+        }
 
     def with_bodies(self, bodies: dict[str, Body]) -> MultiOutput:
         return dataclasses.replace(self, **bodies)
@@ -180,8 +183,9 @@ class MultiOutput(Op):
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         raise TypeError(f"{self.name} is emitted as a block of statements")
 
-    def emit_block(self, node: Expr, args: Sequence[str], outs: Sequence[str | None],
-                   ctx: Any) -> list[str]:
+    def emit_block(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
         """Statements computing the outputs into the names ``outs`` (``None``: unused)."""
         raise NotImplementedError
 

@@ -121,7 +121,9 @@ def _prune_cond(op: Cond, inputs: tuple[Expr, ...], wanted: set[int]) -> list[Ex
     then_body = _inner(op.then_body.select(range(len(op.then_body.params)), keep))
     else_body = _inner(op.else_body.select(range(len(op.else_body.params)), keep))
     params = sorted(_reads(then_body, range(len(keep))) | _reads(else_body, range(len(keep))))
-    new = Cond(then_body.select(params, range(len(keep))), else_body.select(params, range(len(keep))))
+    new = Cond(
+        then_body.select(params, range(len(keep))), else_body.select(params, range(len(keep)))
+    )
     outs = items(new(inputs[0], *[inputs[1 + p] for p in params]))
     result = [inputs[0]] * len(op.output_types)
     for k, i in enumerate(keep):
@@ -192,8 +194,12 @@ def _prune_scan(op: Scan, inputs: tuple[Expr, ...], wanted: set[int]) -> list[Ex
     if not rows and nx and not op.counted:
         rows = [0]  # the loop's length comes from its first stacked input
     outer = sorted(p - 1 - nc - nx for p in reads if p >= 1 + nc + nx)
-    params = [0, *[1 + c for c in carry], *[1 + nc + r for r in rows],
-              *[1 + nc + nx + o for o in outer]]
+    params = [
+        0,
+        *[1 + c for c in carry],
+        *[1 + nc + r for r in rows],
+        *[1 + nc + nx + o for o in outer],
+    ]
     new = Scan(
         body.select(params, carry + [nc + k for k in ys]),
         len(carry),
