@@ -19,8 +19,18 @@ from .base import EmitContext, Op
 _serial = itertools.count()
 
 
+class Leaf(Op):
+    """An op with no inputs: nothing to differentiate through."""
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return ()
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        return None
+
+
 @dataclasses.dataclass(frozen=True)
-class Variable(Op):
+class Variable(Leaf):
     """A named input. Each ``sg.var`` call makes a distinct variable (``uid`` tells them apart)."""
 
     name = "var"
@@ -36,14 +46,8 @@ class Variable(Op):
     def label(self) -> str:
         return f"var {self.var_name!r}"
 
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return ()
 
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        return None
-
-
-class Constant(Op):
+class Constant(Leaf):
     """A fixed array. ``weak`` marks Python scalars, whose dtype follows the other operand
     (NumPy 2's rule), so the emitted code may write them as plain literals."""
 
@@ -88,18 +92,12 @@ class Constant(Op):
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         raise AssertionError("constants are written by the emitter as literals")
 
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return ()
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        return None
-
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.vectorize(_sympy_number, otypes=[object])(self.value)
 
 
 @dataclasses.dataclass(frozen=True)
-class Parameter(Op):
+class Parameter(Leaf):
     """A formal parameter of a subgraph (a branch or loop body), bound by the op that runs
     it. ``hint`` names it in the emitted code."""
 
@@ -116,12 +114,6 @@ class Parameter(Op):
     def label(self) -> str:
         return f"param {self.hint!r}"
 
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return ()
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        return None
-
 
 def parameter(shape: Shape, dtype: np.dtype, hint: str = "p") -> Expr:
     """A new formal parameter of a subgraph."""
@@ -129,7 +121,7 @@ def parameter(shape: Shape, dtype: np.dtype, hint: str = "p") -> Expr:
 
 
 @dataclasses.dataclass(frozen=True)
-class Eye(Op):
+class Eye(Leaf):
     """The ``n`` x ``n`` identity matrix (seeds for Jacobians, without an n^2 constant)."""
 
     name = "eye"
@@ -141,12 +133,6 @@ class Eye(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.eye({self.n}, dtype=np.{self.of_dtype.name})"
-
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return ()
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        return None
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         import sympy
