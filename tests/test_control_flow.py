@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad.differentiate.derived import jacobian_forward, jacobian_reverse
@@ -423,3 +425,68 @@ def test_jvp_and_vjp_agree_through_cond_and_while():
         assert np.isclose(forward @ w, backward @ u)
         fd = numeric_jacobian(sg.compile(z), [xv], 0)
         np.testing.assert_allclose(forward, fd @ u, rtol=1e-6)
+
+
+# --- loops against their unrolled graphs ----------------------------------------------------
+
+STEPS = {
+    "sin": lambda v, w: sg.sin(v) * w,
+    "tanh": lambda v, w: sg.tanh(v + w),
+    "mix": lambda v, w: v * 0.5 + sg.cos(w * v),
+    "softplus": lambda v, w: sg.softplus(v) - w * 0.3,
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(sorted(STEPS)), min_size=1, max_size=3),
+    n=st.integers(0, 4),
+    kind=st.sampled_from(["fori", "while", "scan"]),
+    seed=st.integers(0, 1000),
+)
+def test_loops_match_their_unrolled_graphs(names, n, kind, seed):
+    """A loop and the same steps written out compute the same value, gradient and
+    second derivative: the unrolled graph uses only the ordinary ops' rules."""
+    x = sg.var("x", shape=(2,))
+    w = sg.var("w", shape=(2,))
+
+    def step(v):
+        for name in names:
+            v = STEPS[name](v, w)
+        return v
+
+    unrolled = x
+    for _ in range(n):
+        unrolled = step(unrolled)
+    if kind == "fori":
+        looped = sg.fori_loop(n, lambda i, v: step(v), x)
+    elif kind == "while":
+        start = sg.const(np.int64(0))
+        looped, _ = sg.while_loop(lambda s: s[1] < n, lambda s: (step(s[0]), s[1] + 1), (x, start))
+    else:
+        looped, _ = sg.scan(lambda v, _: (step(v), None), x, length=n)
+    outputs = []
+    for y in (looped, unrolled):
+        loss = (y * y).sum()
+        gx, gw = sg.grad(loss, [x, w])
+        outputs.append([y, gx, gw, sg.grad(gx.sum(), w)])
+    rng = np.random.default_rng(seed)
+    args = rng.uniform(-1.5, 1.5, size=(2, 2))
+    got = sg.compile(outputs[0], inputs=[x, w])(*args)
+    expected = sg.compile(outputs[1], inputs=[x, w])(*args)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 1000), threshold=st.floats(-1.0, 1.0))
+def test_cond_matches_where_when_both_branches_are_finite(seed, threshold):
+    x = sg.var("x", shape=(3,))
+    pred = x.sum() > threshold
+    y = sg.cond(pred, lambda v: sg.sin(v) * v, lambda v: sg.exp(v) - v, x)
+    z = sg.where(pred, sg.sin(x) * x, sg.exp(x) - x)
+    v = np.random.default_rng(seed).normal(size=3)
+    got = sg.compile([y, sg.grad((y * y).sum(), x), sg.jvp(y, x, np.ones(3))])(v)
+    expected = sg.compile([z, sg.grad((z * z).sum(), x), sg.jvp(z, x, np.ones(3))])(v)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
