@@ -40,6 +40,8 @@ _FUNCTIONS: dict[type, Callable[..., Expr]] = {
     sympy.ceiling: ew.ceil,
     sympy.atan2: ew.arctan2,
     sympy.Mod: ew.mod,
+    # np.sinc is normalized: to_sympy writes sinc(pi*x)
+    sympy.sinc: lambda u: ew.sinc(ew.divide(u, float(sympy.pi))),
 }
 _COMPARISONS: dict[type, Callable[[Any, Any], Expr]] = {
     sympy.StrictLessThan: ew.less,

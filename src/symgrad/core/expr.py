@@ -246,6 +246,19 @@ class Expr:
     def dot(self, other: Any) -> Expr:
         return _linalg.dot(self, other)
 
+    # contractions, cumulative products and ranges
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Expr:
+        return _contractions.trace(self, offset, axis1, axis2, dtype)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Expr:
+        return _contractions.diagonal(self, offset, axis1, axis2)
+
+    def cumprod(self, axis: int | None = None) -> Expr:
+        return _red.cumprod(self, axis=axis)
+
+    def ptp(self, axis: Any = None, keepdims: bool = False) -> Expr:
+        return _red.ptp(self, axis=axis, keepdims=keepdims)
+
     def eval(self, bindings: Mapping[Any, Any] | None = None) -> Any:
         """Compile this expression and evaluate it.
 
@@ -275,6 +288,7 @@ class Expr:
 
 
 # Operators call the op modules, which import this one; bind them once this class exists.
+from ..ops import contractions as _contractions  # noqa: E402
 from ..ops import elementwise as _ew  # noqa: E402
 from ..ops import linalg as _linalg  # noqa: E402
 from ..ops import reductions as _red  # noqa: E402

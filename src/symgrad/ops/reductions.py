@@ -16,12 +16,12 @@ import sympy
 
 from ..core.dtypes import dtype_name, float_of, float_result, ufunc_result
 from ..core.expr import Expr
-from ..core.shapes import Shape, normalize_axes, normalize_axis
+from ..core.shapes import Shape, format_shape, normalize_axes, normalize_axis
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import shape_ops
 from .base import EmitContext, Op
-from .leaves import as_expr
+from .leaves import as_expr, const
 
 
 @dataclasses.dataclass(frozen=True)
@@ -519,3 +519,144 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr
 def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
     """Standard deviation over ``axis``, like ``np.std``."""
     return ew.sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+# --- cumprod, ptp, average ------------------------------------------------------------------
+
+
+def _reverse_cumsum(x: Expr, axis: int) -> Expr:
+    """Sums from each element to the end along ``axis``."""
+    flip = (slice(None),) * axis + (slice(None, None, -1),)
+    return shape_ops.getitem(Cumsum(axis)(shape_ops.getitem(x, flip)), flip)
+
+
+@dataclasses.dataclass(frozen=True)
+class Cumprod(Op):
+    """Cumulative product along one axis (``np.cumprod``).
+
+    Its first derivatives are exact also where elements are zero (no division by them);
+    higher ones only away from zeros."""
+
+    name = "cumprod"
+    axis: int
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        if not 0 <= self.axis < x.ndim:
+            raise ShapeError(self.name, f"axis {self.axis} out of range for {x.ndim}-d input")
+        return x.shape, Prod((), False).result_dtype(x.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.cumprod({args[0]}, axis={self.axis})"
+
+    def _zeros(self, node: Expr) -> tuple[Expr, Expr, Expr, Expr]:
+        """Where no zero precedes (or is) an element; where the first zero is; the input
+        with zeros replaced by 1; and the products with the first zero replaced by 1.
+
+        Up to the first zero, d y_i / d x_j = y_i / x_j. At the first zero z only the
+        products skipping it depend on x_z; after it nothing depends on x_j, j > z."""
+        x = node.inputs[0]
+        zero, one = as_expr(0, like=x), as_expr(1, like=x)
+        is_zero = ew.equal(x, zero)
+        seen = Cumsum(self.axis)(shape_ops.astype(is_zero, node.dtype))
+        before = ew.equal(seen, as_expr(0, like=seen))
+        first = ew.where(is_zero, ew.equal(seen, as_expr(1, like=seen)), False)
+        skipping = Cumprod(self.axis)(ew.where(first, one, x))
+        return before, first, ew.where(is_zero, one, x), skipping
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        axis = self.axis + ew.batch_of(cotangent, node)
+        before, first, nonzero, skipping = self._zeros(node)
+        up_to_zero = ew.divide(_reverse_cumsum(ew.multiply(cotangent, node), axis), nonzero)
+        at_zero = _reverse_cumsum(ew.multiply(cotangent, skipping), axis)
+        zero = as_expr(0, like=at_zero)
+        g = ew.where(before, up_to_zero, ew.where(first, at_zero, zero))
+        return (shape_ops.astype(g, node.inputs[0].dtype),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        nb = ew.batch_of(t, node.inputs[0])
+        before, first, nonzero, skipping = self._zeros(node)
+        up_to_zero = ew.multiply(node, Cumsum(self.axis + nb)(ew.divide(t, nonzero)))
+        t_first = Sum((self.axis + nb,), keepdims=True)(ew.where(first, t, as_expr(0, like=t)))
+        return ew.fit(ew.where(before, up_to_zero, ew.multiply(skipping, t_first)), node, nb)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.cumprod(args[0], axis=self.axis)
+
+
+def cumprod(x: Any, axis: int | None = None) -> Expr:
+    """Cumulative product along ``axis`` (of the flattened array by default), like
+    ``np.cumprod``. First derivatives are exact also where elements are zero; higher
+    derivatives are exact where no element is zero.
+
+    >>> import symgrad as sg
+    >>> sg.cumprod(sg.const([1.0, 2.0, 3.0])).eval().tolist()
+    [1.0, 2.0, 6.0]
+    """
+    x = as_expr(x)
+    if axis is None:
+        x, axis = shape_ops.reshape(x, (-1,)), 0
+    if x.ndim == 0:
+        raise ShapeError("cumprod", "needs at least one axis")
+    return Cumprod(normalize_axis("cumprod", axis, x.ndim))(x)
+
+
+def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    """Range of values (maximum minus minimum) over ``axis``, like ``np.ptp``; ties share
+    the derivative as in ``max`` and ``min``.
+
+    >>> import symgrad as sg
+    >>> float(sg.ptp(sg.const([3.0, -1.0, 2.0])).eval())
+    4.0
+    """
+    x = as_expr(x)
+    return ew.subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
+
+
+def _weights(w: Expr, x: Expr, axis: Any) -> Expr:
+    """Weights broadcast against ``x`` as ``np.average`` does: the same shape, or the shape
+    of ``x`` along ``axis`` (in the order given)."""
+    if w.shape == x.shape:
+        return w
+    if axis is None:
+        raise TypeError("average: axis must be given when the shapes of a and weights differ")
+    given = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = [normalize_axis("average", a, x.ndim) for a in given]
+    if len(set(axes)) != len(axes):
+        raise ShapeError("average", f"repeated axis in {axis!r}")
+    if w.shape != tuple(x.shape[a] for a in axes):
+        raise ShapeError(
+            "average",
+            f"weights of shape {format_shape(w.shape)} do not match the shape "
+            f"{format_shape(x.shape)} of a along axis {axis!r}",
+        )
+    w = shape_ops.transpose(w, tuple(np.argsort(axes).tolist()))
+    return shape_ops.reshape(w, tuple(d if i in axes else 1 for i, d in enumerate(x.shape)))
+
+
+def average(
+    a: Any, axis: Any = None, weights: Any = None, returned: bool = False, keepdims: bool = False
+) -> Any:
+    """Weighted average over ``axis``, like ``np.average``: ``sum(a * w) / sum(w)``, or the
+    mean without ``weights``. With ``returned=True``, also the sum of the weights (broadcast
+    to the result's shape). Weights summing to zero give inf or nan (NumPy raises).
+
+    >>> import symgrad as sg
+    >>> float(sg.average(sg.const([1.0, 3.0]), weights=[3.0, 1.0]).eval())
+    1.5
+    """
+    x = as_expr(a)
+    if weights is None:
+        avg = mean(x, axis=axis, keepdims=keepdims)
+        axes = normalize_axes("average", axis, x.ndim)
+        scale = shape_ops.broadcast_to(count(x, axes, avg.dtype), avg.shape)
+    else:
+        w = _weights(weights if isinstance(weights, Expr) else const(weights), x, axis)
+        dtype = np.result_type(x.dtype, w.dtype, *([np.float64] if x.dtype.kind in "biu" else []))
+        x, w = shape_ops.astype(x, dtype), shape_ops.astype(w, dtype)
+        scale = sum(w, axis=axis, keepdims=keepdims)
+        avg = ew.divide(sum(ew.multiply(x, w), axis=axis, keepdims=keepdims), scale)
+    return (avg, shape_ops.broadcast_to(scale, avg.shape)) if returned else avg
