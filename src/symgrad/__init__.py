@@ -8,6 +8,7 @@
 28.0
 """
 
+from . import linalg
 from .check.from_sympy import from_sympy
 from .check.gradcheck import GradCheckReport, check_grad
 from .check.sympy_bridge import to_sympy
@@ -27,6 +28,7 @@ from .errors import (
     ShapeError,
 )
 from .executable import Executable, Stats
+from .linalg import norm  # sg.norm is sg.linalg.norm
 from .ops.elementwise import (
     abs,
     add,
@@ -93,7 +95,6 @@ from .ops.reductions import (
     max,
     mean,
     min,
-    norm,
     prod,
     softmax,
     std,
@@ -168,6 +169,7 @@ __all__ = [
     "jvp",
     "less",
     "less_equal",
+    "linalg",
     "load_graph",
     "log",
     "log10",
