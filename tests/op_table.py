@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import symgrad as sg
+from symgrad import linalg as la
 from symgrad.ops import shape_ops
 
 
@@ -23,6 +24,7 @@ class Case:
     low: float = -2.0
     high: float = 2.0
     smooth: bool = True  # has a second derivative at generic points
+    has_sympy: bool = True  # every op has a SymPy translation
 
     def arrays(self, seed=0):
         rng = np.random.default_rng(seed)
@@ -35,6 +37,37 @@ class Case:
 
 def _away_from_zero(x):
     return x
+
+
+# --- linear algebra: well-conditioned inputs built from uniform draws in [-1, 1] ---
+
+
+def _eye_like(x, scale=1.0):
+    return np.eye(x.shape[-1], dtype=x.dtype) * scale
+
+
+def _invertible(a):
+    """Diagonally dominant: diagonal entries of at least 3, the others in a row sum to at
+    most 2 in absolute value."""
+    return a + _eye_like(a, 4.0)
+
+
+def _spd(x):
+    """Symmetric positive definite, eigenvalues at least 3."""
+    return x @ sg.swapaxes(x, -1, -2) + _eye_like(x, 3.0)
+
+
+def _distinct_eigenvalues(x):
+    """Symmetric with eigenvalues near 0, 8, 16: the perturbation has norm at most 3."""
+    n = x.shape[-1]
+    return (x + sg.swapaxes(x, -1, -2)) * 0.5 + np.diag(np.arange(n) * 8.0).astype(x.dtype)
+
+
+def _separated(x):
+    """Singular values near 4.5, 3, 1.5, ...: 0.2 * x moves them by at most 0.6."""
+    m, n = x.shape[-2:]
+    diagonal = np.eye(m, n) * (4.5 - 1.5 * np.arange(n))
+    return x * 0.2 + diagonal.astype(x.dtype)
 
 
 CASES = [
@@ -190,4 +223,168 @@ CASES = [
     Case("ptp_method", lambda x: x.ptp(), ((2, 3),), smooth=False),
     Case("sinc", sg.sinc, ((5,),), -3.0, 3.0),
     Case("sinc_near_zero", sg.sinc, ((5,),), -0.15, 0.15),
+    # --- linear algebra (sg.linalg) ---
+    Case("linalg_solve_vector", lambda a, b: la.solve(_invertible(a), b), ((3, 3), (3,)), -1, 1),
+    Case("linalg_solve_matrix", lambda a, b: la.solve(_invertible(a), b), ((3, 3), (3, 2)), -1, 1),
+    Case(
+        "linalg_solve_batched_a",
+        lambda a, b: la.solve(_invertible(a), b),
+        ((2, 3, 3), (3,)),
+        -1,
+        1,
+    ),
+    Case(
+        "linalg_solve_broadcast",
+        lambda a, b: la.solve(_invertible(a), b),
+        ((2, 1, 3, 3), (3, 3, 2)),
+        -1,
+        1,
+    ),
+    Case("linalg_inv", lambda a: la.inv(_invertible(a)), ((3, 3),), -1, 1),
+    Case("linalg_inv_batched", lambda a: la.inv(_invertible(a)), ((2, 3, 3),), -1, 1),
+    Case("linalg_det", lambda a: la.det(a), ((3, 3),)),
+    Case("linalg_det_batched", lambda a: la.det(_invertible(a)), ((2, 3, 3),), -1, 1),
+    Case(
+        "linalg_slogdet",
+        lambda a: (lambda r: r.sign * r.logabsdet)(la.slogdet(-_invertible(a))),
+        ((2, 3, 3),),
+        -1,
+        1,
+    ),
+    Case("linalg_cholesky", lambda x: la.cholesky(_spd(x)), ((3, 3),), -1, 1),
+    Case(
+        "linalg_cholesky_upper_batched",
+        lambda x: la.cholesky(_spd(x), upper=True),
+        ((2, 3, 3),),
+        -1,
+        1,
+    ),
+    Case(
+        "linalg_eigh_values",
+        lambda x: la.eigh(_distinct_eigenvalues(x)).eigenvalues,
+        ((3, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case(
+        "linalg_eigh_vectors",
+        lambda x: la.eigh(_distinct_eigenvalues(x)).eigenvectors,
+        ((3, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case(
+        "linalg_eigh_upper_batched",
+        lambda x: (lambda r: r.eigenvalues[..., None, :] * r.eigenvectors)(
+            la.eigh(_distinct_eigenvalues(x), UPLO="U")
+        ),
+        ((2, 3, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case(
+        "linalg_svd_u_tall",
+        lambda x: la.svd(_separated(x), full_matrices=False).U,
+        ((3, 2),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case(
+        "linalg_svd_vh_tall",
+        lambda x: la.svd(_separated(x), full_matrices=False).Vh,
+        ((3, 2),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case(
+        "linalg_svd_u_wide",
+        lambda x: la.svd(_separated(x), full_matrices=False).U,
+        ((2, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case(
+        "linalg_svd_vh_wide",
+        lambda x: la.svd(_separated(x), full_matrices=False).Vh,
+        ((2, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case(
+        "linalg_svd_s",
+        lambda x: la.svd(_separated(x), compute_uv=False),
+        ((2, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case(
+        "linalg_svd_batched",
+        lambda x: (lambda r: r.U * r.S[..., None, :] + r.Vh)(la.svd(_separated(x))),
+        ((2, 3, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case("linalg_pinv_tall", lambda x: la.pinv(_separated(x)), ((3, 2),), -1, 1, has_sympy=False),
+    Case("linalg_pinv_wide", lambda x: la.pinv(_separated(x)), ((2, 3),), -1, 1, has_sympy=False),
+    Case(
+        "linalg_pinv_batched",
+        lambda x: la.pinv(_separated(x)),
+        ((2, 3, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case("linalg_matrix_power_3", lambda a: la.matrix_power(a, 3), ((3, 3),), -1, 1),
+    Case("linalg_matrix_power_5_batched", lambda a: la.matrix_power(a, 5), ((2, 2, 2),), -1, 1),
+    Case(
+        "linalg_matrix_power_negative",
+        lambda a: la.matrix_power(_invertible(a), -2),
+        ((3, 3),),
+        -1,
+        1,
+    ),
+    Case("linalg_norm_p3", lambda x: la.norm(x, 3), ((4,),), 0.3, 2.0),
+    Case("linalg_norm_negative_p", lambda x: la.norm(x, -1.5, axis=1), ((2, 4),), 0.3, 2.0),
+    Case("linalg_norm_1", lambda x: la.norm(x, 1, axis=0, keepdims=True), ((3, 2),), smooth=False),
+    Case("linalg_norm_inf", lambda x: la.norm(x, np.inf), ((4,),), smooth=False),
+    Case("linalg_norm_minus_inf", lambda x: la.norm(x, -np.inf, axis=-1), ((2, 3),), smooth=False),
+    Case("linalg_norm_0", lambda x: x * la.norm(x, 0), ((3,),)),
+    Case("linalg_norm_fro", lambda x: la.norm(x, "fro", axis=(2, 0), keepdims=True), ((2, 3, 2),)),
+    Case(
+        "linalg_norm_nuc",
+        lambda x: la.norm(_separated(x), "nuc"),
+        ((3, 2),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case("linalg_norm_2", lambda x: la.norm(_separated(x), 2), ((2, 3),), -1, 1, has_sympy=False),
+    Case(
+        "linalg_norm_minus_2_axes",
+        lambda x: la.norm(sg.transpose(_separated(x), (1, 0, 2)), -2, axis=(0, 2), keepdims=True),
+        ((2, 3, 2),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    Case("linalg_norm_matrix_1", lambda x: la.norm(x, 1), ((3, 3),), smooth=False),
+    Case(
+        "linalg_norm_matrix_minus_1", lambda x: la.norm(x, -1, axis=(1, 0)), ((3, 3),), smooth=False
+    ),
+    Case(
+        "linalg_norm_matrix_inf",
+        lambda x: la.norm(x, np.inf, axis=(2, 1)),
+        ((2, 3, 3),),
+        smooth=False,
+    ),
+    Case("linalg_norm_matrix_minus_inf", lambda x: la.norm(x, -np.inf), ((3, 4),), smooth=False),
 ]

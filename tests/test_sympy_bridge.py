@@ -17,6 +17,10 @@ def test_to_sympy_then_from_sympy_gives_the_same_values(case):
     arrays = case.arrays()
     xs = [sg.var(f"x{i}", shape=a.shape) for i, a in enumerate(arrays)]
     y = case.build(*xs)
+    if not case.has_sympy:
+        with pytest.raises(NotImplementedError, match="SymPy"):
+            sg.to_sympy(y)
+        return
     translated = sg.to_sympy(y)
     back = sg.from_sympy(translated, {x.name: x for x in xs})
     assert back.shape == y.shape
@@ -184,3 +188,16 @@ def test_round_trip_of_non_differentiable_ops(build):
     values = (np.array([1.0, -2.0, 3.0, 0.0]), np.array([1.0, 2.0, -3.0, 5.0]))
     original, rebuilt = sg.compile([y, back], inputs=[a, b])(*values)
     np.testing.assert_array_equal(rebuilt, original)
+
+
+# --- linear algebra (sg.linalg) ---
+
+
+def test_a_condition_cast_to_a_number_becomes_one_or_zero():
+    x = sg.var("x", shape=(3,))
+    counted = sg.astype(sg.ne(x, 0.0), "float64").sum()  # as norm(x, ord=0) counts
+    translated = sg.to_sympy(counted)
+    point = {sympy.Symbol(f"x[{i}]", real=True): v for i, v in enumerate([0, 2, -1])}
+    assert translated.subs(point) == 2
+    back = sg.from_sympy(translated, {"x": x})
+    assert float(back.eval({x: [0.0, 2.0, -1.0]})) == 2.0

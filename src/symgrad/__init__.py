@@ -8,6 +8,7 @@
 28.0
 """
 
+from . import linalg
 from .check.from_sympy import from_sympy
 from .check.gradcheck import GradCheckReport, check_grad
 from .check.sympy_bridge import to_sympy
@@ -28,6 +29,7 @@ from .errors import (
     ShapeError,
 )
 from .executable import Executable, Stats
+from .linalg import norm  # sg.norm is sg.linalg.norm
 from .ops.contractions import diag, diagonal, einsum, inner, kron, tensordot, trace
 from .ops.control import cond, fori_loop, scan, while_loop
 from .ops.elementwise import (
@@ -99,7 +101,6 @@ from .ops.reductions import (
     max,
     mean,
     min,
-    norm,
     prod,
     ptp,
     softmax,
@@ -185,6 +186,7 @@ __all__ = [
     "kron",
     "less",
     "less_equal",
+    "linalg",
     "load_graph",
     "log",
     "log10",

@@ -442,21 +442,6 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
     return _reduce(Min, x, axis, keepdims)
 
 
-def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Expr:
-    """The 2-norm (``ord=None``) of a vector, or Frobenius norm of a matrix, like
-    ``np.linalg.norm``; with ``axis=None`` it is taken over all elements.
-
-    >>> import symgrad as sg
-    >>> float(sg.norm(sg.const([3.0, 4.0])).eval())
-    5.0
-    """
-    if ord not in (None, "fro", 2 if axis is not None and isinstance(axis, int) else None):
-        raise ValueError(f"norm: ord={ord!r} is not supported; use ord=None (the 2-norm)")
-    if axis is not None and not isinstance(axis, int) and len(tuple(axis)) > 2:
-        raise ShapeError("norm", f"axis must be an int or a pair of ints, got {axis!r}")
-    return _reduce(Norm, x, axis, keepdims)
-
-
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
     """``log(sum(exp(x)))`` over ``axis`` without overflow (like ``scipy.special.logsumexp``)."""
     return _reduce(LogSumExp, x, axis, keepdims)

@@ -175,7 +175,17 @@ class Cast(Op):
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         if self.to.kind == "b":
             return args[0]
+        if node.inputs[0].dtype.kind == "b":  # a condition becomes the number 1 or 0
+            return np.vectorize(_sympy_indicator, otypes=[object])(args[0])
         return np.vectorize(lambda v: v, otypes=[object])(args[0])
+
+
+def _sympy_indicator(condition: Any) -> Any:
+    import sympy
+
+    if condition in (sympy.true, sympy.false, True, False):
+        return sympy.Integer(1 if condition else 0)
+    return sympy.Piecewise((sympy.Integer(1), condition), (sympy.Integer(0), True))
 
 
 @dataclasses.dataclass(frozen=True)

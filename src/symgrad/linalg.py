@@ -1,0 +1,46 @@
+"""``sg.linalg``: NumPy's ``np.linalg`` on expressions, with the same names, signatures and
+batching over leading axes.
+
+>>> import symgrad as sg
+>>> a = sg.var("a", shape=(3, 3))
+>>> sg.linalg.det(a).shape, sg.linalg.inv(a).shape
+((), (3, 3))
+
+The ops are in ``ops/decompositions.py``; ``norm`` and ``matrix_power`` are built from them
+in ``ops/matrix_functions.py``.
+"""
+
+from .ops.decompositions import (
+    EighResult,
+    SlogdetResult,
+    SVDResult,
+    cholesky,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    pinv,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+)
+from .ops.matrix_functions import matrix_power, norm
+
+__all__ = [
+    "EighResult",
+    "SVDResult",
+    "SlogdetResult",
+    "cholesky",
+    "det",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "matrix_power",
+    "norm",
+    "pinv",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+]

@@ -1,0 +1,875 @@
+"""Matrix decompositions and inverses, as in ``np.linalg``: solve, inv, det, slogdet,
+cholesky, eigh, svd and pinv.
+
+Every op works on the last two axes and batches over the leading ones, like NumPy, and emits
+the NumPy call itself, so values are NumPy's. Functions with several results (slogdet, eigh,
+svd) are one op per result: each result's node makes its own NumPy call, so a graph that uses
+two results of one decomposition runs the decomposition twice.
+
+Derivatives hold where the function is smooth:
+
+* ``inv``, ``solve``, ``det``, ``slogdet``: where the matrix is invertible;
+* ``cholesky`` and ``eigh`` read only one triangle of their input. Their derivatives are
+  those of the function of the symmetric part ``(A + A^T) / 2``: cotangents come back
+  symmetric and tangents are symmetrized first (the convention of JAX and PyTensor), which is
+  what a symmetric input built as ``X @ X.T`` or ``X + X.T`` needs;
+* ``eigh``: where the eigenvalues are distinct; ``svd``: where the singular values are
+  distinct and nonzero, for thin factors (``full_matrices=False``, or a square matrix);
+* ``pinv``: where the rank does not change (full rank).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+import sympy
+
+from ..core.expr import Expr
+from ..core.shapes import Dim, Shape, broadcast_shapes, format_shape
+from ..errors import ShapeError
+from . import elementwise as ew
+from . import reductions, shape_ops
+from .base import EmitContext, Op
+from .leaves import Eye, as_expr, as_exprs, const
+from .linalg import matmul
+
+#: Largest matrix (rows or columns) that ``to_sympy`` translates: symbolic inverses and
+#: determinants grow factorially with the size.
+SYMPY_MAX_SIZE = 4
+
+
+# --- shapes and dtypes ----------------------------------------------------------------------
+
+
+def linalg_dtype(name: str, *dtypes: np.dtype) -> np.dtype:
+    """The result dtype of an ``np.linalg`` function: float32 if every input is float32,
+    float64 otherwise (bools and integers are computed in float64); float16 is refused, as
+    NumPy's LAPACK routines refuse it."""
+    for dtype in dtypes:
+        if dtype == np.float16:
+            raise TypeError(f"{name}: array type float16 is unsupported in linalg")
+    if all(dtype == np.float32 for dtype in dtypes):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def check_matrices(name: str, a: Expr, square: bool = True) -> None:
+    """Raise a ShapeError unless ``a`` is a (stack of) matrices, square if asked."""
+    if a.ndim < 2:
+        raise ShapeError(
+            name,
+            f"{a.ndim}-dimensional array given; the array must be at least two-dimensional "
+            f"(a matrix or a stack of them), got shape {format_shape(a.shape)}",
+        )
+    if square and a.shape[-1] != a.shape[-2]:
+        raise ShapeError(
+            name, f"the last two dimensions must be square, got shape {format_shape(a.shape)}"
+        )
+
+
+# --- matrix helpers used by the rules -------------------------------------------------------
+# Diagonals and triangles are taken with masks built from existing ops (O(n^2), beside the
+# O(n^3) decompositions), so that they work for symbolic sizes too.
+
+
+def matrix_transpose(x: Expr) -> Expr:
+    """Swap the last two axes."""
+    return shape_ops.swapaxes(x, -1, -2)
+
+
+def symmetric_part(x: Expr) -> Expr:
+    """``(x + x^T) / 2`` over the last two axes."""
+    return ew.multiply(ew.add(x, matrix_transpose(x)), as_expr(0.5, like=x))
+
+
+def as_row(v: Expr) -> Expr:
+    """``v[..., None, :]``: scales columns when multiplied with a matrix."""
+    return shape_ops.expand_dims(v, -2)
+
+
+def as_column(v: Expr) -> Expr:
+    """``v[..., :, None]``: scales rows when multiplied with a matrix."""
+    return shape_ops.expand_dims(v, -1)
+
+
+def positions(n: Dim) -> Expr:
+    """``0, 1, ..., n - 1`` as int64, for a concrete or a symbolic size ``n``."""
+    if isinstance(n, int):
+        return const(np.arange(n, dtype=np.int64))
+    ones = shape_ops.broadcast_to(const(np.int64(1)), (n,))
+    return ew.subtract(reductions.cumsum(ones), 1)
+
+
+def _grid(n: Dim, compare: Callable[[Expr, Expr], Expr]) -> Expr:
+    """The (n, n) bool matrix ``compare(row index, column index)``."""
+    i = positions(n)
+    return compare(shape_ops.reshape(i, (n, 1)), i)
+
+
+def identity(n: Dim, dtype: np.dtype) -> Expr:
+    """The n x n identity matrix."""
+    if isinstance(n, int):
+        return Eye(n, np.dtype(dtype))()
+    return shape_ops.astype(_grid(n, ew.equal), dtype)
+
+
+def diagonal_of(x: Expr) -> Expr:
+    """The diagonals of the last two axes, shape (..., n)."""
+    return reductions.sum(ew.multiply(x, identity(x.shape[-1], x.dtype)), axis=-1)
+
+
+def lower_half(x: Expr) -> Expr:
+    """The strictly lower triangle of ``x`` plus half its diagonal (Murray's ``Phi``, the
+    map between a Cholesky factor's tangent and the input's)."""
+    n = x.shape[-1]
+    below = shape_ops.astype(_grid(n, ew.greater), x.dtype)
+    half = ew.multiply(identity(n, x.dtype), as_expr(0.5, like=x))
+    return ew.multiply(x, ew.add(below, half))
+
+
+def reciprocal_gaps(values: Expr) -> Expr:
+    """``F[..., i, j] = 1 / (values[j] - values[i])`` off the diagonal and 0 on it."""
+    eye = identity(values.shape[-1], values.dtype)
+    gaps = ew.subtract(as_row(values), as_column(values))
+    return ew.subtract(ew.divide(as_expr(1, like=gaps), ew.add(gaps, eye)), eye)
+
+
+def _trace_of_product(a_transposed: Expr, t: Expr) -> Expr:
+    """``trace(A @ t)`` given ``A^T``: the sum of the elementwise product."""
+    return reductions.sum(ew.multiply(a_transposed, t), axis=(-2, -1))
+
+
+def _as_matrix_scale(g: Expr) -> Expr:
+    """``g[..., None, None]``: one factor per matrix."""
+    return shape_ops.reshape(g, g.shape + (1, 1))
+
+
+# --- SymPy ----------------------------------------------------------------------------------
+
+
+def _sympy_matrices(name: str, x: np.ndarray) -> Iterator[tuple[tuple[int, ...], Any]]:
+    """Each matrix of the object array ``x`` with its batch index, as a ``sympy.Matrix``."""
+    if max(x.shape[-2:]) > SYMPY_MAX_SIZE:
+        raise NotImplementedError(
+            f"{name}: SymPy translation covers matrices up to {SYMPY_MAX_SIZE}x"
+            f"{SYMPY_MAX_SIZE}, got {x.shape[-2]}x{x.shape[-1]} (the expressions grow too fast)"
+        )
+    for index in np.ndindex(*x.shape[:-2]):
+        yield index, sympy.Matrix(x[index].tolist())
+
+
+def _per_matrix(name: str, x: np.ndarray, fn: Callable[[Any], Any], core: Shape) -> np.ndarray:
+    """``fn`` applied to each matrix of ``x``; each result has shape ``core``."""
+    out = np.empty(x.shape[:-2] + core, dtype=object)
+    for index, m in _sympy_matrices(name, x):
+        result = fn(m)
+        if isinstance(result, sympy.MatrixBase):
+            out[index] = np.array(result.tolist(), dtype=object).reshape(core)
+        else:
+            out[index] = result
+    return out
+
+
+def _sympy_det(m: Any) -> Any:
+    return m.det(method="berkowitz")  # division-free
+
+
+def _sympy_inv(m: Any) -> Any:
+    return m.adjugate(method="berkowitz") / _sympy_det(m)
+
+
+def _sympy_cholesky(m: Any) -> Any:
+    """The lower Cholesky factor, reading the lower triangle of ``m`` as LAPACK does."""
+    n = m.rows
+    low = sympy.zeros(n, n)
+    for i in range(n):
+        for j in range(i + 1):
+            rest = m[i, j] - sum((low[i, k] * low[j, k] for k in range(j)), sympy.S.Zero)
+            low[i, j] = sympy.sqrt(rest) if i == j else rest / low[j, j]
+    return low
+
+
+# --- ops ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _MatrixFunction(Op):
+    """A function of one stack of matrices, emitted as one NumPy call."""
+
+    square: ClassVar[bool] = True
+    #: The emission, with ``{0}`` for the operand.
+    template: ClassVar[str] = ""
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (a,) = inputs
+        check_matrices(self.name, a, self.square)
+        return self.result_shape(a.shape), linalg_dtype(self.name, a.dtype)
+
+    def result_shape(self, shape: Shape) -> Shape:
+        return shape
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return self.template.format(*args)
+
+
+@dataclasses.dataclass(frozen=True)
+class Inv(_MatrixFunction):
+    """Inverse of square matrices (``np.linalg.inv``)."""
+
+    name = "inv"
+    template = "np.linalg.inv({0})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        inv_t = matrix_transpose(node)
+        return (ew.negative(matmul(matmul(inv_t, cotangent), inv_t)),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else ew.negative(matmul(matmul(node, t), node))
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _per_matrix(self.name, args[0], _sympy_inv, node.shape[-2:])
+
+
+@dataclasses.dataclass(frozen=True)
+class Det(_MatrixFunction):
+    """Determinant of square matrices (``np.linalg.det``)."""
+
+    name = "det"
+    template = "np.linalg.det({0})"
+
+    def result_shape(self, shape: Shape) -> Shape:
+        return shape[:-2]
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        inv_t = matrix_transpose(inv(node.inputs[0]))
+        return (ew.multiply(_as_matrix_scale(ew.multiply(cotangent, node)), inv_t),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        inv_t = matrix_transpose(inv(node.inputs[0]))
+        return ew.multiply(node, _trace_of_product(inv_t, t))
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _per_matrix(self.name, args[0], _sympy_det, ())
+
+
+@dataclasses.dataclass(frozen=True)
+class SlogdetSign(_MatrixFunction):
+    """Sign of the determinant (``np.linalg.slogdet(a).sign``); its derivative is zero."""
+
+    name = "slogdet_sign"
+    template = "np.linalg.slogdet({0}).sign"
+    differentiable = False
+
+    def result_shape(self, shape: Shape) -> Shape:
+        return shape[:-2]
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (None,)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        return None
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _per_matrix(self.name, args[0], lambda m: sympy.sign(_sympy_det(m)), ())
+
+
+@dataclasses.dataclass(frozen=True)
+class SlogdetLogAbsDet(_MatrixFunction):
+    """Log of the absolute determinant (``np.linalg.slogdet(a).logabsdet``)."""
+
+    name = "slogdet_logabsdet"
+    template = "np.linalg.slogdet({0}).logabsdet"
+
+    def result_shape(self, shape: Shape) -> Shape:
+        return shape[:-2]
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        inv_t = matrix_transpose(inv(node.inputs[0]))
+        return (ew.multiply(_as_matrix_scale(cotangent), inv_t),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        return _trace_of_product(matrix_transpose(inv(node.inputs[0])), t)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return _per_matrix(self.name, args[0], lambda m: sympy.log(sympy.Abs(_sympy_det(m))), ())
+
+
+@dataclasses.dataclass(frozen=True)
+class Solve(Op):
+    """Solution ``X`` of ``A X = B`` for square ``A`` and a stack of matrices ``B``
+    (``np.linalg.solve``; vector right-hand sides are reshaped around it)."""
+
+    name = "solve"
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        a, b = inputs
+        check_matrices(self.name, a)
+        if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+            raise ShapeError(
+                self.name,
+                f"b of shape {format_shape(b.shape)} does not fit a of shape "
+                f"{format_shape(a.shape)}: b must be a vector of {a.shape[-1]} or a stack of "
+                f"matrices with {a.shape[-1]} rows",
+            )
+        batch = broadcast_shapes(self.name, a.shape[:-2], b.shape[:-2])
+        return batch + b.shape[-2:], linalg_dtype(self.name, a.dtype, b.dtype)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.linalg.solve({args[0]}, {args[1]})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        nb = ew.batch_of(cotangent, node)
+        gb = Solve()(matrix_transpose(a), cotangent)
+        ga = ew.negative(matmul(gb, matrix_transpose(node)))
+        return reductions.sum_to(ga, a.shape, nb), reductions.sum_to(gb, b.shape, nb)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        nb, (ta, tb) = ew.lift_tangents(node, tangents)
+        a_term = None if ta is None else ew.negative(matmul(ta, node))
+        rhs = ew.add_tangents(tb, a_term)
+        return None if rhs is None else ew.fit(Solve()(node.inputs[0], rhs), node, nb)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        a, b = args
+        batch = node.shape[:-2]
+        a = np.broadcast_to(a, batch + a.shape[-2:])
+        b = np.broadcast_to(b, batch + b.shape[-2:])
+        out = np.empty(node.shape, dtype=object)
+        for index, m in _sympy_matrices(self.name, a):
+            x = _sympy_inv(m) * sympy.Matrix(b[index].tolist())
+            out[index] = np.array(x.tolist(), dtype=object)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Cholesky(_MatrixFunction):
+    """Cholesky factor of symmetric positive-definite matrices (``np.linalg.cholesky``):
+    lower ``L`` with ``A = L L^T``, or upper ``U = L^T`` if ``upper``."""
+
+    name = "cholesky"
+    upper: bool = False
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.linalg.cholesky({args[0]}{', upper=True' if self.upper else ''})"
+
+    def lower(self, node: Expr) -> Expr:
+        return matrix_transpose(node) if self.upper else node
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # A_bar = sym(L^-T Phi(L^T L_bar) L^-1) (Murray 2016, symmetrized).
+        low = self.lower(node)
+        low_bar = matrix_transpose(cotangent) if self.upper else cotangent
+        low_inv = inv(low)
+        inner = lower_half(matmul(matrix_transpose(low), low_bar))
+        return (symmetric_part(matmul(matmul(matrix_transpose(low_inv), inner), low_inv)),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        # dL = L Phi(L^-1 sym(dA) L^-T)
+        (t,) = tangents
+        if t is None:
+            return None
+        low = self.lower(node)
+        low_inv = inv(low)
+        inner = matmul(matmul(low_inv, symmetric_part(t)), matrix_transpose(low_inv))
+        d_low = matmul(low, lower_half(inner))
+        return matrix_transpose(d_low) if self.upper else d_low
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        if self.upper:
+            return _per_matrix(
+                self.name, args[0], lambda m: _sympy_cholesky(m.T).T, node.shape[-2:]
+            )
+        return _per_matrix(self.name, args[0], _sympy_cholesky, node.shape[-2:])
+
+
+_UPLO = ("L", "U")
+
+
+@dataclasses.dataclass(frozen=True)
+class _EighPart(_MatrixFunction):
+    """One result of ``np.linalg.eigh``, reading the triangle ``uplo`` names."""
+
+    uplo: str = "L"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.uplo not in _UPLO:
+            raise ValueError(f"{self.name}: UPLO argument must be 'L' or 'U', got {self.uplo!r}")
+
+    def uplo_text(self) -> str:
+        return ", UPLO='U'" if self.uplo == "U" else ""
+
+    def parts(self, a: Expr) -> tuple[Expr, Expr]:
+        """The eigenvalues and eigenvectors of ``a`` (the nodes the rules are built from)."""
+        return EighValues(self.uplo)(a), EighVectors(self.uplo)(a)
+
+    def projected(self, node: Expr, t: Expr) -> tuple[Expr, Expr]:
+        """The eigenvectors and ``V^T sym(t) V``: the tangent in the eigenbasis."""
+        _, vectors = self.parts(node.inputs[0])
+        return vectors, matmul(matmul(matrix_transpose(vectors), symmetric_part(t)), vectors)
+
+
+@dataclasses.dataclass(frozen=True)
+class EighValues(_EighPart):
+    """Eigenvalues, ascending, of symmetric matrices (``np.linalg.eigvalsh``)."""
+
+    name = "eigh_values"
+
+    def result_shape(self, shape: Shape) -> Shape:
+        return shape[:-1]
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.linalg.eigvalsh({args[0]}{self.uplo_text()})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # A_bar = V diag(w_bar) V^T, symmetric already.
+        _, vectors = self.parts(node.inputs[0])
+        scaled = ew.multiply(vectors, as_row(cotangent))
+        return (matmul(scaled, matrix_transpose(vectors)),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else diagonal_of(self.projected(node, t)[1])
+
+
+@dataclasses.dataclass(frozen=True)
+class EighVectors(_EighPart):
+    """Eigenvectors (columns, normalized) of symmetric matrices
+    (``np.linalg.eigh(a).eigenvectors``)."""
+
+    name = "eigh_vectors"
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.linalg.eigh({args[0]}{self.uplo_text()}).eigenvectors"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # A_bar = sym(V (F * (V^T V_bar)) V^T), F[i, j] = 1 / (w[j] - w[i]).
+        values, vectors = self.parts(node.inputs[0])
+        inner = ew.multiply(reciprocal_gaps(values), matmul(matrix_transpose(vectors), cotangent))
+        return (symmetric_part(matmul(matmul(vectors, inner), matrix_transpose(vectors))),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        # dV = V (F * (V^T sym(dA) V))
+        (t,) = tangents
+        if t is None:
+            return None
+        values, _ = self.parts(node.inputs[0])
+        vectors, projected = self.projected(node, t)
+        return matmul(vectors, ew.multiply(reciprocal_gaps(values), projected))
+
+
+def _singular_count(name: str, shape: Shape) -> Dim:
+    """``min(m, n)`` for matrices of ``shape``; unknown for unequal symbolic sizes."""
+    m, n = shape[-2:]
+    if m == n:
+        return m
+    if isinstance(m, int) and isinstance(n, int):
+        return min(m, n)
+    raise ShapeError(
+        name,
+        f"the number of singular values, min({m}, {n}), of a {format_shape(shape)} array is "
+        "not known while building; use concrete sizes or a square matrix",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _SvdPart(_MatrixFunction):
+    """One result of ``np.linalg.svd``."""
+
+    square = False
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        shape, dtype = super().infer(inputs)
+        _singular_count(self.name, inputs[0].shape)
+        return shape, dtype
+
+    def thin(self, a: Expr) -> tuple[Expr, Expr, Expr]:
+        """The thin ``U, S, Vh`` of ``a``: the nodes the rules are built from."""
+        return SvdU(False)(a), SvdS()(a), SvdVh(False)(a)
+
+    def tangent_parts(self, node: Expr, t: Expr) -> tuple[Expr, Expr, Expr, Expr]:
+        """``U, s, V`` and ``dP = U^T dA V``, the tangent between the singular vectors."""
+        u, s, vh = self.thin(node.inputs[0])
+        v = matrix_transpose(vh)
+        return u, s, v, matmul(matmul(matrix_transpose(u), t), v)
+
+    def check_thin(self, a: Expr, full_matrices: bool) -> None:
+        m, n = a.shape[-2:]
+        if full_matrices and m != n:
+            raise ValueError(
+                f"{self.name}: derivatives of the full U and Vh of a non-square matrix are not "
+                "unique; use svd(a, full_matrices=False)"
+            )
+
+
+def _may_be_taller(a: Expr) -> bool:
+    """False where ``a``'s matrices are known to have no more rows than columns."""
+    m, n = a.shape[-2:]
+    if m == n:
+        return False
+    return not (isinstance(m, int) and isinstance(n, int)) or m > n
+
+
+def _may_be_wider(a: Expr) -> bool:
+    """False where ``a``'s matrices are known to have no more columns than rows."""
+    m, n = a.shape[-2:]
+    if m == n:
+        return False
+    return not (isinstance(m, int) and isinstance(n, int)) or n > m
+
+
+@dataclasses.dataclass(frozen=True)
+class SvdU(_SvdPart):
+    """Left singular vectors (``np.linalg.svd(a).U``)."""
+
+    name = "svd_u"
+    full_matrices: bool = True
+
+    def result_shape(self, shape: Shape) -> Shape:
+        m = shape[-2]
+        return shape[:-1] + ((m,) if self.full_matrices else (_singular_count(self.name, shape),))
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        full = "" if self.full_matrices else ", full_matrices=False"
+        return f"np.linalg.svd({args[0]}{full}).U"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # A_bar = U ((J + J^T) S) V^T + (I - U U^T) U_bar S^-1 V^T, J = F * (U^T U_bar)
+        a = node.inputs[0]
+        self.check_thin(a, self.full_matrices)
+        u, s, vh = self.thin(a)
+        j = ew.multiply(_squared_gaps(s), matmul(matrix_transpose(u), cotangent))
+        core = ew.multiply(ew.add(j, matrix_transpose(j)), as_row(s))
+        total = matmul(matmul(u, core), vh)
+        if _may_be_taller(a):
+            away = ew.subtract(cotangent, matmul(u, matmul(matrix_transpose(u), cotangent)))
+            total = ew.add(total, matmul(ew.divide(away, as_row(s)), vh))
+        return (total,)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        # dU = U (F * (dP S + S dP^T)) + (I - U U^T) dA V S^-1
+        (t,) = tangents
+        if t is None:
+            return None
+        a = node.inputs[0]
+        self.check_thin(a, self.full_matrices)
+        u, s, v, dp = self.tangent_parts(node, t)
+        mixed = ew.add(ew.multiply(dp, as_row(s)), ew.multiply(as_column(s), matrix_transpose(dp)))
+        du = matmul(u, ew.multiply(_squared_gaps(s), mixed))
+        if _may_be_taller(a):
+            away = ew.subtract(matmul(t, v), matmul(u, dp))
+            du = ew.add(du, ew.divide(away, as_row(s)))
+        return du
+
+
+@dataclasses.dataclass(frozen=True)
+class SvdS(_SvdPart):
+    """Singular values, descending (``np.linalg.svd(a, compute_uv=False)``)."""
+
+    name = "svd_s"
+    template = "np.linalg.svd({0}, compute_uv=False)"
+
+    def result_shape(self, shape: Shape) -> Shape:
+        return shape[:-2] + (_singular_count(self.name, shape),)
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # A_bar = U diag(s_bar) V^T
+        u, _, vh = self.thin(node.inputs[0])
+        return (matmul(ew.multiply(u, as_row(cotangent)), vh),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        return None if t is None else diagonal_of(self.tangent_parts(node, t)[3])
+
+
+@dataclasses.dataclass(frozen=True)
+class SvdVh(_SvdPart):
+    """Right singular vectors, as rows (``np.linalg.svd(a).Vh``)."""
+
+    name = "svd_vh"
+    full_matrices: bool = True
+
+    def result_shape(self, shape: Shape) -> Shape:
+        n = shape[-1]
+        rows = n if self.full_matrices else _singular_count(self.name, shape)
+        return shape[:-2] + (rows, n)
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        full = "" if self.full_matrices else ", full_matrices=False"
+        return f"np.linalg.svd({args[0]}{full}).Vh"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # With V_bar = Vh_bar^T and K = F * (V^T V_bar):
+        # A_bar = U (S (K + K^T)) V^T + U S^-1 V_bar^T (I - V V^T)
+        a = node.inputs[0]
+        self.check_thin(a, self.full_matrices)
+        u, s, vh = self.thin(a)
+        k = ew.multiply(_squared_gaps(s), matmul(vh, matrix_transpose(cotangent)))
+        core = ew.multiply(as_column(s), ew.add(k, matrix_transpose(k)))
+        total = matmul(matmul(u, core), vh)
+        if _may_be_wider(a):
+            away = ew.subtract(cotangent, matmul(matmul(cotangent, matrix_transpose(vh)), vh))
+            total = ew.add(total, matmul(u, ew.divide(away, as_column(s))))
+        return (total,)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        # dV = V (F * (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1; dVh = dV^T
+        (t,) = tangents
+        if t is None:
+            return None
+        a = node.inputs[0]
+        self.check_thin(a, self.full_matrices)
+        u, s, v, dp = self.tangent_parts(node, t)
+        mixed = ew.add(ew.multiply(as_column(s), dp), ew.multiply(matrix_transpose(dp), as_row(s)))
+        dv = matmul(v, ew.multiply(_squared_gaps(s), mixed))
+        if _may_be_wider(a):
+            away = ew.subtract(matmul(matrix_transpose(t), u), matmul(v, matrix_transpose(dp)))
+            dv = ew.add(dv, ew.divide(away, as_row(s)))
+        return matrix_transpose(dv)
+
+
+def _squared_gaps(s: Expr) -> Expr:
+    """``F[..., i, j] = 1 / (s[j]^2 - s[i]^2)`` off the diagonal, 0 on it."""
+    return reciprocal_gaps(ew.multiply(s, s))
+
+
+@dataclasses.dataclass(frozen=True)
+class Pinv(_MatrixFunction):
+    """Moore-Penrose pseudo-inverse (``np.linalg.pinv``); derivatives where the rank is
+    constant (full rank)."""
+
+    name = "pinv"
+    template = "np.linalg.pinv({0})"
+    square = False
+
+    def result_shape(self, shape: Shape) -> Shape:
+        return shape[:-2] + (shape[-1], shape[-2])
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # Transpose of the JVP below:
+        # A_bar = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)
+        a, p, g = node.inputs[0], node, cotangent
+        p_t, g_t = matrix_transpose(p), matrix_transpose(g)
+        total = ew.negative(matmul(matmul(p_t, g), p_t))
+        if _may_be_taller(a):  # else A P = I (full row rank)
+            x = matmul(g_t, matmul(p, p_t))
+            total = ew.add(total, ew.subtract(x, matmul(a, matmul(p, x))))
+        if _may_be_wider(a):  # else P A = I (full column rank)
+            y = matmul(matmul(p_t, p), g_t)
+            total = ew.add(total, ew.subtract(y, matmul(matmul(y, p), a)))
+        return (total,)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub & Pereyra 1973)
+        (t,) = tangents
+        if t is None:
+            return None
+        a, p = node.inputs[0], node
+        p_t, t_t = matrix_transpose(p), matrix_transpose(t)
+        total = ew.negative(matmul(matmul(p, t), p))
+        if _may_be_taller(a):
+            total = ew.add(
+                total, matmul(matmul(p, p_t), ew.subtract(t_t, matmul(matmul(t_t, a), p)))
+            )
+        if _may_be_wider(a):
+            x = matmul(t_t, matmul(p_t, p))
+            total = ew.add(total, ew.subtract(x, matmul(p, matmul(a, x))))
+        return total
+
+
+# --- functions ------------------------------------------------------------------------------
+
+
+class SlogdetResult(NamedTuple):
+    """``slogdet``'s results, named as NumPy names them."""
+
+    sign: Expr
+    logabsdet: Expr
+
+
+class EighResult(NamedTuple):
+    """``eigh``'s results, named as NumPy names them."""
+
+    eigenvalues: Expr
+    eigenvectors: Expr
+
+
+class SVDResult(NamedTuple):
+    """``svd``'s results, named as NumPy names them."""
+
+    U: Expr
+    S: Expr
+    Vh: Expr
+
+
+def _matrices(name: str, a: Any, square: bool = True) -> Expr:
+    """``a`` as an expression, checked to be a stack of (square) matrices of a linalg dtype."""
+    a = as_expr(a)
+    check_matrices(name, a, square)
+    linalg_dtype(name, a.dtype)
+    return a
+
+
+def solve(a: Any, b: Any) -> Expr:
+    """The solution ``x`` of ``a @ x = b`` (``np.linalg.solve``, NumPy 2 rules): ``b`` is a
+    vector if it is 1-d, else a stack of matrices; leading axes broadcast.
+
+    >>> import symgrad as sg
+    >>> a = sg.const([[2.0, 0.0], [0.0, 4.0]])
+    >>> sg.linalg.solve(a, sg.const([2.0, 2.0])).eval().tolist()
+    [1.0, 0.5]
+    """
+    a, b = as_exprs(a, b)
+    a = _matrices("solve", a)
+    linalg_dtype("solve", b.dtype)
+    if b.ndim == 1:
+        if b.shape[0] != a.shape[-1]:
+            raise ShapeError(
+                "solve",
+                f"b of shape {format_shape(b.shape)} does not fit a of shape "
+                f"{format_shape(a.shape)}: a vector b needs {a.shape[-1]} elements",
+            )
+        x = Solve()(a, shape_ops.reshape(b, b.shape + (1,)))
+        return shape_ops.reshape(x, x.shape[:-1])
+    return Solve()(a, b)
+
+
+def inv(a: Any) -> Expr:
+    """The inverse of each square matrix (``np.linalg.inv``).
+
+    >>> import symgrad as sg
+    >>> sg.linalg.inv(sg.const([[2.0, 0.0], [0.0, 4.0]])).eval().tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
+    return Inv()(_matrices("inv", a))
+
+
+def det(a: Any) -> Expr:
+    """The determinant of each square matrix (``np.linalg.det``).
+
+    >>> import symgrad as sg
+    >>> float(sg.linalg.det(sg.const([[2.0, 1.0], [1.0, 3.0]])).eval())
+    5.000000000000001
+    """
+    return Det()(_matrices("det", a))
+
+
+def slogdet(a: Any) -> SlogdetResult:
+    """Sign and log of the absolute value of the determinant (``np.linalg.slogdet``), without
+    the overflow of ``det``. The sign's derivative is zero. Each result is its own node: using
+    both factorizes the matrix twice.
+
+    >>> import symgrad as sg
+    >>> sign, logabsdet = sg.linalg.slogdet(sg.const([[-2.0, 0.0], [0.0, 3.0]]))
+    >>> float(sign.eval()), round(float(logabsdet.eval()), 6)
+    (-1.0, 1.791759)
+    """
+    a = _matrices("slogdet", a)
+    return SlogdetResult(SlogdetSign()(a), SlogdetLogAbsDet()(a))
+
+
+def cholesky(a: Any, /, *, upper: bool = False) -> Expr:
+    """The Cholesky factor of each symmetric positive-definite matrix
+    (``np.linalg.cholesky``): lower ``L`` with ``a = L @ L.T``, or ``L.T`` if ``upper``.
+
+    Only one triangle of ``a`` is read; derivatives treat ``a`` as symmetric (they are those
+    of the function of ``(a + a.T) / 2``), so the gradient is a symmetric matrix.
+
+    >>> import symgrad as sg
+    >>> sg.linalg.cholesky(sg.const([[4.0, 2.0], [2.0, 5.0]])).eval().tolist()
+    [[2.0, 0.0], [1.0, 2.0]]
+    """
+    return Cholesky(bool(upper))(_matrices("cholesky", a))
+
+
+def _uplo(name: str, UPLO: Any) -> str:  # noqa: N803 (NumPy's argument name)
+    if UPLO not in _UPLO:
+        raise ValueError(f"{name}: UPLO argument must be 'L' or 'U', got {UPLO!r}")
+    return str(UPLO)
+
+
+def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 (NumPy's argument name)
+    """Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices
+    (``np.linalg.eigh``), reading the lower (``UPLO='L'``) or upper triangle.
+
+    Derivatives hold where the eigenvalues are distinct and treat ``a`` as symmetric (they
+    are those of the function of ``(a + a.T) / 2``). Each result is its own node: using both
+    decomposes the matrix twice.
+
+    >>> import symgrad as sg
+    >>> w, v = sg.linalg.eigh(sg.const([[2.0, 1.0], [1.0, 2.0]]))
+    >>> w.eval().round(6).tolist()
+    [1.0, 3.0]
+    """
+    a = _matrices("eigh", a)
+    uplo = _uplo("eigh", UPLO)
+    return EighResult(EighValues(uplo)(a), EighVectors(uplo)(a))
+
+
+def eigvalsh(a: Any, UPLO: str = "L") -> Expr:  # noqa: N803 (NumPy's argument name)
+    """Eigenvalues (ascending) of symmetric matrices (``np.linalg.eigvalsh``).
+
+    >>> import symgrad as sg
+    >>> sg.linalg.eigvalsh(sg.const([[2.0, 1.0], [1.0, 2.0]])).eval().round(6).tolist()
+    [1.0, 3.0]
+    """
+    return EighValues(_uplo("eigvalsh", UPLO))(_matrices("eigvalsh", a))
+
+
+def svd(
+    a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False
+) -> SVDResult | Expr:
+    """Singular value decomposition ``a = U @ (S[..., None] * Vh)`` (``np.linalg.svd``):
+    ``(U, S, Vh)``, or only ``S`` (descending) if ``compute_uv`` is false.
+
+    Derivatives hold where the singular values are distinct and nonzero; those of ``U`` and
+    ``Vh`` need the thin factors (``full_matrices=False``, or a square matrix). Each result is
+    its own node: using several decomposes the matrix once for each.
+
+    >>> import symgrad as sg
+    >>> sg.linalg.svd(sg.const([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False).eval().tolist()
+    [4.0, 3.0]
+    """
+    a = _matrices("svd", a, square=False)
+    if hermitian:
+        raise ValueError("svd: hermitian=True is not supported; use eigh for symmetric input")
+    _singular_count("svd", a.shape)
+    if not compute_uv:
+        return SvdS()(a)
+    # For square matrices the full and thin factors are the same: build one node for both.
+    full = bool(full_matrices) and a.shape[-1] != a.shape[-2]
+    return SVDResult(SvdU(full)(a), SvdS()(a), SvdVh(full)(a))
+
+
+def svdvals(x: Any, /) -> Expr:
+    """Singular values, descending (``np.linalg.svdvals``)."""
+    return svd(x, compute_uv=False)  # type: ignore[return-value]
+
+
+def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Expr:
+    """Moore-Penrose pseudo-inverse (``np.linalg.pinv`` with its default cutoff).
+
+    Derivatives hold where the rank does not change, so for matrices of full rank; the
+    cutoffs ``rcond`` and ``rtol`` (which drop small singular values) are not supported.
+
+    >>> import symgrad as sg
+    >>> sg.linalg.pinv(sg.const([[1.0], [1.0]])).eval().round(12).tolist()
+    [[0.5, 0.5]]
+    """
+    if rcond is not None or rtol is not None or hermitian:
+        raise ValueError(
+            "pinv: rcond, rtol and hermitian are not supported; the pseudo-inverse is taken "
+            "with NumPy's default cutoff, for matrices of full rank"
+        )
+    return Pinv()(_matrices("pinv", a, square=False))
