@@ -16,10 +16,9 @@ from .ops.base import Op
 
 #: NumPy functions people differentiate that symgrad does not cover yet.
 NOT_YET = (
-    "linalg.eig eigvals qr lstsq matrix_rank cond; "
-    "tile repeat roll flip fliplr flipud rot90 tril triu split array_split vstack hstack "
-    "dstack column_stack append pad moveaxis atleast_1d/2d/3d; integer-array and boolean-mask "
-    "indexing, take, take_along_axis"
+    "linalg.eig eigvals qr lstsq matrix_rank cond; pad modes other than constant, edge and "
+    "reflect; indexing with several integer arrays at once, or with a boolean mask that is an "
+    "expression (its result's shape depends on the data: use where); argmax, argmin, all, any"
 )
 
 

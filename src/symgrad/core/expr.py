@@ -243,6 +243,18 @@ class Expr:
     def astype(self, dtype: Any) -> Expr:
         return _shape_ops.astype(self, dtype)
 
+    def swapaxes(self, axis1: int, axis2: int) -> Expr:
+        return _shape_ops.swapaxes(self, axis1, axis2)
+
+    def repeat(self, repeats: Any, axis: int | None = None) -> Expr:
+        return _arrangement.repeat(self, repeats, axis)
+
+    def take(self, indices: Any, axis: int | None = None) -> Expr:
+        return _arrangement.take(self, indices, axis)
+
+    def clip(self, a_min: Any, a_max: Any) -> Expr:
+        return _ew.clip(self, a_min, a_max)
+
     def dot(self, other: Any) -> Expr:
         return _linalg.dot(self, other)
 
@@ -288,6 +300,7 @@ class Expr:
 
 
 # Operators call the op modules, which import this one; bind them once this class exists.
+from ..ops import arrangement as _arrangement  # noqa: E402
 from ..ops import contractions as _contractions  # noqa: E402
 from ..ops import elementwise as _ew  # noqa: E402
 from ..ops import linalg as _linalg  # noqa: E402

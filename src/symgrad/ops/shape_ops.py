@@ -687,8 +687,14 @@ def _join_inputs(op: str, arrays: Sequence[Any]) -> tuple[Expr, ...]:
 
 
 def getitem(x: Any, index: Any) -> Expr:
-    """Basic indexing: ``x[1:]``, ``x[0]``, ``x[:, 2]``, ``x[..., None]``."""
+    """Indexing: basic (``x[1:]``, ``x[0]``, ``x[:, 2]``, ``x[..., None]``), and with one
+    integer array or boolean mask among slices (``x[[2, 0]]``, ``x[:, idx]``, ``x[mask]``)."""
     x = as_expr(x)
+    from .arrangement import advanced_getitem
+
+    gathered = advanced_getitem(x, index)
+    if gathered is not None:
+        return gathered
     items = normalize_index(index, x.shape)
     if builtins.all(i == ("slice", None, None, None) for i in items):
         return x

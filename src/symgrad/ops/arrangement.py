@@ -1,0 +1,646 @@
+"""Rearranging and gathering: NumPy's flip, roll, tile, repeat, stacks, splits, pads,
+triangles, ``take``, ``take_along_axis`` and integer-array and mask indexing.
+
+Most are compositions of slices, concatenations, reshapes, transposes and ``where`` (so their
+derivatives, SymPy forms and saved files come for free). Two ops gather: :class:`Take`
+(``np.take``) and :class:`TakeAlongAxis`; the derivative of a gather adds the cotangent back
+at the gathered positions (``np.add.at``, so repeated indices sum).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.expr import Expr
+from ..core.shapes import Shape, format_shape, normalize_axis
+from ..errors import ShapeError
+from . import elementwise as ew
+from . import shape_ops
+from .base import EmitContext, Op
+from .leaves import as_expr, const
+
+# --- gathers --------------------------------------------------------------------------------
+
+_ADD_AT_HELPER = '''\
+def _add_at(g, index, axis, shape):
+    """Zeros of `shape` with `g` added at `index` along `axis` (the reverse of np.take)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, (slice(None),) * axis + (index,), g)
+    return out
+'''
+
+_ALONG_HELPERS = '''\
+def _take_along(x, index, axis):
+    """np.take_along_axis, with `index` given leading axes to match `x` (batch axes)."""
+    index = index.reshape((1,) * (x.ndim - index.ndim) + index.shape)
+    return np.take_along_axis(x, index, axis=axis)
+
+
+def _add_along(g, index, axis, shape):
+    """Zeros of `shape` with `g` added where take_along_axis read (the reverse of it)."""
+    index = index.reshape((1,) * (g.ndim - index.ndim) + index.shape)
+    out = np.zeros(shape, dtype=g.dtype)
+    grid = list(np.indices(g.shape, sparse=True))
+    grid[axis] = np.broadcast_to(index, g.shape)
+    np.add.at(out, tuple(grid), g)
+    return out
+'''
+
+
+def _check_index(index: Expr, op: str) -> None:
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must be integers, got {index.dtype}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Take(Op):
+    """``np.take(x, index, axis)``: the rows of ``x`` along ``axis`` that ``index`` lists."""
+
+    name = "take"
+    axis: int
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        x, index = inputs
+        _check_index(index, self.name)
+        if not 0 <= self.axis < x.ndim:
+            raise ShapeError(self.name, f"axis {self.axis} is out of range for {x.ndim}-d input")
+        return x.shape[: self.axis] + index.shape + x.shape[self.axis + 1 :], x.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"np.take({args[0]}, {args[1]}, axis={self.axis})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x, index = node.inputs
+        batch = cotangent.shape[: ew.batch_of(cotangent, node)]
+        return AddAt(len(batch) + self.axis, batch + x.shape)(cotangent, index), None
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        t = tangents[0]
+        if t is None:
+            return None
+        return Take(self.axis + ew.batch_of(t, node.inputs[0]))(t, node.inputs[1])
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        return np.take(args[0], _integers(args[1]), axis=self.axis)
+
+
+@dataclasses.dataclass(frozen=True)
+class AddAt(Op):
+    """Zeros of ``target`` with the first input added at ``index`` along ``axis``: the
+    reverse of :class:`Take` (repeated indices add up)."""
+
+    name = "add_at"
+    axis: int
+    target: Shape
+    helpers = {"_add_at": _ADD_AT_HELPER}
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        g, index = inputs
+        _check_index(index, self.name)
+        expected = self.target[: self.axis] + index.shape + self.target[self.axis + 1 :]
+        if g.shape != expected:
+            raise ShapeError(
+                self.name, f"value {format_shape(g.shape)} does not fit {format_shape(expected)}"
+            )
+        return self.target, g.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"_add_at({args[0]}, {args[1]}, {self.axis}, {ctx.shape(self.target)})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return Take(self.axis + ew.batch_of(cotangent, node))(cotangent, node.inputs[1]), None
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        t = tangents[0]
+        if t is None:
+            return None
+        batch = t.shape[: ew.batch_of(t, node.inputs[0])]
+        return AddAt(self.axis + len(batch), batch + self.target)(t, node.inputs[1])
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        import sympy
+
+        out = np.full(self.target, sympy.Integer(0), dtype=object)
+        np.add.at(out, (slice(None),) * self.axis + (_integers(args[1]),), args[0])
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class TakeAlongAxis(Op):
+    """``np.take_along_axis(x, index, axis)``."""
+
+    name = "take_along_axis"
+    axis: int
+    helpers = {"_take_along": _ALONG_HELPERS}
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        x, index = inputs
+        _check_index(index, self.name)
+        if index.ndim > x.ndim or not 0 <= self.axis < x.ndim:
+            raise ShapeError(self.name, f"bad axis {self.axis} or index of {index.ndim} dims")
+        lead = x.ndim - index.ndim  # batch axes the index does not have
+        shape = list(x.shape[:lead])
+        for d, (a, b) in enumerate(zip(x.shape[lead:], index.shape)):
+            if d + lead == self.axis:
+                shape.append(b)
+            elif a == b or b == 1:
+                shape.append(a)
+            else:
+                raise ShapeError(
+                    self.name,
+                    f"index of shape {format_shape(index.shape)} does not match "
+                    f"{format_shape(x.shape)} outside axis {self.axis}",
+                )
+        return tuple(shape), x.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"_take_along({args[0]}, {args[1]}, {self.axis})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        x, index = node.inputs
+        batch = cotangent.shape[: ew.batch_of(cotangent, node)]
+        op = AddAlongAxis(len(batch) + self.axis, batch + x.shape)
+        return op(cotangent, index), None
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        t = tangents[0]
+        if t is None:
+            return None
+        return TakeAlongAxis(self.axis + ew.batch_of(t, node.inputs[0]))(t, node.inputs[1])
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        index = _integers(args[1])
+        index = index.reshape((1,) * (args[0].ndim - index.ndim) + index.shape)
+        return np.take_along_axis(args[0], index, axis=self.axis)
+
+
+@dataclasses.dataclass(frozen=True)
+class AddAlongAxis(Op):
+    """The reverse of :class:`TakeAlongAxis`: zeros of ``target`` with the first input added
+    where it read."""
+
+    name = "add_along_axis"
+    axis: int
+    target: Shape
+    helpers = {"_take_along": _ALONG_HELPERS}
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        g, index = inputs
+        _check_index(index, self.name)
+        if g.ndim != len(self.target):
+            raise ShapeError(self.name, f"value {format_shape(g.shape)} does not fit the target")
+        return self.target, g.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"_add_along({args[0]}, {args[1]}, {self.axis}, {ctx.shape(self.target)})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        axis = self.axis + ew.batch_of(cotangent, node)
+        return TakeAlongAxis(axis)(cotangent, node.inputs[1]), None
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        t = tangents[0]
+        if t is None:
+            return None
+        batch = t.shape[: ew.batch_of(t, node.inputs[0])]
+        return AddAlongAxis(self.axis + len(batch), batch + self.target)(t, node.inputs[1])
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        import sympy
+
+        g, index = args[0], _integers(args[1])
+        index = index.reshape((1,) * (g.ndim - index.ndim) + index.shape)
+        out = np.full(self.target, sympy.Integer(0), dtype=object)
+        grid = list(np.indices(g.shape, sparse=True))
+        grid[self.axis] = np.broadcast_to(index, g.shape)
+        np.add.at(out, tuple(grid), g)
+        return out
+
+
+def _integers(values: np.ndarray) -> np.ndarray:
+    """SymPy integers (constant indices) back to a NumPy int array."""
+    try:
+        return np.vectorize(int, otypes=[np.int64])(values)
+    except TypeError:
+        raise NotImplementedError("gathers at symbolic indices have no SymPy form") from None
+
+
+def _index_expr(indices: Any, x: Expr, axis: int | None, op: str) -> Expr:
+    """``indices`` as an int expression; constant indices are checked against the axis."""
+    if isinstance(indices, Expr):
+        _check_index(indices, op)
+        return indices
+    array = np.asarray(indices)
+    if array.dtype.kind == "b":
+        raise TypeError(f"{op}: boolean indices; index with x[mask] instead")
+    if array.dtype.kind not in "iu" and array.size:
+        raise TypeError(f"{op}: indices must be integers, got {array.dtype}")
+    array = array.astype(np.int64)
+    size = x.size if axis is None else x.shape[axis]
+    if isinstance(size, int) and array.size:
+        if array.max() >= size or array.min() < -size:
+            raise IndexError(f"{op}: index out of range for an axis of size {size}")
+        array = np.where(array < 0, array + size, array)
+    return const(array)
+
+
+def take(x: Any, indices: Any, axis: int | None = None) -> Expr:
+    """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened ``x`` if ``None``),
+    like ``np.take``. Differentiable in ``x``; repeated indices add up in the gradient.
+
+    >>> import numpy as np, symgrad as sg
+    >>> x = sg.var("x", shape=(4,))
+    >>> sg.take(x, [3, 0, 3]).eval({x: np.arange(4.0)}).tolist()
+    [3.0, 0.0, 3.0]
+    """
+    x = as_expr(x)
+    if axis is None:
+        x, axis = shape_ops.reshape(x, (-1,)), 0
+    axis = normalize_axis("take", axis, x.ndim)
+    return Take(axis)(x, _index_expr(indices, x, axis, "take"))
+
+
+def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Expr:
+    """``np.take_along_axis``: pick along ``axis`` with an index array of the same ndim
+    (sizes elsewhere equal, or 1 to broadcast).
+
+    >>> import numpy as np, symgrad as sg
+    >>> x = sg.var("x", shape=(2, 3))
+    >>> y = sg.take_along_axis(x, np.array([[2], [0]]), axis=1)
+    >>> y.eval({x: np.arange(6.0).reshape(2, 3)}).tolist()
+    [[2.0], [3.0]]
+    """
+    arr = as_expr(arr)
+    if axis is None:
+        arr, axis = shape_ops.reshape(arr, (-1,)), 0
+    axis = normalize_axis("take_along_axis", axis, arr.ndim)
+    index = _index_expr(indices, arr, axis, "take_along_axis")
+    if index.ndim != arr.ndim:
+        raise ShapeError("take_along_axis", f"indices have {index.ndim} dims, the array {arr.ndim}")
+    return TakeAlongAxis(axis)(arr, index)
+
+
+def advanced_getitem(x: Expr, index: Any) -> Expr | None:
+    """``x[index]`` for an integer-array or boolean-mask index (with slices), or ``None``
+    if ``index`` is basic."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [k for k, item in enumerate(items) if _is_array_index(item)]
+    if not arrays:
+        return None
+    if len(arrays) > 1 or builtins.any(
+        not (isinstance(i, slice) or i is Ellipsis) for k, i in enumerate(items) if k != arrays[0]
+    ):
+        raise IndexError(
+            "symgrad indexes with one integer array or boolean mask, combined with slices "
+            "only (x[idx], x[:, idx], x[mask]); for more, chain the indexing"
+        )
+    k = arrays[0]
+    if Ellipsis in items[k + 1 :]:
+        raise IndexError("an index array before ... is not supported; index the axes explicitly")
+    before = items[:k]
+    axis = k if Ellipsis not in before else x.ndim - (len(items) - k)
+    basic = tuple(slice(None) if j == k else i for j, i in enumerate(items))
+    x = shape_ops.getitem(x, basic)
+    item = items[k]
+    if isinstance(item, Expr) and item.dtype.kind == "b":
+        raise TypeError(
+            "a boolean mask that is an expression gives a shape known only at run time; "
+            "use sg.where(mask, x, 0) (or a NumPy array mask, known when the graph is built)"
+        )
+    mask = np.asarray(item) if not isinstance(item, Expr) else None
+    if mask is not None and mask.dtype.kind == "b":
+        n = mask.ndim
+        if tuple(x.shape[axis : axis + n]) != mask.shape:
+            raise IndexError(
+                f"mask of shape {mask.shape} does not match axes {format_shape(x.shape)}"
+            )
+        flat = shape_ops.reshape(x, x.shape[:axis] + (-1,) + x.shape[axis + n :])
+        return Take(axis)(flat, const(np.flatnonzero(mask).astype(np.int64)))
+    return Take(axis)(x, _index_expr(item, x, axis, "getitem"))
+
+
+def _is_array_index(item: Any) -> bool:
+    if isinstance(item, Expr):
+        return item.ndim > 0 or item.dtype.kind == "b"
+    if isinstance(item, (list, np.ndarray)):
+        return True
+    return isinstance(item, np.generic) and item.dtype.kind == "b"
+
+
+# --- reordering -----------------------------------------------------------------------------
+
+
+def flip(x: Any, axis: Any = None) -> Expr:
+    """``x`` reversed along ``axis`` (every axis if ``None``), like ``np.flip``."""
+    x = as_expr(x)
+    axes = range(x.ndim) if axis is None else _axes("flip", axis, x.ndim)
+    index = [slice(None)] * x.ndim
+    for a in axes:
+        index[a] = slice(None, None, -1)
+    return shape_ops.getitem(x, tuple(index))
+
+
+def fliplr(x: Any) -> Expr:
+    """``x`` reversed along axis 1 (``np.fliplr``)."""
+    x = as_expr(x)
+    if x.ndim < 2:
+        raise ShapeError("fliplr", f"needs at least 2 dims, got {format_shape(x.shape)}")
+    return flip(x, 1)
+
+
+def flipud(x: Any) -> Expr:
+    """``x`` reversed along axis 0 (``np.flipud``)."""
+    x = as_expr(x)
+    if x.ndim < 1:
+        raise ShapeError("flipud", "needs at least 1 dim")
+    return flip(x, 0)
+
+
+def rot90(x: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Expr:
+    """``x`` rotated by 90 degrees ``k`` times in the plane of ``axes`` (``np.rot90``)."""
+    x = as_expr(x)
+    a, b = _axes("rot90", axes, x.ndim)
+    if a == b or len(axes) != 2:
+        raise ValueError("rot90: axes must be two different axes")
+    k %= 4
+    if k == 0:
+        return x
+    if k == 2:
+        return flip(flip(x, a), b)
+    order = list(range(x.ndim))
+    order[a], order[b] = order[b], order[a]
+    if k == 1:
+        return shape_ops.transpose(flip(x, b), tuple(order))
+    return flip(shape_ops.transpose(x, tuple(order)), b)
+
+
+def roll(x: Any, shift: Any, axis: Any = None) -> Expr:
+    """``x`` shifted cyclically by ``shift`` along ``axis`` (flattened if ``None``)."""
+    x = as_expr(x)
+    if axis is None:
+        return shape_ops.reshape(roll(shape_ops.reshape(x, (-1,)), shift, 0), x.shape)
+    shifts = np.broadcast_to(np.asarray(shift), np.shape(axis)).ravel().tolist()
+    for s, a in zip(shifts, _axes("roll", axis, x.ndim, unique=False)):
+        n = _concrete(x.shape[a], "roll")
+        s = int(s) % n if n else 0
+        if s:
+            head = [slice(None)] * x.ndim
+            tail = [slice(None)] * x.ndim
+            head[a], tail[a] = slice(n - s, None), slice(None, n - s)
+            x = shape_ops.concatenate([x[tuple(head)], x[tuple(tail)]], axis=a)
+    return x
+
+
+def moveaxis(x: Any, source: Any, destination: Any) -> Expr:
+    """``x`` with axes moved to new positions, the others in order (``np.moveaxis``)."""
+    x = as_expr(x)
+    src = _axes("moveaxis", source, x.ndim)
+    dst = _axes("moveaxis", destination, x.ndim)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination need the same number of axes")
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return shape_ops.transpose(x, tuple(order))
+
+
+# --- repeating ------------------------------------------------------------------------------
+
+
+def tile(x: Any, reps: Any) -> Expr:
+    """``x`` repeated ``reps`` times along each axis (``np.tile``)."""
+    x = as_expr(x)
+    reps = tuple(int(r) for r in np.atleast_1d(reps))
+    if builtins.any(r < 0 for r in reps):
+        raise ValueError("tile: reps must be >= 0")
+    ndim = max(len(reps), x.ndim)
+    reps = (1,) * (ndim - len(reps)) + reps
+    x = shape_ops.reshape(x, (1,) * (ndim - x.ndim) + x.shape)
+    spread = shape_ops.reshape(x, tuple(d for n in x.shape for d in (1, n)))
+    wide = shape_ops.broadcast_to(spread, tuple(d for r, n in zip(reps, x.shape) for d in (r, n)))
+    return shape_ops.reshape(wide, tuple(r * _concrete(n, "tile") for r, n in zip(reps, x.shape)))
+
+
+def repeat(x: Any, repeats: Any, axis: int | None = None) -> Expr:
+    """Each element of ``x`` repeated ``repeats`` times along ``axis`` (``np.repeat``);
+    ``repeats`` an int or one count per element."""
+    x = as_expr(x)
+    if axis is None:
+        x, axis = shape_ops.reshape(x, (-1,)), 0
+    axis = normalize_axis("repeat", axis, x.ndim)
+    counts = np.asarray(repeats)
+    if counts.dtype.kind not in "iu" or (counts < 0).any():
+        raise ValueError("repeat: repeats must be integers >= 0")
+    if counts.ndim == 0:
+        n = _concrete(x.shape[axis], "repeat")
+        r = int(counts)
+        spread = shape_ops.expand_dims(x, axis + 1)
+        target = x.shape[: axis + 1] + (r,) + x.shape[axis + 1 :]
+        wide = shape_ops.broadcast_to(spread, target)
+        return shape_ops.reshape(wide, x.shape[:axis] + (n * r,) + x.shape[axis + 1 :])
+    n = _concrete(x.shape[axis], "repeat")
+    if counts.shape != (n,):
+        raise ShapeError("repeat", f"{counts.size} counts for an axis of size {n}")
+    return take(x, np.repeat(np.arange(n), counts), axis=axis)
+
+
+# --- triangles ------------------------------------------------------------------------------
+
+
+def tril(x: Any, k: int = 0) -> Expr:
+    """``x`` with the elements above the ``k``-th diagonal zeroed (``np.tril``)."""
+    return _triangle(x, k, lower=True)
+
+
+def triu(x: Any, k: int = 0) -> Expr:
+    """``x`` with the elements below the ``k``-th diagonal zeroed (``np.triu``)."""
+    return _triangle(x, k, lower=False)
+
+
+def _triangle(x: Any, k: int, lower: bool) -> Expr:
+    x = as_expr(x)
+    name = "tril" if lower else "triu"
+    if x.ndim < 1:
+        raise ShapeError(name, "needs at least 1 dim")
+    if x.ndim == 1:  # NumPy treats a vector as the rows of a square matrix
+        x = shape_ops.broadcast_to(x, (x.shape[0], x.shape[0]))
+    m, n = (_concrete(d, name) for d in x.shape[-2:])
+    keep = np.tri(m, n, k, dtype=bool) if lower else ~np.tri(m, n, k - 1, dtype=bool)
+    return ew.where(const(keep), x, ew.fit(as_expr(0, like=x), x))
+
+
+# --- joining and splitting ------------------------------------------------------------------
+
+
+def atleast_1d(*arrays: Any) -> Any:
+    """Each input with at least 1 dim (``np.atleast_1d``); one result, or a list."""
+    return _atleast(arrays, lambda s: s if s else (1,))
+
+
+def atleast_2d(*arrays: Any) -> Any:
+    """Each input with at least 2 dims: a vector becomes a row (``np.atleast_2d``)."""
+    return _atleast(arrays, lambda s: s if len(s) >= 2 else ((1, 1) if not s else (1, *s)))
+
+
+def atleast_3d(*arrays: Any) -> Any:
+    """Each input with at least 3 dims, as ``np.atleast_3d`` places them."""
+
+    def shape(s: Shape) -> Shape:
+        if len(s) >= 3:
+            return s
+        return {0: (1, 1, 1), 1: (1, *s, 1), 2: (*s, 1)}[len(s)]
+
+    return _atleast(arrays, shape)
+
+
+def _atleast(arrays: Sequence[Any], shape: Any) -> Any:
+    out = []
+    for a in arrays:
+        a = as_expr(a)
+        target = shape(a.shape)
+        out.append(a if target == a.shape else shape_ops.reshape(a, target))
+    return out[0] if len(out) == 1 else out
+
+
+def vstack(arrays: Sequence[Any]) -> Expr:
+    """Stack arrays as rows (``np.vstack``)."""
+    return shape_ops.concatenate([atleast_2d(a) for a in _sequence("vstack", arrays)], axis=0)
+
+
+def hstack(arrays: Sequence[Any]) -> Expr:
+    """Stack arrays as columns (``np.hstack``): along axis 0 for vectors, else axis 1."""
+    parts = [atleast_1d(a) for a in _sequence("hstack", arrays)]
+    return shape_ops.concatenate(parts, axis=0 if parts[0].ndim == 1 else 1)
+
+
+def dstack(arrays: Sequence[Any]) -> Expr:
+    """Stack arrays along a third axis (``np.dstack``)."""
+    return shape_ops.concatenate([atleast_3d(a) for a in _sequence("dstack", arrays)], axis=2)
+
+
+def column_stack(arrays: Sequence[Any]) -> Expr:
+    """Vectors as columns of a matrix, matrices as they are (``np.column_stack``)."""
+    parts = []
+    for a in _sequence("column_stack", arrays):
+        a = as_expr(a)
+        parts.append(shape_ops.reshape(a, (a.shape[0], 1)) if a.ndim == 1 else atleast_2d(a))
+    return shape_ops.concatenate(parts, axis=1)
+
+
+def append(arr: Any, values: Any, axis: int | None = None) -> Expr:
+    """``arr`` with ``values`` added at the end (flattened if ``axis`` is ``None``)."""
+    arr, values = as_expr(arr), as_expr(values)
+    if axis is None:
+        return shape_ops.concatenate(
+            [shape_ops.reshape(arr, (-1,)), shape_ops.reshape(values, (-1,))]
+        )
+    return shape_ops.concatenate([arr, values], axis=axis)
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Expr]:
+    """``x`` cut into equal parts, or at the given indices, along ``axis`` (``np.split``)."""
+    return _split(x, indices_or_sections, axis, equal=True)
+
+
+def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Expr]:
+    """Like :func:`split`, but sections may differ in size by one (``np.array_split``)."""
+    return _split(x, indices_or_sections, axis, equal=False)
+
+
+def _split(x: Any, sections: Any, axis: int, equal: bool) -> list[Expr]:
+    x = as_expr(x)
+    name = "split" if equal else "array_split"
+    axis = normalize_axis(name, axis, x.ndim)
+    n = _concrete(x.shape[axis], name)
+    if isinstance(sections, (int, np.integer)):
+        count = int(sections)
+        if count <= 0:
+            raise ValueError(f"{name}: the number of sections must be > 0")
+        if equal and n % count:
+            raise ValueError(f"{name}: an axis of {n} does not split into {count} equal parts")
+        size, extra = divmod(n, count)
+        bounds = [0]
+        for i in range(count):
+            bounds.append(bounds[-1] + size + (1 if i < extra else 0))
+    else:
+        bounds = [0, *[int(i) for i in sections], n]
+    parts = []
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(start, stop)
+        parts.append(shape_ops.getitem(x, tuple(index)))
+    return parts
+
+
+# --- padding --------------------------------------------------------------------------------
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Expr:
+    """``x`` padded by ``pad_width`` ((before, after) per axis, or one pair or number for
+    all) with ``mode`` "constant" (``constant_values``), "edge" or "reflect" (``np.pad``)."""
+    x = as_expr(x)
+    if mode not in ("constant", "edge", "reflect"):
+        raise ValueError(f"pad: mode {mode!r} is not supported; use constant, edge or reflect")
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    if (widths < 0).any():
+        raise ValueError("pad: widths must be >= 0")
+    for axis, (before, after) in enumerate(widths.tolist()):
+        if not before and not after:
+            continue
+        n = _concrete(x.shape[axis], "pad")
+        parts = [_pad_part(x, axis, before, n, mode, constant_values, "before"), x]
+        parts.append(_pad_part(x, axis, after, n, mode, constant_values, "after"))
+        x = shape_ops.concatenate([p for p in parts if p is not None], axis=axis)
+    return x
+
+
+def _pad_part(
+    x: Expr, axis: int, width: int, n: int, mode: str, value: Any, side: str
+) -> Expr | None:
+    if not width:
+        return None
+    shape = x.shape[:axis] + (width,) + x.shape[axis + 1 :]
+    index = [slice(None)] * x.ndim
+    if mode == "constant":
+        fill = np.asarray(value)
+        if fill.ndim:
+            fill = np.broadcast_to(fill, (x.ndim, 2))[axis, 0 if side == "before" else 1]
+        return shape_ops.broadcast_to(shape_ops.astype(const(fill), x.dtype), shape)
+    if mode == "edge":
+        index[axis] = slice(0, 1) if side == "before" else slice(n - 1, n)
+        return shape_ops.broadcast_to(x[tuple(index)], shape)
+    if width >= n:
+        raise ValueError(f"pad: reflect needs a width below the axis size {n}, got {width}")
+    stop = n - 2 - width
+    index[axis] = (
+        slice(width, 0, -1) if side == "before" else slice(n - 2, None if stop < 0 else stop, -1)
+    )
+    return x[tuple(index)]
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _axes(op: str, axis: Any, ndim: int, unique: bool = True) -> list[int]:
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    out = [normalize_axis(op, int(a), ndim) for a in axes]
+    if unique and len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return out
+
+
+def _concrete(dim: int | str, op: str) -> int:
+    if not isinstance(dim, int):
+        raise ShapeError(op, f"needs a known size, got the symbolic dimension {dim!r}")
+    return dim
+
+
+def _sequence(op: str, arrays: Any) -> list[Any]:
+    if isinstance(arrays, Expr) or not isinstance(arrays, (list, tuple)) or not arrays:
+        raise TypeError(f"{op} takes a non-empty list or tuple of arrays")
+    return list(arrays)
