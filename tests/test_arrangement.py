@@ -70,6 +70,12 @@ FUNCTIONS = {
     ),
     "swapaxes": (lambda x: x.swapaxes(0, 1), lambda a: a.swapaxes(0, 1)),
     "clip": (lambda x: x.clip(2, 5), lambda a: a.clip(2, 5)),
+    "argmax": (lambda x: sg.argmax(x * (x % 5), axis=1), lambda a: np.argmax(a * (a % 5), 1)),
+    "argmin_flat": (lambda x: (x % 7).argmin(), lambda a: (a % 7).argmin()),
+    "argmax_keepdims": (
+        lambda x: x.argmax(axis=0, keepdims=True),
+        lambda a: a.argmax(axis=0, keepdims=True),
+    ),
 }
 
 
@@ -126,3 +132,10 @@ def test_errors():
         sg.take(x, [0.5])
     with pytest.raises(TypeError, match="list or tuple"):
         sg.vstack(x)
+
+
+def test_argmax_has_no_derivative_but_can_select():
+    x = sg.var("x", shape=(4,))
+    best = sg.take(x, sg.atleast_1d(x.argmax()))  # the largest value, as a gather
+    g = sg.compile(sg.grad(best.sum(), x))(np.array([1.0, 5.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(g, [0.0, 1.0, 0.0, 0.0])

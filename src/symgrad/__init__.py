@@ -119,6 +119,8 @@ from .ops.elementwise import (
 from .ops.leaves import const, var
 from .ops.linalg import dot, matmul, outer
 from .ops.reductions import (
+    argmax,
+    argmin,
     average,
     cumprod,
     cumsum,
@@ -168,6 +170,8 @@ __all__ = [
     "arctan",
     "arctan2",
     "arctanh",
+    "argmax",
+    "argmin",
     "array_split",
     "astype",
     "atleast_1d",

@@ -18,7 +18,7 @@ from .ops.base import Op
 NOT_YET = (
     "linalg.eig eigvals qr lstsq matrix_rank cond; pad modes other than constant, edge and "
     "reflect; indexing with several integer arrays at once, or with a boolean mask that is an "
-    "expression (its result's shape depends on the data: use where); argmax, argmin, all, any"
+    "expression (its result's shape depends on the data: use where); all, any"
 )
 
 

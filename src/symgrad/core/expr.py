@@ -155,6 +155,12 @@ class Expr:
     def __rtruediv__(self, other: Any) -> Expr:
         return _ew.divide(other, self)
 
+    def __mod__(self, other: Any) -> Expr:
+        return _ew.mod(self, other)
+
+    def __rmod__(self, other: Any) -> Expr:
+        return _ew.mod(other, self)
+
     def __pow__(self, other: Any) -> Expr:
         return _ew.power(self, other)
 
@@ -242,6 +248,12 @@ class Expr:
 
     def astype(self, dtype: Any) -> Expr:
         return _shape_ops.astype(self, dtype)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Expr:
+        return _red.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Expr:
+        return _red.argmin(self, axis=axis, keepdims=keepdims)
 
     def swapaxes(self, axis1: int, axis2: int) -> Expr:
         return _shape_ops.swapaxes(self, axis1, axis2)

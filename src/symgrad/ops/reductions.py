@@ -645,3 +645,64 @@ def average(
         scale = sum(w, axis=axis, keepdims=keepdims)
         avg = ew.divide(sum(ew.multiply(x, w), axis=axis, keepdims=keepdims), scale)
     return (avg, shape_ops.broadcast_to(scale, avg.shape)) if returned else avg
+
+
+# --- positions of extremes --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ArgExtreme(Op):
+    """The index of the largest (``argmax``) or smallest (``argmin``) element along
+    ``axis``: an integer, with no derivative."""
+
+    name = "arg_extreme"
+    differentiable = False
+    largest: bool
+    axis: int
+    keepdims: bool
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        if not 0 <= self.axis < x.ndim:
+            raise ShapeError(self.label(), f"axis {self.axis} is out of range for {x.ndim} dims")
+        if x.shape[self.axis] == 0:
+            raise ShapeError(self.label(), "attempt to get the position in an empty axis")
+        shape = list(x.shape)
+        if self.keepdims:
+            shape[self.axis] = 1
+        else:
+            del shape[self.axis]
+        return tuple(shape), np.dtype(np.int64)
+
+    def label(self) -> str:
+        return "argmax" if self.largest else "argmin"
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        keep = ", keepdims=True" if self.keepdims else ""
+        return f"np.{self.label()}({args[0]}, axis={self.axis}{keep})"
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        return (None,)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        return None
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Expr:
+    """Index of the largest element along ``axis`` (of the flattened array by default), as
+    ``np.argmax``. An integer result: it has no derivative."""
+    return _arg_extreme(x, axis, keepdims, largest=True)
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Expr:
+    """Index of the smallest element along ``axis`` (``np.argmin``); no derivative."""
+    return _arg_extreme(x, axis, keepdims, largest=False)
+
+
+def _arg_extreme(x: Any, axis: int | None, keepdims: bool, largest: bool) -> Expr:
+    x = as_expr(x)
+    name = "argmax" if largest else "argmin"
+    if axis is None:
+        flat = ArgExtreme(largest, 0, False)(shape_ops.reshape(x, (-1,)))
+        return shape_ops.reshape(flat, (1,) * x.ndim) if keepdims else flat
+    return ArgExtreme(largest, normalize_axis(name, axis, x.ndim), keepdims)(x)
