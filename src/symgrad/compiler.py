@@ -13,6 +13,7 @@ from .emit.source import emit_module
 from .errors import BindError
 from .executable import Executable, Stats
 from .ops.leaves import Variable, as_expr
+from .optimize import chosen_passes
 from .optimize import optimize as optimize_graph
 from .structure import flatten
 
@@ -41,9 +42,10 @@ def compile(
     given_order = topological_order(given)
     free = [n for n in given_order if isinstance(n.op, Variable)]
     input_list = _check_inputs(free, inputs)
+    blocking = "blocking" in chosen_passes(optimize)
     leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
-    emitted = emit_module(input_list, leaves, order, render)
+    emitted = emit_module(input_list, leaves, order, render, blocking=blocking)
     stats = Stats(
         built=len(topological_order(roots)),
         differentiated=len(topological_order(roots + derived + given)),

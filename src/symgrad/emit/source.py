@@ -19,7 +19,8 @@ from ..core.walk import topological_order
 from ..errors import ShapeError
 from ..ops.leaves import Constant, Parameter, Variable
 from ..ops.subgraph import Body, Item, MultiOutput
-from . import literals, scalar
+from . import blocking, literals, scalar
+from .blocking import Region
 from .names import Namer, hint
 
 _PRELUDE = '''\
@@ -100,8 +101,9 @@ class _Emitter:
     name is distinct. Each block sees the names of the enclosing ones (a ChainMap) and adds
     its own, so the two branches of a ``cond`` each compute what they need."""
 
-    def __init__(self, namer: Namer, dims: dict[str, str]):
+    def __init__(self, namer: Namer, dims: dict[str, str], blocking: bool = True):
         self.namer = namer
+        self.blocking = blocking
         self.dims = dims
         self.header: list[str] = []  # module-level constants
         self.helpers: dict[str, str] = {}
@@ -116,65 +118,165 @@ class _Emitter:
     ) -> list[str]:
         """Statements computing ``order`` (inputs before users) at ``indent``; intermediates
         not in ``keep`` are deleted after their last use."""
+        segments = blocking.plan(order, keep) if self.blocking else list(order)
+        life = _Lifetimes(
+            [n for s in segments for n in (s.members if isinstance(s, Region) else (s,))]
+        )
         body: list[str] = []
-        position = {id(node): i for i, node in enumerate(order)}
-        last_use: dict[int, int] = {}
-        items_of: dict[int, dict[int, Expr]] = {}
-        for node in order:
-            for x in node.inputs:
-                last_use[id(x)] = position[id(node)]
-            if isinstance(node.op, Item):
-                items_of.setdefault(id(node.inputs[0]), {})[node.op.index] = node
-        # Arrays another node views (reshape, transpose...) or aliases must never be overwritten.
-        viewed = {id(x) for node in order if not node.op.fresh for x in node.inputs}
-        for node in order:
-            op = node.op
-            if isinstance(op, (Variable, Parameter)):
-                if id(node) not in names:
-                    raise AssertionError(f"{op.label()} is not bound")
+        for segment in segments:
+            if isinstance(segment, Region):
+                body += self._region(segment, names, keep, life, indent)
                 continue
-            if isinstance(op, Item):
+            node = segment
+            if isinstance(node.op, (Variable, Parameter)):
+                if id(node) not in names:
+                    raise AssertionError(f"{node.op.label()} is not bound")
+                continue
+            if isinstance(node.op, Item):
                 continue  # named by the block that computes it
-            if isinstance(op, Constant):
+            if isinstance(node.op, Constant):
                 self._constant(node, names, keep, body, indent)
                 continue
-            self.current = op.name
-            self.helpers.update(op.helpers)
-            args = [names[id(x)] for x in node.inputs]
-            if isinstance(op, MultiOutput):
-                outs: list[str | None] = [None] * len(op.output_types)
-                for index, item in items_of.get(id(node), {}).items():
-                    outs[index] = names[id(item)] = self.namer.fresh(op.output_hint(index))
-                body.append(f"{indent}# {op.name}")
-                body.extend(op.emit_block(node, args, outs, _BlockContext(self, names, indent)))
-                self.statements += 1
-            else:
-                if op.accepts_weak_scalars and any(
-                    id(x) not in self.bare and not (isinstance(x.op, Constant) and x.ndim == 0)
-                    for x in node.inputs
-                ):
-                    # Bare literals take the dtype of the array operand, as the graph inferred.
-                    args = [self.bare.get(id(x), a) for x, a in zip(node.inputs, args)]
-                name = self.namer.fresh(hint(node))
-                names[id(node)] = name
-                text = _emit_reusing(node, args, position[id(node)], last_use, keep, viewed, names)
-                if text is None:
-                    text = op.emit(node, args, self.ctx)
-                body.append(f"{indent}{name} = {text}  # {_describe(node)}")
-                self.statements += 1
-            dead = sorted(
-                {
-                    names[id(x)]
-                    for x in node.inputs
-                    if last_use.get(id(x)) == position[id(node)]
-                    and id(x) not in keep
-                    and not isinstance(x.op, (Variable, Constant, Parameter))
-                    and id(x) in names
-                }
-            )
+            self._statement(node, names, keep, life, indent, body)
+            here = life.position[id(node)]
+            dead = life.dying(node.inputs, here, here, keep, names)
             if dead:
                 body.append(f"{indent}del {', '.join(dead)}")
         return body
+
+    def _statement(
+        self,
+        node: Expr,
+        names: ChainMap[int, str],
+        keep: set[int],
+        life: _Lifetimes,
+        indent: str,
+        body: list[str],
+    ) -> None:
+        op = node.op
+        self.current = op.name
+        self.helpers.update(op.helpers)
+        args = self._args(node, names)
+        if isinstance(op, MultiOutput):
+            outs: list[str | None] = [None] * len(op.output_types)
+            for index, item in life.items_of.get(id(node), {}).items():
+                outs[index] = names[id(item)] = self.namer.fresh(op.output_hint(index))
+            body.append(f"{indent}# {op.name}")
+            body.extend(op.emit_block(node, args, outs, _BlockContext(self, names, indent)))
+        else:
+            name = self.namer.fresh(hint(node))
+            names[id(node)] = name
+            text = _emit_reusing(node, args, life, keep, names)
+            if text is None:
+                text = op.emit(node, args, self.ctx)
+            body.append(f"{indent}{name} = {text}  # {_describe(node)}")
+        self.statements += 1
+
+    def _args(self, node: Expr, names: ChainMap[int, str]) -> list[str]:
+        args = [names[id(x)] for x in node.inputs]
+        if node.op.accepts_weak_scalars and any(
+            id(x) not in self.bare and not (isinstance(x.op, Constant) and x.ndim == 0)
+            for x in node.inputs
+        ):
+            # Bare literals take the dtype of the array operand, as the graph inferred.
+            args = [self.bare.get(id(x), a) for x, a in zip(node.inputs, args)]
+        return args
+
+    def _region(
+        self,
+        region: Region,
+        names: ChainMap[int, str],
+        keep: set[int],
+        life: _Lifetimes,
+        indent: str,
+    ) -> list[str]:
+        """A loop computing ``region`` a block of rows at a time: arrays needed whole are
+        allocated first and filled block by block, totals accumulate, and every other
+        member exists only one block at a time."""
+        inner = indent + "    "
+        unit = "elements" if len(region.shape) == 1 else "rows"
+        lines = [f"{indent}# {region.rows} {unit} at a time, so the temporaries stay in cache"]
+        for m in region.members:
+            name = names[id(m)] = self.namer.fresh(hint(m))
+            if id(m) in region.totals:
+                init, _ = m.op.emit_total(m, "", name)
+                lines.append(f"{indent}{name} = {init}  # {_describe(m)}")
+            elif id(m) in region.whole:
+                dtype = f"np.{m.dtype.name}"
+                lines.append(
+                    f"{indent}{name} = np.empty({region.shape!r}, {dtype})  # {_describe(m)}"
+                )
+        start = self.namer.fresh("start")
+        rows = f"[{start}:{start} + {region.rows}]"
+        lines.append(f"{indent}for {start} in range(0, {region.shape[0]}, {region.rows}):")
+        # Inside the loop each member and each sliced operand names its current block.
+        local = names.new_child()
+        members = {id(m) for m in region.members}
+        block_views: list[str] = []
+        for m in region.members:
+            for x in m.inputs:
+                if id(x) in members or id(x) in local.maps[0] or not region.sliced(x):
+                    continue
+                view = self.namer.fresh(f"{names[id(x)]}_block")
+                lines.append(f"{inner}{view} = {names[id(x)]}{rows}")
+                local[id(x)] = view
+                block_views.append(view)
+        first = life.position[id(region.members[0])]
+        last = life.position[id(region.members[-1])]
+        temporaries = members - region.totals - region.whole
+        for m in region.members:
+            here = life.position[id(m)]
+            self.current = m.op.name
+            self.helpers.update(m.op.helpers)
+            if id(m) in region.totals:
+                _, update = m.op.emit_total(m, local[id(m.inputs[0])], names[id(m)])
+                lines.append(f"{inner}{update}")
+            else:
+                args = self._args(m, local)
+                if id(m) in region.whole:
+                    read_later = any(
+                        life.position[id(r)] <= last for r in life.readers.get(id(m), ())
+                    )
+                    view = self._fill_block(m, args, names[id(m)] + rows, read_later, inner, lines)
+                    if view is not None:
+                        local[id(m)] = view
+                        block_views.append(view)
+                else:
+                    text = _emit_reusing(m, args, life, keep, local, only=temporaries)
+                    if text is None:
+                        text = m.op.emit(m, args, self.ctx)
+                    lines.append(f"{inner}{names[id(m)]} = {text}")
+            self.statements += 1
+            dead = [
+                local[id(x)]
+                for x in dict.fromkeys(m.inputs)
+                if id(x) in temporaries and life.last_use.get(id(x)) == here
+            ]
+            if dead:
+                lines.append(f"{inner}del {', '.join(sorted(dead))}")
+        # Operands read last inside the loop, and the loop's views of them, die after it.
+        outside = [x for m in region.members for x in m.inputs if id(x) not in members]
+        dead = life.dying(outside, first, last, keep, names) + block_views
+        if dead:
+            lines.append(f"{indent}del {', '.join(sorted(dead))}")
+        return lines
+
+    def _fill_block(
+        self, m: Expr, args: list[str], target: str, read_later: bool, indent: str, lines: list[str]
+    ) -> str | None:
+        """Write the current block of ``m`` into ``target`` (a slice of its whole array);
+        if later members read it, return the name given to that block."""
+        text = m.op.emit_into(m, args, target)
+        if text is None:
+            lines.append(f"{indent}{target} = {m.op.emit(m, args, self.ctx)}")
+            text = target
+        if not read_later:
+            if text != target:
+                lines.append(f"{indent}{text}")
+            return None
+        view = self.namer.fresh(f"{target.split('[')[0]}_block")
+        lines.append(f"{indent}{view} = {text}")
+        return view
 
     def _constant(
         self, node: Expr, names: ChainMap[int, str], keep: set[int], body: list[str], indent: str
@@ -236,11 +338,13 @@ def emit_module(
     order: Sequence[Expr],
     render_result: Callable[[list[str]], str],
     title: str = "",
+    blocking: bool = True,
 ) -> Emitted:
     """Source of a module computing ``outputs`` from ``inputs``.
 
     ``order`` lists the nodes to compute, inputs before their users; ``render_result`` turns
     the outputs' names into the returned expression (which keeps the user's structure).
+    ``blocking`` lets large elementwise chains run a block of rows at a time.
     """
     namer = Namer()
     names: ChainMap[int, str] = ChainMap()
@@ -250,7 +354,7 @@ def emit_module(
         params.append(names[id(x)])
     dims: dict[str, str] = {}
     body = _input_checks(inputs, names, dims, namer)
-    emitter = _Emitter(namer, dims)
+    emitter = _Emitter(namer, dims, blocking)
 
     with_floats = scalar.eligible(inputs, order)
     if not with_floats:
@@ -318,17 +422,54 @@ def emit_module(
     return Emitted("\n".join(lines) + "\n", "evaluate", statements)
 
 
+class _Lifetimes:
+    """Where each node is computed and read, in the order statements are emitted."""
+
+    def __init__(self, flat: Sequence[Expr]):
+        self.position = {id(node): i for i, node in enumerate(flat)}
+        self.last_use: dict[int, int] = {}
+        self.readers: dict[int, list[Expr]] = {}
+        self.items_of: dict[int, dict[int, Expr]] = {}
+        for node in flat:
+            for x in node.inputs:
+                self.last_use[id(x)] = self.position[id(node)]
+                self.readers.setdefault(id(x), []).append(node)
+            if isinstance(node.op, Item):
+                self.items_of.setdefault(id(node.inputs[0]), {})[node.op.index] = node
+        # Arrays another node views (reshape, transpose...) or aliases must never be overwritten.
+        self.viewed = {id(x) for node in flat if not node.op.fresh for x in node.inputs}
+
+    def dying(
+        self,
+        inputs: Sequence[Expr],
+        first: int,
+        last: int,
+        keep: set[int],
+        names: ChainMap[int, str],
+    ) -> list[str]:
+        """Names of the intermediates among ``inputs`` last read at positions first..last."""
+        return sorted(
+            {
+                names[id(x)]
+                for x in inputs
+                if first <= self.last_use.get(id(x), -1) <= last
+                and id(x) not in keep
+                and not isinstance(x.op, (Variable, Constant, Parameter))
+                and id(x) in names
+            }
+        )
+
+
 REUSE_MIN_ELEMENTS = 8192
 
 
 def _emit_reusing(
     node: Expr,
     args: list[str],
-    here: int,
-    last_use: dict[int, int],
+    life: _Lifetimes,
     keep: set[int],
-    viewed: set[int],
-    names: dict[int, str],
+    names: ChainMap[int, str],
+    only: set[int] | None = None,
 ) -> str | None:
     """The statement writing ``node`` into the buffer of an input that dies here, if one
     fits: same shape and dtype, a new array of our own, viewed by nothing. This saves an
@@ -337,14 +478,16 @@ def _emit_reusing(
     factor, symbolic = size_of(node.shape)
     if node.ndim == 0 or (not symbolic and factor < REUSE_MIN_ELEMENTS):
         return None
+    here = life.position[id(node)]
     for x in node.inputs:
         if (
             x.shape == node.shape
             and x.dtype == node.dtype
             and x.op.fresh
-            and last_use.get(id(x)) == here
+            and life.last_use.get(id(x)) == here
             and id(x) not in keep
-            and id(x) not in viewed
+            and id(x) not in life.viewed
+            and (only is None or id(x) in only)
         ):
             return node.op.emit_into(node, args, names[id(x)])
     return None

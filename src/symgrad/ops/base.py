@@ -50,6 +50,9 @@ class Op:
     #: True where the result is a new array (not a view or alias of an input), so the
     #: emitter may later let another op write into it once it is dead.
     fresh: ClassVar[bool] = True
+    #: True where each output element depends only on the inputs' elements at the same
+    #: (broadcast) index, so the emitter may compute the op a block of rows at a time.
+    elementwise: ClassVar[bool] = False
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -90,6 +93,12 @@ class Op:
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         """The emission writing the result into the existing array ``out`` (same shape and
         dtype, and dead after this statement), or ``None`` if the op cannot."""
+        return None
+
+    def emit_total(self, node: Expr, block: str, total: str) -> tuple[str, str] | None:
+        """For an op reducing a whole array to one number, when the emitter computes its
+        input a block at a time: the initial value of the running ``total``, and the
+        statement folding the reduction of ``block`` into it. ``None`` if the op cannot."""
         return None
 
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:

@@ -78,6 +78,8 @@ def add_tangents(*terms: Expr | None) -> Expr | None:
 class Unary(Op):
     """An elementwise function of one array."""
 
+    elementwise = True
+
     #: The NumPy ufunc whose dtype rule (and name, unless ``template`` is set) the op uses.
     ufunc: ClassVar[np.ufunc]
     #: Emission with ``{0}`` for the operand; defaults to ``np.<ufunc>({0})``.
@@ -613,6 +615,7 @@ class Binary(Op):
     """An elementwise function of two arrays, broadcast like NumPy."""
 
     accepts_weak_scalars = True
+    elementwise = True
 
     ufunc: ClassVar[np.ufunc]
     template: ClassVar[str]
@@ -1059,6 +1062,7 @@ class Where(Op):
 
     name = "where"
     accepts_weak_scalars = True
+    elementwise = True
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         c, a, b = inputs
@@ -1103,6 +1107,7 @@ class Clip(Op):
 
     name = "clip"
     accepts_weak_scalars = True
+    elementwise = True
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         x, lo, hi = inputs

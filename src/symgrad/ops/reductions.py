@@ -100,6 +100,15 @@ class Sum(Reduction):
         # NumPy sums bools and small ints in the platform integer.
         return np.sum(np.zeros(0, dtype)).dtype
 
+    def emit_total(self, node: Expr, block: str, total: str) -> tuple[str, str] | None:
+        # float16 is left whole: NumPy sums it in float32, a running float16 total would not.
+        if len(self.axes) != node.inputs[0].ndim or node.dtype == np.float16:
+            return None
+        if self.keepdims:
+            zeros = f"np.zeros({node.shape!r}, np.{node.dtype.name})"
+            return zeros, f"{total} += np.sum({block}, keepdims=True)"
+        return f"np.{node.dtype.name}(0)", f"{total} += np.sum({block})"
+
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         return (self.expand(cotangent, node.inputs[0]),)
 

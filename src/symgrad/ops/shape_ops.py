@@ -145,6 +145,7 @@ class Cast(Op):
     derivatives."""
 
     name = "astype"
+    elementwise = True
     to: np.dtype
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:

@@ -25,6 +25,24 @@ PASSES: dict[str, Rule] = {
     "fold_constants": fold_constants,
 }
 PIPELINE: tuple[str, ...] = ("stabilize", "simplify", "fold_constants", "simplify")
+#: Choices the emitter makes, named like passes: "blocking" runs large elementwise chains a
+#: block of rows at a time (``symgrad.emit.blocking``).
+EMITTER_PASSES: tuple[str, ...] = ("blocking",)
+
+
+def chosen_passes(passes: bool | Sequence[str]) -> set[str]:
+    """The names ``optimize=passes`` selects (all with ``True``, none with ``False``)."""
+    if passes is True:
+        return set(PASSES) | set(EMITTER_PASSES)
+    if passes is False:
+        return set()
+    if isinstance(passes, str):
+        passes = [passes]
+    unknown = [p for p in passes if p not in PASSES and p not in EMITTER_PASSES]
+    if unknown:
+        known = [*PASSES, *EMITTER_PASSES]
+        raise ValueError(f"unknown optimization pass(es) {unknown}; known: {known}")
+    return set(passes)
 
 
 def optimize(outputs: Sequence[Expr], passes: bool | Sequence[str] = True) -> list[Expr]:
@@ -32,15 +50,7 @@ def optimize(outputs: Sequence[Expr], passes: bool | Sequence[str] = True) -> li
     those named, in pipeline order)."""
     if passes is False:
         return list(outputs)
-    if passes is True:
-        chosen = set(PASSES)
-    else:
-        if isinstance(passes, str):
-            passes = [passes]
-        unknown = [p for p in passes if p not in PASSES]
-        if unknown:
-            raise ValueError(f"unknown optimization pass(es) {unknown}; known: {list(PASSES)}")
-        chosen = set(passes)
+    chosen = chosen_passes(passes)
     result = prune(outputs)
     for name in PIPELINE:
         if name in chosen:
