@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -32,20 +33,25 @@ from workloads import WORKLOADS, Workload  # noqa: E402
 import symgrad as sg  # noqa: E402
 
 
-def per_call(fn: Callable[[], Any], seconds: float, repeats: int) -> float:
-    """Median seconds per call: ``repeats`` timed batches of calls lasting ``seconds``."""
-    fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    number = max(1, int(seconds / once))
-    samples = []
-    for _ in range(repeats):
+def per_call(fns: dict[str, Callable[[], Any]], seconds: float, repeats: int) -> dict[str, float]:
+    """Median seconds per call of each function: ``repeats`` rounds, each timing a batch of
+    calls (lasting about ``seconds``) of every function in turn, so that drift in the
+    machine's load affects all of them alike."""
+    numbers = {}
+    for name, fn in fns.items():
+        fn()
         start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
+        fn()
+        once = max(time.perf_counter() - start, 1e-7)
+        numbers[name] = max(1, int(seconds / once))
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(numbers[name]):
+                fn()
+            samples[name].append((time.perf_counter() - start) / numbers[name])
+    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def peak_memory(fn: Callable[[], Any]) -> int:
@@ -81,9 +87,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
     parser.add_argument("--only", help="run workloads whose name contains this")
+    parser.add_argument("--row", help=argparse.SUPPRESS)  # one workload, in this process
     args = parser.parse_args()
     seconds, repeats = (0.05, 5) if args.quick else (0.2, 15)
     peers = {name: make for name, make in PEERS.items() if make is not None}
+    if args.row is not None:
+        (w,) = [w for w in WORKLOADS if w.name == args.row]
+        print("| " + " | ".join(measure(w, peers, seconds, repeats)) + " |", flush=True)
+        return
     print(
         f"# symgrad {sg.__version__}, NumPy {np.__version__}, Python "
         f"{platform.python_version()}, {platform.machine()} ({platform.processor() or '?'})"
@@ -98,7 +109,11 @@ def main() -> None:
     for w in WORKLOADS:
         if args.only and args.only not in w.name:
             continue
-        print("| " + " | ".join(measure(w, peers, seconds, repeats)) + " |", flush=True)
+        # A fresh process per workload: what one workload leaves in the memory allocator
+        # (how much freed memory it keeps rather than returns to the system) would change
+        # the page faults, and so the times, of the next.
+        command = [sys.executable, __file__, "--row", w.name] + (["--quick"] if args.quick else [])
+        subprocess.run(command, check=True)
 
 
 def measure(w: Workload, peers: dict[str, Any], seconds: float, repeats: int) -> list[str]:
@@ -107,22 +122,29 @@ def measure(w: Workload, peers: dict[str, Any], seconds: float, repeats: int) ->
     reference = w.hand(*data)
     f, compile_s = symgrad_compiled(w, data)
     check(w.name, f(*data), reference)
-    hand_t = per_call(lambda: w.hand(*data), seconds, repeats)
-    ours_t = per_call(lambda: f(*data), seconds, repeats)
+    contenders: dict[str, Callable[[], Any]] = {
+        "hand": lambda: w.hand(*data),
+        "symgrad": lambda: f(*data),
+    }
+    failed: dict[str, str] = {}
+    for name, make in peers.items():
+        try:
+            fn = make(w, data)
+            fn(*data)
+            contenders[name] = lambda fn=fn: fn(*data)
+        except Exception as error:  # a peer that cannot run a workload is reported as such
+            failed[name] = f"n/a ({type(error).__name__})"
+    times = per_call(contenders, seconds, repeats)
     memory = peak_memory(lambda: f(*data)) / max(peak_memory(lambda: w.hand(*data)), 1)
+    hand_t = times["hand"]
     row = [
         w.name,
         f"{hand_t * 1e3:.3f}",
-        f"{ours_t / hand_t:.2f}",
+        f"{times['symgrad'] / hand_t:.2f}",
         f"{compile_s:.2f}",
         f"{memory:.2f}",
     ]
-    for make in peers.values():
-        try:
-            fn = make(w, data)
-            row.append(f"{per_call(lambda: fn(*data), seconds, repeats) / hand_t:.2f}")  # noqa: B023
-        except Exception as error:  # a peer that cannot run a workload is reported as such
-            row.append(f"n/a ({type(error).__name__})")
+    row += [failed.get(name) or f"{times[name] / hand_t:.2f}" for name in peers]
     return row
 
 

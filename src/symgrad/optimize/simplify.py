@@ -59,7 +59,8 @@ def simplify(node: Expr) -> Expr | None:
     if isinstance(op, ew.Divide):
         return _other_if(node, 1.0, commutative=False)
     if isinstance(op, ew.Power):
-        return _other_if(node, 1.0, commutative=False)
+        found = _cube_as_square_times(node)
+        return found if found is not None else _other_if(node, 1.0, commutative=False)
     if isinstance(op, ew.Negative) and isinstance(node.inputs[0].op, ew.Negative):
         return node.inputs[0].inputs[0]
     if isinstance(op, shape_ops.Transpose) and isinstance(node.inputs[0].op, shape_ops.Transpose):
@@ -141,6 +142,17 @@ def _scale(node: Expr) -> tuple[float, Expr] | None:
         if c.ndim == 0 and value is not None and isinstance(c.op, Constant):
             return value, x
     return None
+
+
+def _cube_as_square_times(node: Expr) -> Expr | None:
+    """``x ** 3`` to ``x ** 2 * x``: the product ``x * x * x`` it is emitted as anyway, with
+    the square shared with any ``x ** 2`` (a polynomial and its derivative have both)."""
+    x, exponent = node.inputs
+    if not (isinstance(exponent.op, Constant) and exponent.ndim == 0):
+        return None
+    if exponent.op.value.item() != 3 or node.dtype != x.dtype or node.dtype.kind != "f":
+        return None
+    return ew.multiply(ew.power(x, as_expr(2, like=exponent)), x)
 
 
 def _is_power_of_two(value: float) -> bool:
