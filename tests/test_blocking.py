@@ -202,3 +202,22 @@ def test_blocked_and_plain_agree_on_random_graphs(tree, shape, seed):
     np.testing.assert_allclose(got[1], want[1], rtol=1e-13, atol=1e-14)
     for g, w in zip(got[2], want[2]):
         np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-12)
+
+
+def test_a_whole_array_consumer_mid_chain_waits_instead_of_splitting_it():
+    n = 300_001
+    x = sg.var("x", shape=(n,))
+    a, b = x[:-1], x[1:]
+    y = sg.sum(100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2)  # Rosenbrock
+    xa = np.random.default_rng(3).uniform(-2, 2, n)
+    (value, (grad,)), (plain_value, (plain_grad,)), body = _both([y, sg.grad(y, [x])], [x], [xa])
+    # The gradient scatters one array of the chain, then adds another: both wait for the loop.
+    assert body.count("for start") == 1
+    assert body.index("_scatter(") > body.index("for start")
+    d = xa[1:] - xa[:-1] ** 2
+    want = np.zeros(n)
+    want[:-1] = -400.0 * d * xa[:-1] - 2.0 * (1.0 - xa[:-1])
+    want[1:] += 200.0 * d
+    np.testing.assert_allclose(grad, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(grad, plain_grad)
+    assert value == pytest.approx(float(np.sum(100.0 * d * d + (1.0 - xa[:-1]) ** 2)), rel=1e-12)

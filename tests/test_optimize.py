@@ -247,6 +247,25 @@ def test_negations_are_absorbed_into_subtractions():
     np.testing.assert_array_equal(sg.compile(x + (-y) * 2.0, inputs=[x, y])(a, b), a + (-b) * 2.0)
 
 
+def test_negated_constant_factors_fold_into_the_constant():
+    y = sg.var("y", shape=(3,))
+    out = _one(simplify, -(2.0 * y))
+    assert _ops(out) == ["const", "var", "multiply"]
+    assert float(out.inputs[0].op.value) == -2.0 and out.inputs[0].op.weak
+    right = _one(simplify, -(y * np.float64(3.0)))
+    assert _ops(right) == ["var", "const", "multiply"] and not right.inputs[1].op.weak
+    assert "negative" in _ops(_one(simplify, -(x * y)))  # no constant factor: kept
+    k = sg.var("k", shape=(3,), dtype="int64")
+    kept = -(2 * k)  # integers: left alone (no float rounding to preserve, no gain to risk)
+    assert _one(simplify, kept) is kept
+    a = np.array([1.5, -0.0, np.inf, np.nan, 1e-320])
+    v = sg.var("v", shape=(5,))
+    for build in (lambda t: -(2.0 * t), lambda t: -(t * 0.1)):
+        fast = sg.compile(build(v))(a)
+        np.testing.assert_array_equal(fast, sg.compile(build(v), optimize=False)(a))
+        assert np.signbit(fast[1]) == np.signbit(build(a)[1])  # -(2 * -0.0) is +0.0
+
+
 # --- emission of powers and of scalar graphs -----------------------------------------------
 
 

@@ -48,62 +48,90 @@ class Region:
 
 def plan(order: Sequence[Expr], keep: set[int]) -> list[Expr | Region]:
     """``order`` regrouped: single nodes, and regions whose members run block by block."""
-    readers: dict[int, list[Expr]] = {}
+    planner = _Planner(order, keep)
     for node in order:
-        for x in node.inputs:
-            readers.setdefault(id(x), []).append(node)
-    segments: list[Expr | Region] = []
-    open_regions: dict[tuple[int, ...], Region] = {}
-    member_of: dict[int, Region] = {}
+        planner.place(node)
+    for region in list(planner.open.values()):
+        planner.close(region)
+    return planner.segments
 
-    def close(region: Region) -> None:
-        del open_regions[region.shape]
-        segments.extend(_finish(region, readers, keep))
 
-    for node in order:
-        target, total = _region_for(node, open_regions, member_of)
-        # Regions this node reads from must be complete before it runs.
-        for x in node.inputs:
-            source = member_of.get(id(x))
-            if (
-                source is not None
-                and source is not target
-                and open_regions.get(source.shape) is source
-            ):
-                close(source)
+class _Planner:
+    """Places nodes one by one (in a valid order) into segments and open regions.
+
+    A plain node that reads one open region waits until that region closes (it is deferred),
+    so that a whole-array consumer in the middle of a chain, such as a scatter of one of its
+    arrays, does not cut the chain in two. A region closes when a node needs it complete:
+    a node joining another region, reading two regions, or reading what waits on it."""
+
+    def __init__(self, order: Sequence[Expr], keep: set[int]):
+        self.keep = keep
+        self.readers: dict[int, list[Expr]] = {}
+        for node in order:
+            for x in node.inputs:
+                self.readers.setdefault(id(x), []).append(node)
+        self.segments: list[Expr | Region] = []
+        self.open: dict[tuple[int, ...], Region] = {}
+        self.member_of: dict[int, Region] = {}
+        self.waiting_on: dict[int, Region] = {}
+        self.deferred: dict[int, list[Expr]] = {}  # by id of the open region
+
+    def place(self, node: Expr) -> None:
+        target, total = self._region_for(node)
+        members_read = self._read(node, self.member_of)
+        waits_read = self._read(node, self.waiting_on)
+        if target is not None and target in waits_read:
+            target = None  # it reads a node waiting on its region, which must close first
+        shape = _block_shape(node) if target is None else target.shape
+        read = list({id(r): r for r in members_read + waits_read}.values())
+        if shape is None and len(read) == 1:
+            self.deferred[id(read[0])].append(node)
+            self.waiting_on[id(node)] = read[0]
+            return
+        for region in read:
+            if region is not target:
+                self.close(region)
         if target is None:
-            shape = _block_shape(node)
             if shape is None:
-                segments.append(node)
-                continue
-            target = open_regions[shape] = Region(shape, _rows(shape), [])
+                self.segments.append(node)
+                return
+            if shape in self.open:
+                self.close(self.open[shape])
+            target = self.open[shape] = Region(shape, _rows(shape), [])
+            self.deferred[id(target)] = []
         target.members.append(node)
-        member_of[id(node)] = target
+        self.member_of[id(node)] = target
         if total:
             target.totals.add(id(node))
-    for region in list(open_regions.values()):
-        close(region)
-    return segments
 
+    def close(self, region: Region) -> None:
+        del self.open[region.shape]
+        self.segments.extend(_finish(region, self.readers, self.keep))
+        self.segments.extend(self.deferred.pop(id(region)))
 
-def _region_for(
-    node: Expr, open_regions: dict[tuple[int, ...], Region], member_of: dict[int, Region]
-) -> tuple[Region | None, bool]:
-    """The open region ``node`` may join, if any, and whether it joins as a running total."""
-    if len(node.inputs) == 1 and node.op.emit_total(node, "block", "total") is not None:
-        region = member_of.get(id(node.inputs[0]))
-        if (
-            region is not None
-            and open_regions.get(region.shape) is region
-            and id(node.inputs[0]) not in region.totals
-        ):
-            return region, True
-    shape = _block_shape(node)
-    region = open_regions.get(shape) if shape is not None else None
-    # A total is complete only after the loop: a node reading one cannot be in it.
-    if region is None or any(id(x) in region.totals for x in node.inputs):
-        return None, False
-    return region, False
+    def _read(self, node: Expr, where: dict[int, Region]) -> list[Region]:
+        """The open regions ``node`` reads through ``where`` (members, or waiting nodes)."""
+        found: dict[int, Region] = {}
+        for x in node.inputs:
+            region = where.get(id(x))
+            if region is not None and self.open.get(region.shape) is region:
+                found[id(region)] = region
+        return list(found.values())
+
+    def _region_for(self, node: Expr) -> tuple[Region | None, bool]:
+        """The open region ``node`` may join, if any, and whether as a running total."""
+        if len(node.inputs) == 1 and node.op.emit_total(node, "block", "total") is not None:
+            (x,) = node.inputs
+            region = self.member_of.get(id(x))
+            open_ = region is not None and self.open.get(region.shape) is region
+            if open_ and id(x) not in region.totals:
+                return region, True
+        shape = _block_shape(node)
+        region = self.open.get(shape) if shape is not None else None
+        # A total is complete only after the loop: a node reading one cannot be in it.
+        if region is None or any(id(x) in region.totals for x in node.inputs):
+            return None, False
+        return region, False
 
 
 def _block_shape(node: Expr) -> tuple[int, ...] | None:

@@ -61,8 +61,10 @@ def simplify(node: Expr) -> Expr | None:
     if isinstance(op, ew.Power):
         found = _cube_as_square_times(node)
         return found if found is not None else _other_if(node, 1.0, commutative=False)
-    if isinstance(op, ew.Negative) and isinstance(node.inputs[0].op, ew.Negative):
-        return node.inputs[0].inputs[0]
+    if isinstance(op, ew.Negative):
+        if isinstance(node.inputs[0].op, ew.Negative):
+            return node.inputs[0].inputs[0]
+        return _negated_factor(node)
     if isinstance(op, shape_ops.Transpose) and isinstance(node.inputs[0].op, shape_ops.Transpose):
         inner = node.inputs[0]
         perm = tuple(inner.op.axes[a] for a in op.axes)
@@ -102,6 +104,20 @@ def _negation_outward(node: Expr) -> Expr | None:
     if negated_a or negated_b:
         inner = ew.multiply(a.inputs[0], b) if negated_a else ew.multiply(a, b.inputs[0])
         return _if_same_type(ew.negative(inner), node)
+    return None
+
+
+def _negated_factor(node: Expr) -> Expr | None:
+    """``-(c * t)`` to ``(-c) * t`` for a float constant ``c``: exactly equal, and one pass
+    over the array fewer (gradients are full of such negated products)."""
+    inner = node.inputs[0]
+    if not isinstance(inner.op, ew.Multiply) or node.dtype.kind != "f":
+        return None
+    for i, c in enumerate(inner.inputs):
+        if isinstance(c.op, Constant) and c.ndim == 0 and c.dtype.kind == "f":
+            negated = Constant(-c.op.value, weak=c.op.weak)()
+            factors = (negated, inner.inputs[1]) if i == 0 else (inner.inputs[0], negated)
+            return _if_same_type(ew.multiply(*factors), node)
     return None
 
 
