@@ -48,9 +48,12 @@ class Region:
 
 def plan(order: Sequence[Expr], keep: set[int]) -> list[Expr | Region]:
     """``order`` regrouped: single nodes, and regions whose members run block by block."""
+    shapes = [_block_shape(node) for node in order]
+    if not any(shapes):
+        return list(order)
     planner = _Planner(order, keep)
-    for node in order:
-        planner.place(node)
+    for node, shape in zip(order, shapes):
+        planner.place(node, shape)
     for region in list(planner.open.values()):
         planner.close(region)
     return planner.segments
@@ -76,13 +79,15 @@ class _Planner:
         self.waiting_on: dict[int, Region] = {}
         self.deferred: dict[int, list[Expr]] = {}  # by id of the open region
 
-    def place(self, node: Expr) -> None:
-        target, total = self._region_for(node)
+    def place(self, node: Expr, shape: tuple[int, ...] | None) -> None:
+        """Put ``node`` somewhere; ``shape`` is its shape if it is blockable by itself."""
+        target, total = self._region_for(node, shape)
         members_read = self._read(node, self.member_of)
         waits_read = self._read(node, self.waiting_on)
         if target is not None and target in waits_read:
             target = None  # it reads a node waiting on its region, which must close first
-        shape = _block_shape(node) if target is None else target.shape
+        if target is not None:
+            shape = target.shape
         read = list({id(r): r for r in members_read + waits_read}.values())
         if shape is None and len(read) == 1:
             self.deferred[id(read[0])].append(node)
@@ -118,7 +123,7 @@ class _Planner:
                 found[id(region)] = region
         return list(found.values())
 
-    def _region_for(self, node: Expr) -> tuple[Region | None, bool]:
+    def _region_for(self, node: Expr, shape: tuple[int, ...] | None) -> tuple[Region | None, bool]:
         """The open region ``node`` may join, if any, and whether as a running total."""
         if len(node.inputs) == 1 and node.op.emit_total(node, "block", "total") is not None:
             (x,) = node.inputs
@@ -126,7 +131,6 @@ class _Planner:
             open_ = region is not None and self.open.get(region.shape) is region
             if open_ and id(x) not in region.totals:
                 return region, True
-        shape = _block_shape(node)
         region = self.open.get(shape) if shape is not None else None
         # A total is complete only after the loop: a node reading one cannot be in it.
         if region is None or any(id(x) in region.totals for x in node.inputs):
