@@ -137,7 +137,8 @@ class _Emitter:
             if isinstance(node.op, Constant):
                 self._constant(node, names, keep, body, indent)
                 continue
-            self._statement(node, names, keep, life, indent, body)
+            if id(node) not in names:  # else made early, by a call shared with a sibling
+                self._statement(node, names, keep, life, indent, body)
             here = life.position[id(node)]
             dead = life.dying(node.inputs, here, here, keep, names)
             if dead:
@@ -163,6 +164,8 @@ class _Emitter:
                 outs[index] = names[id(item)] = self.namer.fresh(op.output_hint(index))
             body.append(f"{indent}# {op.name}")
             body.extend(op.emit_block(node, args, outs, _BlockContext(self, names, indent)))
+        elif self._shared(node, args, names, life, indent, body):
+            return
         else:
             name = self.namer.fresh(hint(node))
             names[id(node)] = name
@@ -171,6 +174,43 @@ class _Emitter:
                 text = op.emit(node, args, self.ctx)
             body.append(f"{indent}{name} = {text}  # {_describe(node)}")
         self.statements += 1
+
+    def _shared(
+        self,
+        node: Expr,
+        args: list[str],
+        names: ChainMap[int, str],
+        life: _Lifetimes,
+        indent: str,
+        body: list[str],
+    ) -> bool:
+        """If ``node`` is one result of a call that later nodes on the same inputs also
+        read (see ``Op.emit_shared``), make the call once and name every result now."""
+        shared = node.op.emit_shared(node, args)
+        if shared is None or not node.inputs:
+            return False
+        call, _ = shared
+        group = {id(node): node}
+        for r in life.readers.get(id(node.inputs[0]), ()):
+            same_inputs = len(r.inputs) == len(node.inputs) and all(
+                a is b for a, b in zip(r.inputs, node.inputs)
+            )
+            if id(r) in group or id(r) in names or not same_inputs:
+                continue
+            other = r.op.emit_shared(r, args)
+            if other is not None and other[0] == call:
+                group[id(r)] = r
+        if len(group) == 1:
+            return False
+        result = self.namer.fresh(call.split("(")[0].rsplit(".", 1)[-1])
+        body.append(f"{indent}{result} = {call}")
+        for member in group.values():
+            name = names[id(member)] = self.namer.fresh(hint(member))
+            attribute = member.op.emit_shared(member, args)[1]
+            body.append(f"{indent}{name} = {result}.{attribute}  # {_describe(member)}")
+            self.statements += 1
+        body.append(f"{indent}del {result}")
+        return True
 
     def _args(self, node: Expr, names: ChainMap[int, str]) -> list[str]:
         args = [names[id(x)] for x in node.inputs]

@@ -267,6 +267,9 @@ class SlogdetSign(_MatrixFunction):
     template = "np.linalg.slogdet({0}).sign"
     differentiable = False
 
+    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
+        return f"np.linalg.slogdet({args[0]})", "sign"
+
     def result_shape(self, shape: Shape) -> Shape:
         return shape[:-2]
 
@@ -286,6 +289,9 @@ class SlogdetLogAbsDet(_MatrixFunction):
 
     name = "slogdet_logabsdet"
     template = "np.linalg.slogdet({0}).logabsdet"
+
+    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
+        return f"np.linalg.slogdet({args[0]})", "logabsdet"
 
     def result_shape(self, shape: Shape) -> Shape:
         return shape[:-2]
@@ -432,6 +438,9 @@ class EighValues(_EighPart):
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.linalg.eigvalsh({args[0]}{self.uplo_text()})"
 
+    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
+        return f"np.linalg.eigh({args[0]}{self.uplo_text()})", "eigenvalues"
+
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         # A_bar = V diag(w_bar) V^T, symmetric already.
         _, vectors = self.parts(node.inputs[0])
@@ -452,6 +461,9 @@ class EighVectors(_EighPart):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.linalg.eigh({args[0]}{self.uplo_text()}).eigenvectors"
+
+    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
+        return f"np.linalg.eigh({args[0]}{self.uplo_text()})", "eigenvectors"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         # A_bar = sym(V (F * (V^T V_bar)) V^T), F[i, j] = 1 / (w[j] - w[i]).
@@ -513,6 +525,14 @@ class _SvdPart(_MatrixFunction):
             )
 
 
+def _svd_call(a: Expr, arg: str, full_matrices: bool) -> str:
+    """The ``np.linalg.svd`` call computing all three factors. Square matrices have one SVD,
+    full or thin, so their factors share the thin call with the singular values."""
+    m, n = a.shape[-2:]
+    full = full_matrices and m != n
+    return f"np.linalg.svd({arg}{'' if full else ', full_matrices=False'})"
+
+
 def _may_be_taller(a: Expr) -> bool:
     """False where ``a``'s matrices are known to have no more rows than columns."""
     m, n = a.shape[-2:]
@@ -543,6 +563,9 @@ class SvdU(_SvdPart):
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         full = "" if self.full_matrices else ", full_matrices=False"
         return f"np.linalg.svd({args[0]}{full}).U"
+
+    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
+        return _svd_call(node.inputs[0], args[0], self.full_matrices), "U"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         # A_bar = U ((J + J^T) S) V^T + (I - U U^T) U_bar S^-1 V^T, J = F * (U^T U_bar)
@@ -580,6 +603,9 @@ class SvdS(_SvdPart):
     name = "svd_s"
     template = "np.linalg.svd({0}, compute_uv=False)"
 
+    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
+        return _svd_call(node.inputs[0], args[0], full_matrices=False), "S"
+
     def result_shape(self, shape: Shape) -> Shape:
         return shape[:-2] + (_singular_count(self.name, shape),)
 
@@ -608,6 +634,9 @@ class SvdVh(_SvdPart):
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         full = "" if self.full_matrices else ", full_matrices=False"
         return f"np.linalg.svd({args[0]}{full}).Vh"
+
+    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
+        return _svd_call(node.inputs[0], args[0], self.full_matrices), "Vh"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         # With V_bar = Vh_bar^T and K = F * (V^T V_bar):
