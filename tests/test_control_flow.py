@@ -490,3 +490,43 @@ def test_cond_matches_where_when_both_branches_are_finite(seed, threshold):
     expected = sg.compile([z, sg.grad((z * z).sum(), x), sg.jvp(z, x, np.ones(3))])(v)
     for a, b in zip(got, expected):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_value_and_forward_derivative_run_one_while_loop():
+    x = sg.var("x")
+    c = sg.var("c")
+
+    def newton(v):
+        return 0.5 * (v + c / v)
+
+    y = sg.while_loop(lambda v: abs(v * v - c) > 1e-12 * c, newton, x)
+    outputs = [y, sg.jvp(y, c, 1.0), sg.hessian(y, c)]
+    f = sg.compile(outputs, inputs=[x, c])
+    # Unoptimized, a body shares a constant node with the code around it (the VJP builds
+    # it in both): the body must not delete it after its first step.
+    plain = sg.compile(outputs, inputs=[x, c], optimize=False)
+    assert plain.source.count("while ") > f.source.count("while ") >= 1
+    assert "while " in f.source.split("def evaluate")[1].split("\n\n\n")[0]
+    for c0 in [2.0, 9.0, 0.25]:
+        value, slope, curvature = f(1.0, c0)
+        assert value == pytest.approx(np.sqrt(c0), rel=1e-12)
+        assert slope == pytest.approx(0.5 / np.sqrt(c0), rel=1e-9)
+        assert curvature == pytest.approx(-0.25 * c0**-1.5, rel=1e-6)
+        for got, want in zip(f(1.0, c0), plain(1.0, c0)):
+            assert got == pytest.approx(float(want), rel=1e-12)
+    # value + first derivative: exactly one loop
+    one = sg.compile([y, sg.jvp(y, c, 1.0)], inputs=[x, c])
+    assert one.source.count("while ") == 1
+
+
+def test_a_loop_whose_extension_reads_its_result_is_not_merged():
+    x = sg.var("x")
+    y = sg.while_loop(lambda v: v < 10.0, lambda v: v * 1.5 + 0.25, x)
+    t = sg.jvp(y, x, y)  # the tangent's start is y itself: the JVP loop runs after y's
+    f = sg.compile([y, t])
+    value, tangent = f(1.0)
+    ref, steps = 1.0, 0
+    while ref < 10.0:
+        ref, steps = ref * 1.5 + 0.25, steps + 1
+    assert value == pytest.approx(ref, rel=1e-15)
+    assert tangent == pytest.approx(ref * 1.5**steps, rel=1e-14)

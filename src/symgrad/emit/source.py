@@ -487,15 +487,18 @@ class _Lifetimes:
         keep: set[int],
         names: ChainMap[int, str],
     ) -> list[str]:
-        """Names of the intermediates among ``inputs`` last read at positions first..last."""
+        """Names of the intermediates among ``inputs`` last read at positions first..last.
+        Only names this block bound: a value an enclosing block computed (a constant
+        subgraph a loop body shares with it) must outlive every run of the body."""
+        local = names.maps[0]
         return sorted(
             {
-                names[id(x)]
+                local[id(x)]
                 for x in inputs
                 if first <= self.last_use.get(id(x), -1) <= last
                 and id(x) not in keep
                 and not isinstance(x.op, (Variable, Constant, Parameter))
-                and id(x) in names
+                and id(x) in local
             }
         )
 

@@ -3,6 +3,9 @@
 * Every rewrite pass also runs inside branch and loop bodies (:func:`into_bodies`).
 * A loop and its recording twin (made by reverse mode, which needs the states) differ only in
   what they record; both become the one loop recording the union, so it runs once.
+* A while loop extended by forward mode (the same states, test and body, plus tangents
+  carried along) computes everything the original does: the original's outputs are read
+  from the extended loop, so value and derivative run one loop.
 * Outputs no one reads are not computed: a branch drops them, a loop drops the state it
   carries only for them (and the outer values only they read). A loop state the body
   leaves unchanged is read from the loop's input instead.
@@ -17,7 +20,7 @@ from ..core.expr import Expr
 from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
 from ..ops.control import Cond, Scan, While
-from ..ops.subgraph import Body, Item, MultiOutput, items
+from ..ops.subgraph import Body, Item, MultiOutput, items, substitute
 from .rewrite import Rule, rewrite
 
 
@@ -47,6 +50,10 @@ def prune(outputs: Sequence[Expr]) -> list[Expr]:
     order = topological_order(outputs)
     if not any(isinstance(n.op, MultiOutput) for n in order):
         return list(outputs)
+    shared = _read_from_extensions(order)
+    if shared:
+        outputs = substitute(outputs, shared)
+        order = topological_order(outputs)
     used: dict[int, set[int]] = {}
     records: dict[object, set[int]] = {}
     for node in order:
@@ -86,6 +93,88 @@ def prune(outputs: Sequence[Expr]) -> list[Expr]:
         else:
             done[id(node)] = node if inputs == node.inputs else node.op(*inputs)
     return [done[id(o)] for o in outputs]
+
+
+def _read_from_extensions(order: list[Expr]) -> dict[int, Expr]:
+    """For each while loop that another loop extends (see :func:`_extends`): its items, by
+    id, mapped to the extension's items holding the same values."""
+    by_trips: dict[str, list[Expr]] = {}
+    for node in order:
+        if isinstance(node.op, While):
+            by_trips.setdefault(node.op.trips_dim, []).append(node)
+    position = {id(n): i for i, n in enumerate(order)}
+    replace: dict[int, int] = {}  # loop -> the largest loop that extends it
+    for loops in by_trips.values():
+        for a in loops:
+            extensions = [
+                b
+                for b in loops
+                if _extends(b, a)
+                and (position[id(b)] < position[id(a)] or not _depends_on(b, a, position))
+            ]
+            if extensions:
+                replace[id(a)] = id(max(extensions, key=lambda b: b.op.n_state))
+    if not replace:
+        return {}
+    nodes = {id(n): n for n in order}
+    mapping: dict[int, Expr] = {}
+    for node in order:
+        if isinstance(node.op, Item) and id(node.inputs[0]) in replace:
+            a, b = node.inputs[0], nodes[replace[id(node.inputs[0])]]
+            index = _extended_index(a.op, b.op, node.op.index)
+            if index is not None:
+                mapping[id(node)] = Item(index)(b)
+    return mapping
+
+
+def _extends(b: Expr, a: Expr) -> bool:
+    """Whether while loop ``b`` carries ``a``'s states through ``a``'s own test and body, with
+    more states after them and more outer values after ``a``'s (what forward mode builds)."""
+    A, B = a.op, b.op
+    n, m = A.n_state, B.n_state
+    caps = len(a.inputs) - n
+    if m <= n or B.max_iterations != A.max_iterations or len(b.inputs) < m + caps:
+        return False
+    pa, pb = A.body.params, B.body.params
+    return (
+        _same(pb[:n], pa[:n])
+        and _same(pb[m : m + caps], pa[n:])
+        and _same(b.inputs[:n], a.inputs[:n])
+        and _same(b.inputs[m : m + caps], a.inputs[n:])
+        and _same(B.test.results, A.test.results)
+        and _same(B.body.results[:n], A.body.results)
+    )
+
+
+def _same(xs: Sequence[Expr], ys: Sequence[Expr]) -> bool:
+    return len(xs) == len(ys) and all(x is y for x, y in zip(xs, ys))
+
+
+def _extended_index(a: While, b: While, index: int) -> int | None:
+    """The output of ``b`` equal to output ``index`` of ``a`` (final states, then the step
+    count, then the recorded states), or ``None`` if ``b`` does not record that state."""
+    if index <= a.n_state:
+        return index if index < a.n_state else b.n_state
+    state = a.record[index - a.n_state - 1]
+    if state not in b.record:
+        return None
+    return b.n_state + 1 + b.record.index(state)
+
+
+def _depends_on(b: Expr, a: Expr, position: dict[int, int]) -> bool:
+    """Whether ``b`` reads ``a`` (through any path); nodes placed before ``a`` in the order
+    cannot, so the walk stops there."""
+    floor = position[id(a)]
+    stack, seen = [b], {id(b)}
+    while stack:
+        node = stack.pop()
+        for x in node.inputs:
+            if x is a:
+                return True
+            if id(x) not in seen and position[id(x)] > floor:
+                seen.add(id(x))
+                stack.append(x)
+    return False
 
 
 def _loop_key(node: Expr) -> tuple[object, ...]:
