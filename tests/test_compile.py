@@ -238,6 +238,30 @@ def test_any_string_is_a_valid_name_and_cannot_inject(tmp_path):
     ).shape == (2,)
 
 
+BUILTINS_IN_EMITTED_CODE = ["range", "float", "abs", "max", "min"]
+
+
+def test_variables_named_after_builtins_do_not_shadow_them():
+    """The emitted code calls these builtins in loops, scalar code and reductions."""
+    big = [sg.var(name, shape=(300_000,)) for name in BUILTINS_IN_EMITTED_CODE]
+    scalars = [sg.var(name) for name in BUILTINS_IN_EMITTED_CODE]
+    blocked = sg.sum(sg.sin(big[0]) * big[1] + abs(big[2]) + sg.maximum(big[3], big[4]))
+    looped = sg.fori_loop(3, lambda i, c: c * scalars[0] + scalars[1], scalars[2])
+    scalar = sg.sin(scalars[3]) * abs(scalars[4]) + looped
+    arrays = [np.linspace(-1.0, 1.0, 300_000) * k for k in range(1, 6)]
+    numbers = [0.5, 2.0, -3.0, 0.25, -4.0]
+    a, b, c, d, e = arrays
+    expected = np.sum(np.sin(a) * b + np.abs(c) + np.maximum(d, e))
+    assert "for start in range(" in sg.compile(blocked).source
+    np.testing.assert_allclose(sg.compile(blocked)(*arrays), expected, rtol=1e-12)
+    r, f, ab, mx, mn = numbers
+    carry = ab
+    for _ in range(3):
+        carry = carry * r + f
+    got = sg.compile(scalar)(*numbers)
+    np.testing.assert_allclose(got, np.sin(mx) * abs(mn) + carry, rtol=1e-12)
+
+
 def _assert_no_code_but_numpy(source):
     """Names from users may only appear inside string literals and comments."""
     tree = ast.parse(source)

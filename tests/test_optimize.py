@@ -207,6 +207,16 @@ def test_x_plus_x_and_powers_of_two():
     assert _one(simplify, half) is half
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float32"])
+def test_powers_of_two_keep_the_dtype(dtype):
+    k = sg.var("k", shape=(3,), dtype=dtype)
+    f = sg.compile(k * 2 * 2)
+    a = np.array([1, -7, 2**20], dtype=dtype)
+    got = f(a)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got, a * 2 * 2)
+
+
 def _body(f):
     return f.source.split("def evaluate")[1].split("\n\n\n")[0]
 

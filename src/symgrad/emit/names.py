@@ -21,7 +21,7 @@ _MAX_LENGTH = 32
 RESERVED = (
     frozenset(keyword.kwlist)
     | frozenset(keyword.softkwlist)
-    | {"np", "math", "base64", "evaluate", "BindError", "abs", "float", "max", "min"}
+    | {"np", "math", "base64", "evaluate", "BindError", "abs", "float", "max", "min", "range"}
 )
 
 

@@ -237,11 +237,12 @@ class _Emitter:
         unit = "elements" if len(region.shape) == 1 else "rows"
         lines = [f"{indent}# {region.rows} {unit} at a time, so the temporaries stay in cache"]
         for m in region.members:
-            name = names[id(m)] = self.namer.fresh(hint(m))
             if id(m) in region.totals:
+                name = names[id(m)] = self.namer.fresh(hint(m))
                 init, _ = m.op.emit_total(m, "", name)
                 lines.append(f"{indent}{name} = {init}  # {_describe(m)}")
             elif id(m) in region.whole:
+                name = names[id(m)] = self.namer.fresh(hint(m))
                 dtype = f"np.{m.dtype.name}"
                 lines.append(
                     f"{indent}{name} = np.empty({region.shape!r}, {dtype})  # {_describe(m)}"
@@ -281,11 +282,12 @@ class _Emitter:
                     if view is not None:
                         local[id(m)] = view
                         block_views.append(view)
-                else:
+                else:  # named in the loop only: nothing after it may read a block
                     text = _emit_reusing(m, args, life, keep, local, only=temporaries)
                     if text is None:
                         text = m.op.emit(m, args, self.ctx)
-                    lines.append(f"{inner}{names[id(m)]} = {text}")
+                    local[id(m)] = self.namer.fresh(hint(m))
+                    lines.append(f"{inner}{local[id(m)]} = {text}")
             self.statements += 1
             dead = [
                 local[id(x)]

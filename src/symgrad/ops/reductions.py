@@ -89,6 +89,9 @@ def reduced_shape(shape: Shape, axes: tuple[int, ...], keepdims: bool) -> Shape:
     return tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
+_RUNNING_TOTAL_DTYPES = (np.dtype(np.float64), np.dtype(np.complex128))
+
+
 class Sum(Reduction):
     """Sum over axes."""
 
@@ -101,8 +104,10 @@ class Sum(Reduction):
         return np.sum(np.zeros(0, dtype)).dtype
 
     def emit_total(self, node: Expr, block: str, total: str) -> tuple[str, str] | None:
-        # float16 is left whole: NumPy sums it in float32, a running float16 total would not.
-        if len(self.axes) != node.inputs[0].ndim or node.dtype == np.float16:
+        # Only for float64 and complex128. NumPy's pairwise sum of a whole float32 (or
+        # float16) array is more accurate than a running total of block sums in that dtype,
+        # and a running integer total warns on overflow where np.sum wraps silently.
+        if len(self.axes) != node.inputs[0].ndim or node.dtype not in _RUNNING_TOTAL_DTYPES:
             return None
         if self.keepdims:
             zeros = f"np.zeros({node.shape!r}, np.{node.dtype.name})"

@@ -178,14 +178,17 @@ def _is_power_of_two(value: float) -> bool:
 def _merge_powers_of_two(node: Expr) -> Expr | None:
     """``c1 * (c2 * x)`` to ``(c1 * c2) * x`` where one of them is a power of two of at
     least 1: scaling by it is exact and commutes with rounding, so the merged product is
-    bitwise the same (``c1 * c2`` itself is then exact too)."""
+    bitwise the same (``c1 * c2`` itself is then exact too). Floats only: the constants
+    are read as Python floats, which would turn an integer product into a float one."""
+    if node.dtype.kind != "f":
+        return None
     outer = _scale(node)
     inner = None if outer is None else _scale(outer[1])
     if outer is None or inner is None or not same_type(inner[1], node):
         return None
     if not (_is_power_of_two(outer[0]) or _is_power_of_two(inner[0])):
         return None
-    return ew.multiply(as_expr(outer[0] * inner[0], like=node), inner[1])
+    return _if_same_type(ew.multiply(as_expr(outer[0] * inner[0], like=node), inner[1]), node)
 
 
 def _sum_of_fill(node: Expr) -> Expr | None:
