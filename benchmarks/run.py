@@ -13,6 +13,7 @@ hand-written NumPy. Peers (autograd, PyTensor, JAX, PyTorch) are measured when i
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -97,7 +98,7 @@ def main() -> None:
         return
     print(
         f"# symgrad {sg.__version__}, NumPy {np.__version__}, Python "
-        f"{platform.python_version()}, {platform.machine()} ({platform.processor() or '?'})"
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores"
     )
     print(
         "# ratios: time per call of value+gradient relative to hand-written NumPy "
