@@ -212,9 +212,11 @@ def test_a_whole_array_consumer_mid_chain_waits_instead_of_splitting_it():
     y = sg.sum(100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2)  # Rosenbrock
     xa = np.random.default_rng(3).uniform(-2, 2, n)
     (value, (grad,)), (plain_value, (plain_grad,)), body = _both([y, sg.grad(y, [x])], [x], [xa])
-    # The gradient scatters one array of the chain, then adds another: both wait for the loop.
+    # The gradient scatters one array of the chain, then adds another: both wait for the
+    # loop. The scattered array is computed straight into the zeros of the scatter.
     assert body.count("for start") == 1
-    assert body.index("_scatter(") > body.index("for start")
+    assert "_scatter(" not in body and body.index("np.zeros(") < body.index("for start")
+    assert body.index("_scatter_add(") > body.index("for start")
     d = xa[1:] - xa[:-1] ** 2
     want = np.zeros(n)
     want[:-1] = -400.0 * d * xa[:-1] - 2.0 * (1.0 - xa[:-1])
@@ -222,3 +224,26 @@ def test_a_whole_array_consumer_mid_chain_waits_instead_of_splitting_it():
     np.testing.assert_allclose(grad, want, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(grad, plain_grad)
     assert value == pytest.approx(float(np.sum(100.0 * d * d + (1.0 - xa[:-1]) ** 2)), rel=1e-12)
+
+
+def test_a_scattered_member_is_placed_only_when_the_scatter_is_its_one_reader_outside():
+    n = 300_000
+    x = sg.var("x", shape=(n,))
+    xa = np.linspace(-1.0, 1.0, n)
+    scattered = sg.grad(sg.sum(sg.cos(x[1:]) * 2.0), x)  # zeros, then -2 sin(x[1:]) at [1:]
+    member = sg.const(np.float64(-2.0)) * sg.sin(x[1:])  # the array the gradient scatters
+    want = np.concatenate([[0.0], -2.0 * np.sin(xa[1:])])
+    viewed = member.reshape((-1, 1)) * sg.const(np.ones((1, 2)))
+    cases = {
+        "alone": ([scattered], True),
+        "also an output": ([scattered, member], False),
+        "also read whole": ([scattered, viewed], False),
+        "also read by a matmul": ([scattered, member @ member], False),
+    }
+    for label, (outputs, placed) in cases.items():
+        got, plain, body = _both(outputs, [x], [xa])
+        assert "for start" in body, label
+        assert ("_scatter(" not in body) == placed, label
+        np.testing.assert_allclose(got[0], want, rtol=1e-14, atol=1e-15, err_msg=label)
+        for g, p in zip(got, plain):
+            np.testing.assert_array_equal(g, p, err_msg=label)

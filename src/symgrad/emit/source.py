@@ -242,11 +242,7 @@ class _Emitter:
                 init, _ = m.op.emit_total(m, "", name)
                 lines.append(f"{indent}{name} = {init}  # {_describe(m)}")
             elif id(m) in region.whole:
-                name = names[id(m)] = self.namer.fresh(hint(m))
-                dtype = f"np.{m.dtype.name}"
-                lines.append(
-                    f"{indent}{name} = np.empty({region.shape!r}, {dtype})  # {_describe(m)}"
-                )
+                lines += self._whole(m, region, names, keep, life, indent)
         start = self.namer.fresh("start")
         rows = f"[{start}:{start} + {region.rows}]"
         lines.append(f"{indent}for {start} in range(0, {region.shape[0]}, {region.rows}):")
@@ -302,6 +298,38 @@ class _Emitter:
         if dead:
             lines.append(f"{indent}del {', '.join(sorted(dead))}")
         return lines
+
+    def _whole(
+        self,
+        m: Expr,
+        region: Region,
+        names: ChainMap[int, str],
+        keep: set[int],
+        life: _Lifetimes,
+        indent: str,
+    ) -> list[str]:
+        """Allocate the array of a region member needed whole. If its one reader only
+        places it in zeros (a scatter, as gradients of slices are), allocate the reader's
+        result and fill its slice instead: the reader then costs nothing."""
+        members = {id(n) for n in region.members}
+        outside = {id(r): r for r in life.readers.get(id(m), ()) if id(r) not in members}
+        reader = next(iter(outside.values())) if len(outside) == 1 else None
+        placement = (
+            reader.op.emit_placement(reader, self.ctx)
+            if reader is not None and id(m) not in keep and reader.inputs.count(m) == 1
+            else None
+        )
+        if placement is None:
+            name = names[id(m)] = self.namer.fresh(hint(m))
+            dtype = f"np.{dtype_name(m.dtype)}"
+            return [f"{indent}{name} = np.empty({region.shape!r}, {dtype})  # {_describe(m)}"]
+        zeros, index = placement
+        result = names[id(reader)] = self.namer.fresh(hint(reader))
+        name = names[id(m)] = self.namer.fresh(hint(m))
+        return [
+            f"{indent}{result} = {zeros}  # {_describe(reader)}",
+            f"{indent}{name} = {result}{index}  # {_describe(m)}",
+        ]
 
     def _fill_block(
         self, m: Expr, args: list[str], target: str, read_later: bool, indent: str, lines: list[str]

@@ -108,6 +108,13 @@ class Op:
         statement folding the reduction of ``block`` into it. ``None`` if the op cannot."""
         return None
 
+    def emit_placement(self, node: Expr, ctx: EmitContext) -> tuple[str, str] | None:
+        """For an op whose result is zeros except for a copy of its one input (a scatter):
+        the expression allocating those zeros, and the index (``[1:]``) where the input
+        goes. The emitter can then compute the input straight into that part of the result
+        instead of copying it there. ``None`` for other ops."""
+        return None
+
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
         """For graphs of 0-d float64 values: a Python ``float`` (``math`` module) expression,
         or ``None`` if the op has none. ``math`` raises where NumPy returns inf or nan; the

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.dtypes import as_dtype
+from ..core.dtypes import as_dtype, dtype_name
 from ..core.expr import Expr
 from ..core.shapes import (
     Dim,
@@ -387,6 +387,10 @@ class Scatter(Op):
             f"_scatter(np.asarray({args[0]}), {ctx.shape(self.target)}, "
             f"np.s_[{_index_text(self.items)}])"
         )
+
+    def emit_placement(self, node: Expr, ctx: EmitContext) -> tuple[str, str] | None:
+        zeros = f"np.zeros({ctx.shape(self.target)}, np.{dtype_name(node.dtype)})"
+        return zeros, f"[{_index_text(self.items)}]"
 
     def label(self) -> str:
         return f"scatter[{_index_text(self.items)}]"
