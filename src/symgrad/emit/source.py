@@ -236,19 +236,19 @@ class _Emitter:
         inner = indent + "    "
         unit = "elements" if len(region.shape) == 1 else "rows"
         lines = [f"{indent}# {region.rows} {unit} at a time, so the temporaries stay in cache"]
+        members = {id(m) for m in region.members}
         for m in region.members:
             if id(m) in region.totals:
                 name = names[id(m)] = self.namer.fresh(hint(m))
                 init, _ = m.op.emit_total(m, "", name)
                 lines.append(f"{indent}{name} = {init}  # {_describe(m)}")
             elif id(m) in region.whole:
-                lines += self._whole(m, region, names, keep, life, indent)
+                lines += self._whole(m, region, members, names, keep, life, indent)
         start = self.namer.fresh("start")
         rows = f"[{start}:{start} + {region.rows}]"
         lines.append(f"{indent}for {start} in range(0, {region.shape[0]}, {region.rows}):")
         # Inside the loop each member and each sliced operand names its current block.
         local = names.new_child()
-        members = {id(m) for m in region.members}
         block_views: list[str] = []
         for m in region.members:
             for x in m.inputs:
@@ -303,6 +303,7 @@ class _Emitter:
         self,
         m: Expr,
         region: Region,
+        members: set[int],
         names: ChainMap[int, str],
         keep: set[int],
         life: _Lifetimes,
@@ -311,7 +312,6 @@ class _Emitter:
         """Allocate the array of a region member needed whole. If its one reader only
         places it in zeros (a scatter, as gradients of slices are), allocate the reader's
         result and fill its slice instead: the reader then costs nothing."""
-        members = {id(n) for n in region.members}
         outside = {id(r): r for r in life.readers.get(id(m), ()) if id(r) not in members}
         reader = next(iter(outside.values())) if len(outside) == 1 else None
         placement = (
