@@ -189,24 +189,20 @@ class _Emitter:
         shared = node.op.emit_shared(node, args)
         if shared is None or not node.inputs:
             return False
-        call, _ = shared
-        group = {id(node): node}
+        call, attribute = shared
+        group = {id(node): (node, attribute)}  # node, and the attribute of the call it is
         for r in life.readers.get(id(node.inputs[0]), ()):
-            same_inputs = len(r.inputs) == len(node.inputs) and all(
-                a is b for a, b in zip(r.inputs, node.inputs)
-            )
-            if id(r) in group or id(r) in names or not same_inputs:
+            if id(r) in group or id(r) in names or r.inputs != node.inputs:
                 continue
             other = r.op.emit_shared(r, args)
             if other is not None and other[0] == call:
-                group[id(r)] = r
+                group[id(r)] = (r, other[1])
         if len(group) == 1:
             return False
         result = self.namer.fresh(call.split("(")[0].rsplit(".", 1)[-1])
         body.append(f"{indent}{result} = {call}")
-        for member in group.values():
+        for member, attribute in group.values():
             name = names[id(member)] = self.namer.fresh(hint(member))
-            attribute = member.op.emit_shared(member, args)[1]
             body.append(f"{indent}{name} = {result}.{attribute}  # {_describe(member)}")
             self.statements += 1
         body.append(f"{indent}del {result}")

@@ -200,7 +200,8 @@ class _MatrixFunction(Op):
     """A function of one stack of matrices, emitted as one NumPy call."""
 
     square: ClassVar[bool] = True
-    #: The emission, with ``{0}`` for the operand.
+    #: The emission, with ``{0}`` for the operand. Without one, the op is one result of a
+    #: call its siblings share, emitted alone as that call's attribute (``emit_shared``).
     template: ClassVar[str] = ""
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -212,7 +213,13 @@ class _MatrixFunction(Op):
         return shape
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        return self.template.format(*args)
+        if self.template:
+            return self.template.format(*args)
+        shared = self.emit_shared(node, args)
+        if shared is None:
+            raise NotImplementedError(f"{self.name}: neither a template nor emit_shared")
+        call, attribute = shared
+        return f"{call}.{attribute}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,7 +271,6 @@ class SlogdetSign(_MatrixFunction):
     """Sign of the determinant (``np.linalg.slogdet(a).sign``); its derivative is zero."""
 
     name = "slogdet_sign"
-    template = "np.linalg.slogdet({0}).sign"
     differentiable = False
 
     def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
@@ -288,7 +294,6 @@ class SlogdetLogAbsDet(_MatrixFunction):
     """Log of the absolute determinant (``np.linalg.slogdet(a).logabsdet``)."""
 
     name = "slogdet_logabsdet"
-    template = "np.linalg.slogdet({0}).logabsdet"
 
     def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
         return f"np.linalg.slogdet({args[0]})", "logabsdet"
@@ -459,9 +464,6 @@ class EighVectors(_EighPart):
 
     name = "eigh_vectors"
 
-    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        return f"np.linalg.eigh({args[0]}{self.uplo_text()}).eigenvectors"
-
     def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
         return f"np.linalg.eigh({args[0]}{self.uplo_text()})", "eigenvectors"
 
@@ -560,10 +562,6 @@ class SvdU(_SvdPart):
         m = shape[-2]
         return shape[:-1] + ((m,) if self.full_matrices else (_singular_count(self.name, shape),))
 
-    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        full = "" if self.full_matrices else ", full_matrices=False"
-        return f"np.linalg.svd({args[0]}{full}).U"
-
     def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
         return _svd_call(node.inputs[0], args[0], self.full_matrices), "U"
 
@@ -630,10 +628,6 @@ class SvdVh(_SvdPart):
         n = shape[-1]
         rows = n if self.full_matrices else _singular_count(self.name, shape)
         return shape[:-2] + (rows, n)
-
-    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        full = "" if self.full_matrices else ", full_matrices=False"
-        return f"np.linalg.svd({args[0]}{full}).Vh"
 
     def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
         return _svd_call(node.inputs[0], args[0], self.full_matrices), "Vh"
