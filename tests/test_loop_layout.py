@@ -11,7 +11,7 @@ from symgrad.ops.control import PARTS, Parts, Scan, Sizes, While
 
 def test_sizes_cut_a_flat_sequence_into_parts_and_join_it_again():
     sizes = Sizes(index=1, carry=2, xs=1, consts=2)
-    parts = sizes.split(list("icdxkl"))
+    parts = sizes.split(tuple("icdxkl"))
     assert parts == Parts(index=("i",), carry=("c", "d"), xs=("x",), consts=("k", "l"))
     assert parts.flat() == tuple("icdxkl")
     assert [sizes.start(p) for p in PARTS] == [0, 1, 3, 3, 4, 6, 6]

@@ -46,24 +46,28 @@ PARTS = ("index", "carry", "trips", "xs", "consts", "ys", "trace")
 class Parts(Generic[T]):
     """A loop's inputs, body parameters, body results or outputs, by part."""
 
-    index: tuple[T, ...] = ()
-    carry: tuple[T, ...] = ()
-    trips: tuple[T, ...] = ()
-    xs: tuple[T, ...] = ()
-    consts: tuple[T, ...] = ()
-    ys: tuple[T, ...] = ()
-    trace: tuple[T, ...] = ()
-
-    def __post_init__(self) -> None:
-        for part in PARTS:  # any sequence in, tuples kept
-            object.__setattr__(self, part, tuple(getattr(self, part)))
+    index: Sequence[T] = ()
+    carry: Sequence[T] = ()
+    trips: Sequence[T] = ()
+    xs: Sequence[T] = ()
+    consts: Sequence[T] = ()
+    ys: Sequence[T] = ()
+    trace: Sequence[T] = ()
 
     def flat(self) -> tuple[T, ...]:
         """The parts joined, in order."""
-        return tuple(x for part in PARTS for x in getattr(self, part))
+        return (
+            *self.index,
+            *self.carry,
+            *self.trips,
+            *self.xs,
+            *self.consts,
+            *self.ys,
+            *self.trace,
+        )
 
     def replace(self, **parts: Sequence[T]) -> Parts[T]:
-        return dataclasses.replace(self, **parts)  # type: ignore[arg-type]
+        return dataclasses.replace(self, **parts)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,19 +81,25 @@ class Sizes:
     consts: int = 0
     ys: int = 0
     trace: int = 0
+    _starts: tuple[int, ...] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for part in PARTS:
-            if getattr(self, part) < 0:
-                raise ValueError(f"a loop cannot have {getattr(self, part)} {part} entries")
+        sizes = (self.index, self.carry, self.trips, self.xs, self.consts, self.ys, self.trace)
+        starts, at = [], 0
+        for part, size in zip(PARTS, sizes):
+            if size < 0:
+                raise ValueError(f"a loop cannot have {size} {part} entries")
+            starts.append(at)
+            at += size
+        object.__setattr__(self, "_starts", (*starts, at))  # each part's start, then the end
 
     @property
     def total(self) -> int:
-        return sum(getattr(self, part) for part in PARTS)
+        return self._starts[-1]
 
     def start(self, part: str) -> int:
         """The position of the part's first entry."""
-        return sum(getattr(self, p) for p in PARTS[: PARTS.index(part)])
+        return self._starts[PARTS.index(part)]
 
     def position(self, part: str, k: int) -> int:
         """The position of entry ``k`` of ``part``."""
@@ -117,12 +127,8 @@ class Sizes:
         """``flat`` cut into its parts."""
         if len(flat) != self.total:
             raise ValueError(f"expected {self.total} entries ({self}), got {len(flat)}")
-        cuts, at = {}, 0
-        for part in PARTS:
-            size = getattr(self, part)
-            cuts[part] = flat[at : at + size]
-            at += size
-        return Parts(**cuts)
+        s = self._starts
+        return Parts(*[flat[s[i] : s[i + 1]] for i in range(len(PARTS))])
 
 
 @dataclasses.dataclass(frozen=True)

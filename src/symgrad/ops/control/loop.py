@@ -15,6 +15,7 @@ Both are loops again, so derivatives of any order work, and none is unrolled.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,7 +24,6 @@ import numpy as np
 from ...core.expr import Expr
 from ...core.shapes import Dim, Shape
 from .. import elementwise as ew
-from .. import shape_ops
 from ..leaves import parameter
 from ..subgraph import Body, MultiOutput, items
 from .common import (
@@ -90,6 +90,10 @@ class Loop(MultiOutput):
 
     def parts(self) -> tuple[Parts[Expr], Parts[Expr]]:
         """The body's parameters and results, by part."""
+        return self._parts
+
+    @functools.cached_property
+    def _parts(self) -> tuple[Parts[Expr], Parts[Expr]]:
         layout = self.layout
         return layout.params.split(self.body.params), layout.results.split(self.body.results)
 
@@ -101,8 +105,8 @@ class Loop(MultiOutput):
         """The outputs of this loop run on ``inputs``, by part."""
         return self.layout.outputs.split(items(self(*inputs.flat())))
 
-    @property
-    def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
+    @functools.cached_property  # read by every item of the loop's node
+    def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:  # type: ignore[override]
         params, results = self.parts()
 
         def stacked(x: Expr) -> tuple[Shape, np.dtype]:
@@ -149,40 +153,12 @@ class Loop(MultiOutput):
         trace_cots = {j: c for j, c in zip(self.record, cots.trace) if c is not None and j in fc}
         y_cots = {k: steps_first(c, nb) for k in fy if (c := cots.ys[k]) is not None}
 
-        # One step of the backward scan: the body's VJP, the cotangents of the carry
-        # carried, those of the outer values summed, those of the rows given per step.
-        step = parameter((), INT, "step")
-        d_carry = [like(params.carry[i], batch, "d_") for i in fc]
-        d_consts = [like(params.consts[k], batch, "d_") for k in fk]
-        traced = [like(params.carry[j]) for j in needed]
-        rows = [like(x) for x in params.xs]
-        consts = [like(k) for k in params.consts]
-        y_rows = {k: parameter(c.shape[1:], c.dtype, "d_ys") for k, c in y_cots.items()}
-        trace_rows = {j: like(params.carry[j], batch, "d_", "_history") for j in trace_cots}
-        carry = list(params.carry)  # carried values the VJP does not read stay as they are
-        for j, p in zip(needed, traced):
-            carry[j] = p
-        y_seeds = [
-            y_rows[k]
-            if k in y_rows
-            else shape_ops.zeros(batch + results.ys[k].shape, results.ys[k].dtype)
-            for k in fy
-        ]
-        args = Parts(index=(step,) * len(params.index), carry=carry, xs=rows, consts=consts)
-        grads = step_vjp.call([*args.flat(), *d_carry, *y_seeds])
-        n_c, n_x = len(fc), len(fx)
-        new_d_carry = [
-            ew.add(g, trace_rows[j]) if j in trace_rows else g for g, j in zip(grads[:n_c], fc)
-        ]
-        new_d_consts = [ew.add(a, g) for a, g in zip(d_consts, grads[n_c + n_x :])]
+        back_params, back_results = _backward_step(
+            self, step_vjp, needed, y_cots, list(trace_cots), batch
+        )
         backward = self.reverse_pass(
-            Parts(
-                index=(step,),
-                carry=(*d_carry, *d_consts),
-                xs=(*traced, *rows, *y_rows.values(), *trace_rows.values()),
-                consts=consts,
-            ),
-            Parts(carry=(*new_d_carry, *new_d_consts), ys=grads[n_c : n_c + n_x]),
+            back_params,
+            back_results,
             Parts(
                 index=inputs.index,
                 carry=(
@@ -203,7 +179,7 @@ class Loop(MultiOutput):
         for k, i in enumerate(fc):
             result[layout.inputs.position("carry", i)] = backward.carry[k]
         for k, c in enumerate(fk):
-            result[layout.inputs.position("consts", c)] = backward.carry[n_c + k]
+            result[layout.inputs.position("consts", c)] = backward.carry[len(fc) + k]
         for k, x in enumerate(fx):
             result[layout.inputs.position("xs", x)] = steps_after_batch(backward.ys[k], nb)
         return result
@@ -267,3 +243,48 @@ class Loop(MultiOutput):
                 trace[k] = steps_after_batch(outs.trace[nr + traced_floats.index(j)], nb)
         trips: list[Expr | None] = [None] * layout.outputs.trips
         return list(Parts(carry=carry, trips=trips, ys=ys, trace=trace).flat())
+
+
+def _backward_step(
+    loop: Loop,
+    step_vjp: Body,
+    traced: Sequence[int],
+    y_cots: dict[int, Expr],
+    trace_cots: Sequence[int],
+    batch: Shape,
+) -> tuple[Parts[Expr], Parts[Expr]]:
+    """One step of the reverse pass of ``loop``, as a scan body: the VJP of the loop's body
+    (``step_vjp``) at the carried values ``traced`` (the rest are not read), carrying the
+    cotangents of the carry and summing those of the outer values, taking as rows the
+    cotangents ``y_cots`` (by ys position, steps first) and those of the traced carried
+    values ``trace_cots``, and giving the cotangents of the rows of the sequences."""
+    params, results = loop.parts()
+    fc, fx, fk = floats(params.carry), floats(params.xs), floats(params.consts)
+    step = parameter((), INT, "step")
+    d_carry = [like(params.carry[i], batch, "d_") for i in fc]
+    d_consts = [like(params.consts[k], batch, "d_") for k in fk]
+    traced_rows = [like(params.carry[j]) for j in traced]
+    rows = [like(x) for x in params.xs]
+    consts = [like(k) for k in params.consts]
+    y_rows = {k: parameter(c.shape[1:], c.dtype, "d_ys") for k, c in y_cots.items()}
+    trace_rows = {j: like(params.carry[j], batch, "d_", "_history") for j in trace_cots}
+    carry = list(params.carry)  # carried values the VJP does not read stay as they are
+    for j, p in zip(traced, traced_rows):
+        carry[j] = p
+    y_seeds = [or_zeros(y_rows.get(k), results.ys[k], batch) for k in floats(results.ys)]
+    args = Parts(index=(step,) * len(params.index), carry=carry, xs=rows, consts=consts)
+    grads = step_vjp.call([*args.flat(), *d_carry, *y_seeds])
+    n_c, n_x = len(fc), len(fx)
+    new_d_carry = [
+        ew.add(g, trace_rows[j]) if j in trace_rows else g for g, j in zip(grads[:n_c], fc)
+    ]
+    new_d_consts = [ew.add(a, g) for a, g in zip(d_consts, grads[n_c + n_x :])]
+    return (
+        Parts(
+            index=(step,),
+            carry=(*d_carry, *d_consts),
+            xs=(*traced_rows, *rows, *y_rows.values(), *trace_rows.values()),
+            consts=consts,
+        ),
+        Parts(carry=(*new_d_carry, *new_d_consts), ys=grads[n_c : n_c + n_x]),
+    )

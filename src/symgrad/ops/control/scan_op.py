@@ -7,6 +7,7 @@ backwards, over the rows of stacked sequences, stacking what it gives every step
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -54,7 +55,7 @@ class Scan(Loop):
         body = Body(params.flat(), results.flat())
         return cls(body, len(params.carry), len(params.xs), length, reverse, tuple(record), counted)
 
-    @property
+    @functools.cached_property
     def layout(self) -> LoopLayout:
         nc, nx = self.n_carry, self.n_xs
         consts = len(self.body.params) - 1 - nc - nx

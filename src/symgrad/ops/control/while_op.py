@@ -7,6 +7,7 @@ length of what the loop traces, so the reverse pass, a scan, runs exactly that m
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -69,7 +70,7 @@ class While(Loop):
             return {}
         return {"IterationLimitError": _LIMIT_ERROR}
 
-    @property
+    @functools.cached_property
     def layout(self) -> LoopLayout:
         sides = Sizes(carry=self.n_state, consts=len(self.body.params) - self.n_state)
         return LoopLayout(
