@@ -67,7 +67,8 @@ def prune(outputs: Sequence[Expr]) -> list[Expr]:
     for node in order:
         if not isinstance(node.op, MultiOutput):
             continue
-        op, key = node.op, id(node)
+        op: MultiOutput = node.op
+        key: object = id(node)
         index_of = list(range(len(op.output_types)))
         if isinstance(op, Loop):
             key = _loop_key(node)
@@ -112,7 +113,7 @@ def _read_from_extensions(order: list[Expr]) -> dict[int, Expr]:
                 and (position[id(b)] < position[id(a)] or not _depends_on(b, a, position))
             ]
             if extensions:
-                replace[id(a)] = id(max(extensions, key=lambda b: len(b.op.body.params)))
+                replace[id(a)] = id(max(extensions, key=lambda b: len(_loop(b).body.params)))
     if not replace:
         return {}
     nodes = {id(n): n for n in order}
@@ -120,7 +121,7 @@ def _read_from_extensions(order: list[Expr]) -> dict[int, Expr]:
     for node in order:
         if isinstance(node.op, Item) and id(node.inputs[0]) in replace:
             a, b = node.inputs[0], nodes[replace[id(node.inputs[0])]]
-            index = _extended_index(a.op, b.op, node.op.index)
+            index = _extended_index(_loop(a), _loop(b), node.op.index)
             if index is not None:
                 mapping[id(node)] = Item(index)(b)
     return mapping
@@ -130,7 +131,7 @@ def _extends(b: Expr, a: Expr) -> bool:
     """Whether loop ``b`` is loop ``a`` with more: each part of ``b``'s parameters, inputs
     and results starts with ``a``'s, its other bodies (a while loop's test) give the same,
     and it steps the same way (what forward mode builds)."""
-    A, B = a.op, b.op
+    A, B = _loop(a), _loop(b)
     if len(B.body.params) <= len(A.body.params):
         return False
     la, lb = A.layout, B.layout
@@ -145,6 +146,11 @@ def _extends(b: Expr, a: Expr) -> bool:
         for pa, pb in pairs
         for part in PARTS
     ) and all(_same(B.bodies()[name].results, A.bodies()[name].results) for name in others)
+
+
+def _loop(node: Expr) -> Loop:
+    assert isinstance(node.op, Loop)
+    return node.op
 
 
 def _same(xs: Sequence[Expr], ys: Sequence[Expr]) -> bool:
@@ -179,7 +185,7 @@ def _depends_on(b: Expr, a: Expr, position: dict[int, int]) -> bool:
 
 
 def _loop_key(node: Expr) -> tuple[object, ...]:
-    return (node.op.recording(()), node.inputs)
+    return (_loop(node).recording(()), node.inputs)
 
 
 def _prune_node(op: MultiOutput, inputs: tuple[Expr, ...], wanted: set[int]) -> list[Expr]:

@@ -79,12 +79,12 @@ class Cond(MultiOutput):
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
         pred, *args = node.inputs
         moving = [i for i, t in enumerate(tangents[1:]) if t is not None]
+        given = [t for t in tangents[1:] if t is not None]
         if not moving:
             return None
-        given = [tangents[1 + i] for i in moving]
         batch = batch_of(given, types([args[i] for i in moving]))
         outs = floats(self.then_body.results)
-        tparams = [parameter(t.shape, t.dtype, "t") for t in given if t is not None]
+        tparams = [parameter(t.shape, t.dtype, "t") for t in given]
         bodies = []
         for body in (self.then_body, self.else_body):
             pushed = jvp_body(body, moving, tparams, outs, batch)

@@ -99,7 +99,7 @@ class Loop(MultiOutput):
 
     def recording(self, record: Sequence[int]) -> Loop:
         """The same loop, tracing the carried values ``record``."""
-        return dataclasses.replace(self, record=tuple(record))  # type: ignore[type-var]
+        return dataclasses.replace(self, record=tuple(record))  # type: ignore[call-arg]
 
     def run(self, inputs: Parts[Expr]) -> Parts[Expr]:
         """The outputs of this loop run on ``inputs``, by part."""
@@ -227,8 +227,8 @@ class Loop(MultiOutput):
                     *inputs.carry,
                     *[or_zeros(given.carry[i], params.carry[i], batch) for i in fc],
                 ),
-                xs=(*inputs.xs, *[steps_first(given.xs[k], nb) for k in mx]),  # type: ignore[arg-type]
-                consts=(*inputs.consts, *[given.consts[k] for k in mk]),
+                xs=(*inputs.xs, *[steps_first(t, nb) for t in given.xs if t is not None]),
+                consts=(*inputs.consts, *[t for t in given.consts if t is not None]),
             )
         )
         carry: list[Expr | None] = [None] * nc
@@ -242,7 +242,8 @@ class Loop(MultiOutput):
             if j in fc:
                 trace[k] = steps_after_batch(outs.trace[nr + traced_floats.index(j)], nb)
         trips: list[Expr | None] = [None] * layout.outputs.trips
-        return list(Parts(carry=carry, trips=trips, ys=ys, trace=trace).flat())
+        by_part: Parts[Expr | None] = Parts(carry=carry, trips=trips, ys=ys, trace=trace)
+        return list(by_part.flat())
 
 
 def _backward_step(

@@ -175,7 +175,7 @@ class Scan(Loop):
         inputs = layout.inputs.split(list(args))
         carry = list(inputs.carry)
         steps = range(self.length - 1, -1, -1) if self.reverse else range(self.length)
-        rows: list[tuple[np.ndarray, ...]] = []
+        rows: list[Sequence[np.ndarray]] = []
         history: list[list[np.ndarray]] = []
         for t in steps:
             history.append([carry[j] for j in self.record])

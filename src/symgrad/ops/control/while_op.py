@@ -64,8 +64,8 @@ class While(Loop):
     max_iterations: int  # 0: no limit
     trips_dim: str  # the symbolic size of the stacked records
 
-    @property  # type: ignore[override]
-    def helpers(self) -> dict[str, str]:
+    @property
+    def helpers(self) -> dict[str, str]:  # type: ignore[override]
         if not self.max_iterations:
             return {}
         return {"IterationLimitError": _LIMIT_ERROR}
@@ -109,7 +109,7 @@ class While(Loop):
         return self.test.uses()
 
     def renamed_steps(self, rename: Callable[[Dim], Dim]) -> While:
-        return dataclasses.replace(self, trips_dim=rename(self.trips_dim))
+        return dataclasses.replace(self, trips_dim=str(rename(self.trips_dim)))
 
     def check(self, inputs: tuple[Expr, ...]) -> None:
         params = self.body.params
