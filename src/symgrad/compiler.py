@@ -35,7 +35,7 @@ def compile(
     >>> float(total), double.tolist()
     (6.0, [2.0, 4.0, 6.0])
     """
-    leaves, render = flatten(outputs)
+    leaves, structure = flatten(outputs)
     given = [as_expr(x) for x in leaves]
     roots, derived = provenance.forward_roots(given)
     # The inputs are the variables of the graph as built, even if optimizing drops one.
@@ -45,7 +45,7 @@ def compile(
     blocking = "blocking" in chosen_passes(optimize)
     leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
-    emitted = emit_module(input_list, leaves, order, render, blocking=blocking)
+    emitted = emit_module(input_list, leaves, order, structure.source, blocking=blocking)
     stats = Stats(
         built=len(topological_order(roots)),
         differentiated=len(topological_order(roots + derived + given)),

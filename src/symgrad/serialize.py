@@ -13,18 +13,20 @@ import base64
 import dataclasses
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .core.dtypes import as_dtype
 from .core.expr import Expr, apply
+from .core.shapes import Dim
 from .errors import GraphFileError
 from .ops.base import Op
-from .ops.control import fresh_trips_dim
+from .ops.control import Loop, trips_renamer
 from .ops.leaves import Constant, Parameter, Variable, parameter, var
 from .ops.subgraph import Body, MultiOutput, check_closed
-from .structure import flatten
+from .structure import Tree, flatten
 
 FORMAT = "symgrad-graph"
 VERSION = 1
@@ -45,7 +47,10 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
     >>> round(float(y.eval({"x": [0.0, 1.0]})), 6)
     0.841471
     """
-    leaves, _ = flatten(outputs)
+    leaves, structure = flatten(outputs)
+    for leaf in leaves:
+        if not isinstance(leaf, Expr):
+            raise TypeError(f"cannot save an output of type {type(leaf).__name__}")
     order = _order_with_bodies(leaves)
     index = {id(n): i for i, n in enumerate(order)}
     nodes = [
@@ -68,7 +73,7 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
         "format": FORMAT,
         "version": VERSION,
         "nodes": nodes,
-        "outputs": _encode_structure(outputs, index),
+        "outputs": structure.fold(lambda i: {"node": index[id(leaves[i])]}, _encode_container),
     }
     with open(path, "w", encoding="utf-8") as file:
         json.dump(document, file, separators=(",", ":"))
@@ -145,18 +150,10 @@ def _encode_value(value: Any) -> Any:
     raise TypeError(f"cannot save a parameter of type {type(value).__name__}")
 
 
-def _encode_structure(tree: Any, index: dict[int, int]) -> Any:
-    if isinstance(tree, Expr):
-        return {"node": index[id(tree)]}
-    if isinstance(tree, (list, tuple)):
-        return {
-            "list" if isinstance(tree, list) else "tuple": [
-                _encode_structure(t, index) for t in tree
-            ]
-        }
-    if isinstance(tree, dict):
-        return {"dict": {k: _encode_structure(v, index) for k, v in tree.items()}}
-    raise TypeError(f"cannot save an output of type {type(tree).__name__}")
+def _encode_container(tree: Tree, parts: list[Any]) -> dict[str, Any]:
+    if tree.kind == "dict":
+        return {"dict": dict(zip(tree.keys, parts))}
+    return {tree.kind: parts}  # "list" or "tuple"
 
 
 # --- decoding -------------------------------------------------------------------------------
@@ -179,10 +176,10 @@ def _decode_document(document: Any) -> Any:
     _expect(len(raw) <= MAX_NODES, f"too many nodes ({len(raw)} > {MAX_NODES})")
     nodes: list[Expr] = []
     # Loop sizes get fresh names, so a loaded loop never shares one with a live loop.
-    renamed: dict[str, str] = {}
+    rename = trips_renamer()
     for i, entry in enumerate(raw):
         try:
-            nodes.append(_decode_node(entry, nodes, renamed))
+            nodes.append(_decode_node(entry, nodes, rename))
         except GraphFileError as error:
             raise GraphFileError(f"node {i}: {error}") from None
         except (
@@ -200,7 +197,7 @@ def _decode_document(document: Any) -> Any:
     return _decode_structure(document.get("outputs"), nodes, depth=0)
 
 
-def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr:
+def _decode_node(entry: Any, nodes: list[Expr], rename: Callable[[Dim], Dim]) -> Expr:
     _expect(isinstance(entry, dict), "must be an object")
     _expect(
         set(entry) == {"op", "params", "inputs"},
@@ -241,12 +238,11 @@ def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr
     }
     if cls is Parameter:
         _expect(not args, "a parameter has no inputs")
-        shape = tuple(renamed.get(d, d) if isinstance(d, str) else d for d in values["param_shape"])
+        shape = tuple(rename(d) for d in values["param_shape"])
         return parameter(shape, values["param_dtype"], values["hint"])
-    for field in ("trips_dim", "length"):
-        if isinstance(values.get(field), str) and values[field].startswith("trips#"):
-            values[field] = renamed.setdefault(values[field], fresh_trips_dim())
     op = cls(**values)
+    if isinstance(op, Loop):
+        op = op.renamed_steps(rename)
     return apply(op, args)
 
 

@@ -1,11 +1,9 @@
 """Subgraphs (branch and loop bodies) and ops with several outputs.
 
 A :class:`Body` is a closed graph: its leaves are its own :class:`Parameter` nodes and
-constants. Python functions become bodies by :func:`trace`, which calls them on fresh
-parameters and *closure-converts* the result: every outer value the function used (a variable,
-or anything computed outside) becomes an extra parameter, and the op that runs the body takes
-that value as an input. So differentiation, pruning and emission see everything a body reads
-as ordinary graph edges, and the outer values are computed once, outside the loop.
+constants (``symgrad.ops.control.tracing`` makes bodies of Python functions). Whatever a
+body reads from outside is an input of the op running it, so differentiation, pruning and
+emission see it as an ordinary graph edge.
 
 Control-flow ops return several values; their node is a *tuple node* (``dtype`` object, shape
 ``()``) read by :class:`Item` nodes, one per output.
@@ -14,7 +12,7 @@ Control-flow ops return several values; their node is a *tuple node* (``dtype`` 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +21,7 @@ from ..core.expr import Expr, apply
 from ..core.shapes import Shape
 from ..core.walk import topological_order
 from .base import _PARAMETER_CHECKS, EmitContext, Op
-from .leaves import Parameter, as_expr, is_leaf_constant, parameter
+from .leaves import Parameter, is_leaf_constant
 
 TUPLE = np.dtype(object)
 
@@ -77,68 +75,6 @@ def substitute(outputs: Sequence[Expr], mapping: dict[int, Expr]) -> list[Expr]:
             inputs = tuple(done[id(x)] for x in node.inputs)
             done[id(node)] = node if inputs == node.inputs else node.op(*inputs)
     return [done[id(o)] for o in outputs]
-
-
-class Captures:
-    """Outer values used by bodies, each with the parameter that stands for it inside."""
-
-    def __init__(self) -> None:
-        self.values: list[Expr] = []
-        self.params: list[Expr] = []
-        self._index: dict[int, int] = {}
-
-    def param_for(self, node: Expr) -> Expr:
-        i = self._index.get(id(node))
-        if i is None:
-            i = self._index[id(node)] = len(self.values)
-            self.values.append(node)
-            self.params.append(parameter(node.shape, node.dtype, _hint(node)))
-        return self.params[i]
-
-
-def _hint(node: Expr) -> str:
-    return node.name if node.name is not None else node.op.name
-
-
-def close(params: Sequence[Expr], results: Sequence[Expr], captures: Captures) -> list[Expr]:
-    """``results`` rewritten so they read only ``params``, constants and capture parameters.
-
-    A node is inside the body if it depends on a parameter; the outer nodes inside ones read
-    (and outer results) are captured. Constants stay inside, where they are free."""
-    inside = {id(p) for p in params}
-    done: dict[int, Expr] = {id(p): p for p in params}
-
-    def mapped(x: Expr) -> Expr:
-        if id(x) in done:
-            return done[id(x)]
-        return x if is_leaf_constant(x) else captures.param_for(x)
-
-    for node in topological_order(results):
-        if id(node) in done or not any(id(x) in inside for x in node.inputs):
-            continue
-        inside.add(id(node))
-        inputs = tuple(mapped(x) for x in node.inputs)
-        done[id(node)] = node if inputs == node.inputs else node.op(*inputs)
-    return [mapped(r) for r in results]
-
-
-def make_params(like: Sequence[Expr], hints: Sequence[str] | None = None) -> list[Expr]:
-    """Fresh parameters with the shapes and dtypes of ``like``."""
-    return [
-        parameter(x.shape, x.dtype, hints[i] if hints else _hint(x)) for i, x in enumerate(like)
-    ]
-
-
-def call_traced(fn: Callable[..., Any], args: Sequence[Any], what: str) -> Any:
-    """``fn(*args)``, with a clear error if it does not return expressions."""
-    if not callable(fn):
-        raise TypeError(f"{what} must be a function, got {type(fn).__name__}")
-    return fn(*args)
-
-
-def results_like(values: Sequence[Any], like: Sequence[Expr], what: str) -> list[Expr]:
-    """``values`` as expressions; Python numbers take the dtype of the matching ``like``."""
-    return [as_expr(v, like=x) for v, x in zip(values, like)]
 
 
 # --- ops with several outputs ---------------------------------------------------------------
