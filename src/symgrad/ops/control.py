@@ -265,9 +265,9 @@ def cond(
 
     >>> import symgrad as sg
     >>> x = sg.var("x")
-    >>> y = sg.cond(x > 0, sg.log, lambda v: 0 * v, x)
-    >>> float(y.eval({x: -1.0})), float(sg.grad(y, x).eval({x: 2.0}))
-    (0.0, 0.5)
+    >>> y = sg.cond(x > 0, sg.log, lambda v: v * v, x)
+    >>> float(y.eval({x: -3.0})), float(sg.grad(y, x).eval({x: 2.0}))
+    (9.0, 0.5)
     """
     pred = as_expr(pred)
     if pred.ndim != 0:
