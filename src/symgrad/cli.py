@@ -383,8 +383,19 @@ def run_ops(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _demo_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pictures",
+        metavar="DIR",
+        help="also write the demo's pictures (a plot and two graphs) into DIR; the plot "
+        "needs matplotlib: pip install -e '.[viz]'",
+    )
+
+
 def run_demo(args: argparse.Namespace, out: IO[str]) -> int:
-    return demo.run(out)
+    if args.pictures is not None:
+        demo.pictures_possible()  # before the examples: say now if matplotlib is missing
+    return demo.run(out, args.pictures)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -398,7 +409,7 @@ class Command:
 
 
 COMMANDS: list[Command] = [
-    Command("demo", "run the classic examples and check each", _no_arguments, run_demo, False),
+    Command("demo", "run the classic examples and check each", _demo_arguments, run_demo, False),
     Command("ops", "list every function an expression may use", _no_arguments, run_ops, False),
     Command(
         "grad",

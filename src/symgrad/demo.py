@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -187,8 +188,63 @@ EXAMPLES: list[Callable[[], Outcome]] = [
 ]
 
 
-def run(out: IO[str]) -> int:
-    """Run every example, print each with PASS or FAIL; return the exit status."""
+def pictures_possible() -> None:
+    """Raise RuntimeError, saying what to install, if the pictures cannot be drawn."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise RuntimeError(
+            "the pictures need matplotlib: pip install -e '.[viz]' (or 'symgrad[viz]')"
+        )
+
+
+def pictures(directory: str) -> list[tuple[str, str]]:
+    """Write the demo's pictures into ``directory``: the plot of sin(x) and its derivative
+    (computed without writing cos; needs matplotlib, ``pip install -e '.[viz]'``) and the
+    graphs of two classic gradients. Returns (path, what it shows) for each."""
+    pictures_possible()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    os.makedirs(directory, exist_ok=True)
+    written = []
+
+    x = sg.var("x", shape=("n",))
+    y = sg.sin(x)
+    points = np.linspace(-5, 5, 201)
+    values, derivative = sg.compile([y, sg.grad(y.sum(), x)])(points)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(points, values, label="sin(x)")
+    ax.plot(points, derivative, label="symgrad: d/dx sin(x)")
+    ax.plot(points[::10], np.cos(points[::10]), "o", ms=4, label="cos(x), for reference")
+    ax.set_xlabel("x")
+    ax.set_ylim(-1.55, 1.3)  # room for the legend below the curves
+    ax.legend(loc="lower center", ncol=3, frameon=False)
+    fig.tight_layout()
+    path = os.path.join(directory, "sin_derivative.png")
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    written.append((path, "sin(x) and its derivative, computed without writing cos"))
+
+    v = sg.var("x", shape=(4,))
+    path = sg.draw(
+        sg.grad(2 * sg.dot(v, v), v), os.path.join(directory, "gradient.svg"), show_pruned=True
+    )
+    written.append((path, "the gradient graph of 2 x.x, with the forward nodes it pruned"))
+
+    a = sg.var("a")
+    b = sg.while_loop(lambda b: sg.norm(b) < 1000, lambda b: 2 * b, 2 * a)
+    c = sg.cond(b.sum() > 0, lambda b: b, lambda b: 100 * b, b)
+    path = sg.draw(sg.grad(c, a), os.path.join(directory, "while_cond.svg"), show_pruned=True)
+    written.append((path, "df/da through the while loop and the cond, bodies as clusters"))
+    return written
+
+
+def run(out: IO[str], picture_directory: str | None = None) -> int:
+    """Run every example, print each with PASS or FAIL (and write the pictures into
+    ``picture_directory`` if given); return the exit status."""
     failures = 0
     for example in EXAMPLES:
         outcome = example()
@@ -198,4 +254,8 @@ def run(out: IO[str]) -> int:
             out.write("".join(f"      {part}\n" for part in line.splitlines()))
         out.write("\n")
     out.write(f"{len(EXAMPLES) - failures} of {len(EXAMPLES)} examples passed\n")
+    if picture_directory is not None:
+        out.write("\n")
+        for path, what in pictures(picture_directory):
+            out.write(f"wrote {path}: {what}\n")
     return 1 if failures else 0
