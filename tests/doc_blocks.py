@@ -247,8 +247,7 @@ class Page:
             new = regenerate(expected, actual, excerpt)
             self._mismatch(
                 block,
-                "the output shown differs from what the code prints:\n"
-                + _diff(expected, actual),
+                "the output shown differs from what the code prints:\n" + _diff(expected, actual),
                 None if new is None else "\n".join(new) + "\n",
             )
 
@@ -259,8 +258,9 @@ class Page:
                 if command.startswith(("python3 -m venv", ". .venv/bin/activate")):
                     continue  # .ci/run makes its own fresh environment
                 if command not in script:
-                    self._mismatch(block, f"`{command}` is not in .ci/run, so CI does not "
-                                   "check it", None)
+                    self._mismatch(
+                        block, f"`{command}` is not in .ci/run, so CI does not check it", None
+                    )
 
     def _mismatch(self, block: Block, message: str, replacement: str | None) -> None:
         self.mismatches.append(Mismatch(block, f"{block.where}: {message}", replacement))
@@ -435,7 +435,11 @@ def _examples(text: str) -> Iterator[tuple[str, list[str], list[str]]]:
 
 def _exception_line(error: BaseException) -> str:
     kind = type(error)
-    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
     return f"{name}: {error}"
 
 
@@ -494,7 +498,10 @@ def execute_notebook(path: Path, timeout: int = 600) -> object:
 
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     return notebook
 

@@ -4,9 +4,9 @@ table (itself derived from the public API), grouped by kind, with its signature.
 from __future__ import annotations
 
 import inspect
-import re
 from typing import Any
 
+from ..coverage import first_sentence
 from ..parse import CONSTANTS, EXCLUDED, FUNCTIONS, METHODS
 
 #: Headings for the modules functions are defined in (others use the module's name).
@@ -22,12 +22,9 @@ KINDS = {
 }
 
 
-def first_sentence(obj: Any) -> str:
-    """The first sentence of a docstring, without reStructuredText markup."""
-    paragraph = (inspect.getdoc(obj) or "").split("\n\n")[0].replace("\n", " ")
-    paragraph = re.sub(r":\w+:`~?([^`]*)`", r"\1", paragraph).replace("``", "")
-    match = re.match(r"(.+?[.!?])(\s|$)", paragraph)
-    return (match.group(1) if match else paragraph).strip()
+def _plain(obj: Any) -> str:
+    """The first sentence of the docstring, without Markdown backticks (for a terminal)."""
+    return first_sentence(obj).replace("`", "")
 
 
 def _signature(name: str, obj: Any, method: bool = False) -> str:
@@ -56,9 +53,9 @@ def text() -> str:
             continue  # listed under their short name, in the linear algebra group
         module = function.__module__.rsplit(".", 1)[-1]
         kind = KINDS.get(module, module)
-        groups.setdefault(kind, []).append((_signature(name, function), first_sentence(function)))
+        groups.setdefault(kind, []).append((_signature(name, function), _plain(function)))
     methods = [
-        (_signature(f"x.{name}", member, method=True), first_sentence(member))
+        (_signature(f"x.{name}", member, method=True), _plain(member))
         for name, member in sorted(METHODS.items())
     ]
     groups["methods of expressions"] = methods + [("x.T", "The transpose.")]
