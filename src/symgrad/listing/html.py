@@ -64,7 +64,7 @@ def executable_html(f: Executable) -> str:
     pieces = [
         f"<div><b>{html.escape(repr(f))}</b></div>",
         _table(counts),
-        "".join(f"<p>{html.escape(line)}</p>" for line in removed),
+        "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in removed) + "</ul>",
         f"<details open><summary>the graph it runs</summary><pre>{html.escape(text)}</pre>"
         "</details>",
     ]
