@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..core.expr import Expr
+from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
 from ..differentiate import provenance
 from ..ops.leaves import as_expr
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 class Stages:
     """The nodes at each stage of one compilation, by identity."""
 
+    @paused_gc()
     def __init__(self, f: Executable):
         leaves, _ = flatten(f.outputs)
         given = [as_expr(x) for x in leaves]

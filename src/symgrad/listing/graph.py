@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..core.expr import Expr
+from ..core.gc_pause import paused_gc
 from ..core.shapes import format_shape
 from ..core.walk import topological_order
 from ..differentiate import provenance
@@ -176,6 +177,7 @@ def _left(entry: _Entry, names: _Names) -> str:
     return f"{indent}{names(node)} = {_right_side(node, names)}"
 
 
+@paused_gc()
 def listing(
     outputs: Sequence[Expr],
     role: Callable[[Expr], str],
@@ -188,13 +190,14 @@ def listing(
     ``role`` gives each node's marker; past ``limit`` lines the rest is only counted.
     """
     order = topological_order(outputs) if nodes is None else list(nodes)
+    roles = {id(n): role(n) for n in order}
     names = _Names()
-    counts = collections.Counter(role(n) for n in order)
+    counts = collections.Counter(roles.values())
     summary = ", ".join(f"{counts[r]} {r}" for r in _ROLES if counts[r])
     lines = [*header, f"{len(order)} nodes: {summary}" if summary else "no nodes"]
     rows: list[tuple[str, str, str]] = []
     hidden = 0
-    for entry in _entries(order, role, names):
+    for entry in _entries(order, lambda n: roles[id(n)], names):
         if limit is not None and len(rows) >= limit:
             hidden += 1
             continue
@@ -244,10 +247,11 @@ def show(outputs: Any, limit: int | None = DEFAULT_LIMIT, show_pruned: bool = Fa
         return compiled_listing(outputs, limit)
     leaves, _ = flatten(outputs)
     roots = [as_expr(x) for x in leaves]
-    gradient = provenance.gradient_nodes(roots)
-    needed = {id(n) for n in topological_order(roots)}
-    nodes = None
-    if show_pruned:
+    with paused_gc():
+        order = topological_order(roots)
+        needed = {id(n) for n in order}
         forward, derived = provenance.forward_roots(roots)
-        nodes = topological_order(forward + derived + roots)
-    return listing(roots, lambda n: role_of(n, gradient, needed), nodes, limit)
+        gradient = provenance.gradient_nodes(roots) if derived else set()
+        if show_pruned and derived:
+            order = topological_order(forward + derived + roots)
+    return listing(roots, lambda n: role_of(n, gradient, needed), order, limit)
