@@ -316,6 +316,17 @@ def test_timeout_bounds_the_sympy_step(monkeypatch, capsys):
     assert "symgrad     df/dx = [2., 4.]" in out and "OK (rtol" in out
 
 
+def test_huge_graphs_are_not_given_to_sympy(capsys):
+    start = time.monotonic()
+    code, out, err = _run(
+        capsys, "grad", "sum(broadcast_to(x, (3000, 3000, 2)))", "--at", "x=[1, 2]"
+    )
+    assert time.monotonic() - start < 30
+    assert code == 0, err
+    assert "SymPy       skipped: the graph's arrays hold 18,000,003 elements" in out
+    assert "symgrad     df/dx = [9000000., 9000000.]" in out and "OK (rtol" in out
+
+
 def test_check_grad_time_budget_and_sympy_switch(monkeypatch):
     x = sg.var("x", shape=(2,))
     y = (x**2).sum()

@@ -199,7 +199,7 @@ def _derivative_report(args: argparse.Namespace, out: IO[str], order: int, scala
             dict(zip(problem.inputs, problem.arrays)),
             rtol=args.rtol,
             atol=args.atol,
-            sympy=not args.no_sympy and not forms.timed_out,
+            sympy=not args.no_sympy and not forms.hopeless,
             timeout=args.timeout,
         )
     else:

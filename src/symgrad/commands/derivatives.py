@@ -15,10 +15,13 @@ from ..check import finite_differences
 from ..check.gradcheck import GradCheckReport, VariableCheck, _compare, _default_tolerances
 from ..check.sympy_bridge import to_object_arrays, variable_symbols
 from ..check.time_budget import TimeBudgetExceeded, time_budget
+from ..core.walk import topological_order
 from .problem import Problem
 
 #: SymPy is not asked for derivative arrays with more elements than this.
 SYMPY_MAX_ELEMENTS = 4096
+#: Nor for graphs whose arrays hold more elements in all (one SymPy object each).
+SYMPY_MAX_GRAPH_ELEMENTS = 100_000
 
 
 @dataclasses.dataclass
@@ -76,7 +79,9 @@ class SympyForms:
 
     formula: np.ndarray | None
     note: str = ""
-    timed_out: bool = False
+    #: SymPy was not given the graph (too large) or did not finish (too slow): asking it
+    #: again, in the check, would not do better.
+    hopeless: bool = False
 
 
 def sympy_forms(
@@ -87,6 +92,14 @@ def sympy_forms(
     SymPy runs within ``timeout`` seconds; a derivative with more than
     ``SYMPY_MAX_ELEMENTS`` elements is left out.
     """
+    elements = _graph_elements(problem.output)
+    if elements > SYMPY_MAX_GRAPH_ELEMENTS:
+        return SympyForms(
+            None,
+            f"skipped: the graph's arrays hold {elements:,} elements, one SymPy expression "
+            f"each (the limit is {SYMPY_MAX_GRAPH_ELEMENTS:,})",
+            hopeless=True,
+        )
     try:
         with time_budget(timeout):
             return SympyForms(_sympy_forms(problem, found, with_values))
@@ -97,7 +110,7 @@ def sympy_forms(
             None,
             f"skipped: it took longer than {timeout:g} s (--timeout SECONDS allows more, "
             "--no-sympy skips it)",
-            timed_out=True,
+            hopeless=True,
         )
     except NotImplementedError as error:
         return SympyForms(None, f"skipped: {error}")
@@ -106,6 +119,15 @@ def sympy_forms(
         return SympyForms(
             None, f"skipped: SymPy failed on this expression ({type(error).__name__}: {message})"
         )
+
+
+def _graph_elements(output: sg.Expr) -> int:
+    """The number of array elements in the graph of ``output`` (symbolic dims: none)."""
+    total = 0
+    for node in topological_order([output]):
+        size = node.size
+        total += size if isinstance(size, int) else 0
+    return total
 
 
 def _sympy_forms(problem: Problem, found: Sequence[Block], with_values: bool) -> np.ndarray:
