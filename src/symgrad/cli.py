@@ -16,7 +16,10 @@ from typing import IO, NoReturn
 
 import numpy as np
 
+import symgrad as sg
+
 from . import demo
+from .check.gradcheck import GradCheckReport
 from .commands import derivatives, ops_list
 from .commands.layout import Report
 from .commands.problem import Problem, UsageError, build
@@ -188,22 +191,7 @@ def _derivative_report(args: argparse.Namespace, out: IO[str], order: int, scala
             f"{problem.name}[i...] with respect to {v}[j...])"
         )
 
-    if order == 0:
-        checked = None
-    elif order == 1 and y.ndim == 0:
-        import symgrad as sg
-
-        checked = sg.check_grad(
-            y,
-            problem.wrt,
-            dict(zip(problem.inputs, problem.arrays)),
-            rtol=args.rtol,
-            atol=args.atol,
-            sympy=not args.no_sympy and not forms.hopeless,
-            timeout=args.timeout,
-        )
-    else:
-        checked = derivatives.check(problem, found, args.rtol, args.atol)
+    checked = None if order == 0 else _check(args, problem, found, forms)
     if checked is not None:
         report.section()
         report.line("check against SymPy and finite differences:")
@@ -212,16 +200,35 @@ def _derivative_report(args: argparse.Namespace, out: IO[str], order: int, scala
     if args.emit:
         out.write(f"\n# generated NumPy source\n{_compile(problem, found).source}")
     if args.draw:
-        import symgrad as sg
-
         shown = [b.expr for b in found] or problem.output
         out.write(f"\nwrote {sg.draw(shown, args.draw, show_pruned=True)}\n")
     return 1 if args.check and checked is not None and not checked.ok else 0
 
 
-def _compile(problem: Problem, found: Sequence[derivatives.Block], optimize: bool = True):
-    import symgrad as sg
+def _check(
+    args: argparse.Namespace,
+    problem: Problem,
+    found: Sequence[derivatives.Block],
+    forms: derivatives.SympyForms,
+) -> GradCheckReport:
+    """The check table: ``sg.check_grad`` for a gradient, else each derivative against
+    SymPy's value and central differences of the derivative one order lower."""
+    if len(found[0].wrt) == 1 and problem.output.ndim == 0:
+        return sg.check_grad(
+            problem.output,
+            problem.wrt,
+            dict(zip(problem.inputs, problem.arrays)),
+            rtol=args.rtol,
+            atol=args.atol,
+            sympy=not args.no_sympy and not forms.hopeless,
+            timeout=args.timeout,
+        )
+    return derivatives.check(problem, found, args.rtol, args.atol)
 
+
+def _compile(
+    problem: Problem, found: Sequence[derivatives.Block], optimize: bool = True
+) -> sg.Executable:
     return sg.compile(
         [problem.output, *[b.expr for b in found]], inputs=problem.inputs, optimize=optimize
     )
@@ -261,31 +268,19 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_check(args: argparse.Namespace, out: IO[str]) -> int:
-    import symgrad as sg
-
     problem = _problem(args)
     if not problem.wrt:
         raise UsageError("there is no float variable to differentiate with respect to")
-    report = Report()
-    _header(report, problem, None, "")
     found = derivatives.blocks(problem, 1)
     value = derivatives.evaluate(problem, found)
+    forms = derivatives.SympyForms(None, "not asked (--no-sympy)")
+    if not args.no_sympy and problem.output.ndim > 0:  # check_grad asks SymPy for gradients
+        forms = derivatives.sympy_forms(problem, found, args.timeout)
+    checked = _check(args, problem, found, forms)
+    report = Report()
+    _header(report, problem, None, "")
     report.section()
     report.array("value", problem.name, value)
-    if problem.output.ndim == 0:
-        checked = sg.check_grad(
-            problem.output,
-            problem.wrt,
-            dict(zip(problem.inputs, problem.arrays)),
-            rtol=args.rtol,
-            atol=args.atol,
-            sympy=not args.no_sympy,
-            timeout=args.timeout,
-        )
-    else:
-        if not args.no_sympy:
-            derivatives.sympy_forms(problem, found, args.timeout)
-        checked = derivatives.check(problem, found, args.rtol, args.atol)
     report.section()
     report.line("check against SymPy and finite differences:")
     report.line(_wrapped(str(checked)))
@@ -326,8 +321,6 @@ def _show_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_show(args: argparse.Namespace, out: IO[str]) -> int:
-    import symgrad as sg
-
     _check_order(args.order)
     problem = _problem(args, need_values=False)
     found = derivatives.blocks(problem, args.order)
@@ -354,8 +347,6 @@ def _draw_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_draw(args: argparse.Namespace, out: IO[str]) -> int:
-    import symgrad as sg
-
     from .draw.render import check_target
 
     _check_order(args.order)
