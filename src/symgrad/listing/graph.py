@@ -51,7 +51,7 @@ class Listing:
     def _repr_html_(self) -> str:
         import html
 
-        return f"<pre>{html.escape(str(self))}</pre>"
+        return f'<pre style="font-family:monospace">{html.escape(str(self))}</pre>'
 
 
 def role_of(node: Expr, gradient: set[int], needed: set[int] | None = None) -> str:

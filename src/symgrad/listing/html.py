@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 PICTURE_LIMIT = 300
 
 _CELL = 'style="text-align:left; padding:2px 10px; font-family:monospace"'
+_PRE = 'style="font-family:monospace; white-space:pre; text-align:left"'
 _GOOD = "color:#1a7f37; font-weight:bold"
 _BAD = "color:#cf222e; font-weight:bold"
 
@@ -65,8 +66,8 @@ def executable_html(f: Executable) -> str:
         f"<div><b>{html.escape(repr(f))}</b></div>",
         _table(counts),
         "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in removed) + "</ul>",
-        f"<details open><summary>the graph it runs</summary><pre>{html.escape(text)}</pre>"
-        "</details>",
+        f"<details open><summary>the graph it runs</summary><pre {_PRE}>{html.escape(text)}"
+        "</pre></details>",
     ]
     size = s.differentiated
     if size <= PICTURE_LIMIT:
