@@ -469,6 +469,7 @@ BAD_INPUTS = [
     (["grad", "x", "--at", "x=1", "--order", "7"], "--order 7"),
     (["grad", "x", "--at", "x=1", "--frob"], "unrecognized arguments"),
     (["grad", "x", "--at", "n=1", "--var", "n=:int64"], "--var n: not a variable"),
+    (["grad", "e * x", "--at", "e=2", "--at", "x=1"], "e is the constant 2.71828"),
     (["grad", "n * 2", "--at", "n=1", "--var", "n=:int64"], "no float variable"),
     (["hessian", "x * 2", "--at", "x=[1, 2]"], "differentiate a scalar"),
     (["emit", "x +"], "not a valid expression"),

@@ -14,7 +14,7 @@ import symgrad as sg
 
 from ..core.dtypes import as_dtype
 from ..core.shapes import format_shape
-from ..parse import FUNCTIONS, parse, variable_names
+from ..parse import CONSTANTS, FUNCTIONS, parse, variable_names
 
 #: Names the output is given, the first that is not a variable of the expression.
 OUTPUT_NAMES = ("f", "g", "h", "F", "G", "H", "out")
@@ -112,6 +112,8 @@ def _output_name(names: Sequence[str]) -> str:
 def _unknown(name: str, option: str, names: Sequence[str]) -> UsageError:
     close = difflib.get_close_matches(name, list(names), n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
+    if name in CONSTANTS:
+        hint = f"; {name} is the constant {CONSTANTS[name]:g} in expressions: rename the variable"
     listed = ", ".join(names) or "none"
     return UsageError(
         f"{option} {name}: not a variable of the expression (its variables: {listed}){hint}"
