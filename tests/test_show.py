@@ -4,6 +4,7 @@ import re
 import time
 
 import numpy as np
+import pytest
 
 import symgrad as sg
 from symgrad.listing.compiled import Stages
@@ -75,6 +76,7 @@ def test_control_flow_bodies_are_nested_under_their_op():
     assert re.search(r"^grad +scan = scan\(", text, re.M)  # the loop's derivative
 
 
+@pytest.mark.slow
 def test_large_graphs_are_cut_at_the_limit_and_listed_linearly():
     x = sg.var("x")
     y = x
