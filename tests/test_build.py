@@ -170,9 +170,13 @@ def test_bad_declarations():
 
 def test_truth_value_is_refused_with_a_hint():
     x = sg.var("x")
-    with pytest.raises(TypeError, match="sg.where or sg.cond"):
+    with pytest.raises(TypeError, match=r"sg\.where\(.*sg\.cond\(.*sg\.while_loop\(") as error:
         if x > 0:
             pass
+    assert "Python `if` or `while`" in str(error.value)
+    with pytest.raises(TypeError, match="sg.while_loop"):
+        while x < 10:
+            x = 2 * x
 
 
 def test_numpy_arrays_on_the_left_build_expressions():

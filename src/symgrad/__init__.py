@@ -30,6 +30,7 @@ from .errors import (
 )
 from .executable import Executable, Stats
 from .linalg import norm  # sg.norm is sg.linalg.norm
+from .listing.graph import show
 from .ops.arrangement import (
     append,
     array_split,
@@ -262,6 +263,7 @@ __all__ = [
     "save_graph",
     "scan",
     "sigmoid",
+    "show",
     "sign",
     "sin",
     "sinc",

@@ -53,7 +53,7 @@ def compile(
         after_optimization=len(order),
         statements=emitted.statements,
     )
-    return Executable(emitted, input_list, outputs, stats)
+    return Executable(emitted, input_list, outputs, stats, graph=leaves)
 
 
 def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]:

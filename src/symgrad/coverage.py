@@ -7,6 +7,8 @@ A test checks that docs/ops.md matches, so the list never goes stale.
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
 from typing import Any
 
@@ -20,6 +22,15 @@ NOT_YET = (
     "reflect; indexing with several integer arrays at once, or with a boolean mask that is an "
     "expression (its result's shape depends on the data: use where); all, any"
 )
+
+
+def first_sentence(obj: Any) -> str:
+    """The first sentence of ``obj``'s docstring, on one line, without reStructuredText
+    markup (a sentence ends at a period followed by a space or the end of the paragraph)."""
+    paragraph = " ".join((inspect.getdoc(obj) or "").split("\n\n")[0].split())
+    paragraph = re.sub(r":\w+:`~?([^`]*)`", r"\1", paragraph).replace("``", "`")
+    match = re.match(r"(.+?[.!?])(\s|$)", paragraph)
+    return (match.group(1) if match else paragraph).strip()
 
 
 def _overrides(cls: type[Op], method: str) -> bool:
@@ -43,7 +54,7 @@ def markdown() -> str:
         rows.append(
             f"| `{name}` | {cls.__module__.rsplit('.', 1)[1]} | {reverse} | "
             f"{'yes' if _overrides(cls, 'to_sympy') else 'no'} | "
-            f"{(cls.__doc__ or '').strip().splitlines()[0].replace('|', chr(92) + '|')} |"
+            f"{first_sentence(cls).replace('|', chr(92) + '|')} |"
         )
     functions = ", ".join(f"`{n}`" for n in _public_functions(sg))
     linalg_functions = ", ".join(f"`linalg.{n}`" for n in _public_functions(sg.linalg))

@@ -44,11 +44,20 @@ class Executable:
     """A compiled function. Call it with arrays by position or by variable name.
 
     Attributes: ``source`` (the emitted Python), ``stats``, ``inputs`` (the variables, in
-    parameter order) and ``outputs`` (as given to :func:`symgrad.compile`).
+    parameter order), ``outputs`` (as given to :func:`symgrad.compile`) and ``graph`` (the
+    optimized output nodes the source computes; ``sg.show(f)`` lists them).
     """
 
-    def __init__(self, emitted: Emitted, inputs: Sequence[Expr], outputs: Any, stats: Stats):
+    def __init__(
+        self,
+        emitted: Emitted,
+        inputs: Sequence[Expr],
+        outputs: Any,
+        stats: Stats,
+        graph: Sequence[Expr] = (),
+    ):
         self.source = emitted.source
+        self.graph = tuple(graph)
         self.inputs = tuple(inputs)
         self.outputs = outputs
         self.stats = stats
@@ -110,13 +119,11 @@ class Executable:
             file.write(self.source)
 
     def _repr_html_(self) -> str:
-        """For Jupyter: the graph's picture and the highlighted source."""
-        from .draw.svg import to_svg
+        """For Jupyter: the stages of compilation, the optimized graph it runs, a picture
+        of the graph as built (what pruning removed is dashed) and the source."""
+        from .listing.html import executable_html
 
-        return (
-            f"<div><b>{html.escape(repr(self))}</b></div>{to_svg(self.outputs)}"
-            f"<details><summary>source</summary>{highlight_python(self.source)}</details>"
-        )
+        return executable_html(self)
 
     def __repr__(self) -> str:
         ins = ", ".join(self._describe(x) for x in self.inputs)

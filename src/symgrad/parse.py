@@ -1,14 +1,22 @@
-"""Safe parsing of expressions typed by users (the ``symgrad grad`` command).
+"""Safe parsing of expressions typed by users (the ``symgrad`` command).
 
 The text is parsed by Python's ``ast`` and then *interpreted* node by node against a
-whitelist: numbers, variable names, the operators ``+ - * / ** @``, comparisons, indexing
-with constant slices, and calls to symgrad's own functions by their spec names. Nothing is
-passed to ``eval``, ``exec`` or ``sympify``; any other syntax is refused with a message.
+whitelist: numbers, strings, variable names, the operators ``+ - * / ** @ %``, comparisons,
+indexing with constant slices, and calls to symgrad's own public functions and ``Expr``
+methods. Nothing is passed to ``eval``, ``exec`` or ``sympify``; any other syntax is refused
+with a message that says what is wrong and, for a near miss, what was probably meant.
+
+The function table is derived from the public API (``symgrad.__all__``, ``symgrad.linalg``
+and the methods of ``Expr``), so a new function is parseable as soon as it is public. Public
+callables that make no sense inside an expression are listed in :data:`EXCLUDED`, each with
+the reason; a test checks that every public callable is in exactly one of the two.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
+import inspect
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -16,63 +24,47 @@ from typing import Any
 
 import symgrad as sg
 
-MAX_LENGTH = 10_000
+from .errors import ShapeError
 
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    name: getattr(sg, name)
-    for name in (
-        "sin",
-        "cos",
-        "tan",
-        "arcsin",
-        "arccos",
-        "arctan",
-        "sinh",
-        "cosh",
-        "tanh",
-        "exp",
-        "log",
-        "log1p",
-        "expm1",
-        "sqrt",
-        "square",
-        "abs",
-        "sign",
-        "sigmoid",
-        "relu",
-        "softplus",
-        "maximum",
-        "minimum",
-        "where",
-        "clip",
-        "power",
-        "sum",
-        "mean",
-        "prod",
-        "max",
-        "min",
-        "norm",
-        "logsumexp",
-        "softmax",
-        "dot",
-        "matmul",
-        "transpose",
-        "outer",
-        "reshape",
-        "broadcast_to",
-        "concatenate",
-        "stack",
-        "expand_dims",
-        "squeeze",
-        "eq",
-        "ne",
-        "stop_gradient",
-        "detach",
-    )
+MAX_LENGTH = 10_000
+MAX_STRING = 200
+
+#: Public callables of ``symgrad`` (and ``symgrad.linalg``, as ``linalg.NAME``) that an
+#: expression cannot call, with the reason a user is told.
+EXCLUDED: dict[str, str] = {
+    "compile": "the commands compile the expression for you",
+    "grad": "derivatives are what the commands compute: symgrad grad, hessian, jacobian",
+    "vjp": "derivatives are what the commands compute: symgrad grad, hessian, jacobian",
+    "jvp": "derivatives are what the commands compute: symgrad grad, hessian, jacobian",
+    "jacobian": "use the command: symgrad jacobian",
+    "hessian": "use the command: symgrad hessian",
+    "hvp": "derivatives are what the commands compute: symgrad grad, hessian, jacobian",
+    "cond": "it takes Python functions, which an expression cannot define; use where(c, a, b)",
+    "while_loop": "it takes Python functions, which an expression cannot define",
+    "fori_loop": "it takes Python functions, which an expression cannot define",
+    "scan": "it takes Python functions, which an expression cannot define",
+    "var": "variables are declared with --var NAME=SHAPE and --at NAME=VALUE",
+    "const": "write numbers as literals",
+    "check_grad": "use the command: symgrad check",
+    "draw": "use the command: symgrad draw",
+    "to_dot": "use the command: symgrad draw with a .dot file",
+    "to_networkx": "it returns a networkx graph, not an expression",
+    "to_sympy": "symgrad grad prints the SymPy form",
+    "from_sympy": "it reads SymPy objects, not text",
+    "show": "use the command: symgrad show",
+    "load_graph": "it reads files",
+    "save_graph": "it writes files",
 }
-METHODS = {"sum", "mean", "max", "min", "prod", "reshape", "transpose", "squeeze", "ravel"}
-CONSTANTS = {"pi": math.pi, "e": math.e}
-KEYWORDS = {"axis", "keepdims", "ord"}
+
+#: Public ``Expr`` methods an expression cannot call, with the reason.
+EXCLUDED_METHODS: dict[str, str] = {
+    "eval": "the commands evaluate the expression at --at for you",
+}
+
+#: Prefixes people write from habit; the message says to drop them.
+MODULE_PREFIXES = ("np", "numpy", "jnp", "jax", "torch", "math", "sg", "symgrad", "tf")
+
+CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf}
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -81,6 +73,7 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Div: operator.truediv,
     ast.Pow: operator.pow,
     ast.MatMult: operator.matmul,
+    ast.Mod: operator.mod,
 }
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Lt: operator.lt,
@@ -92,6 +85,82 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
 
 class ParseError(ValueError):
     """The expression text is not one symgrad accepts; the message says why."""
+
+
+def _is_function(obj: Any) -> bool:
+    return callable(obj) and not isinstance(obj, type)
+
+
+def _build_functions() -> dict[str, Callable[..., Any]]:
+    table = {
+        name: getattr(sg, name)
+        for name in sg.__all__
+        if _is_function(getattr(sg, name)) and name not in EXCLUDED
+    }
+    for name in sg.linalg.__all__:
+        function = getattr(sg.linalg, name)
+        if _is_function(function) and f"linalg.{name}" not in EXCLUDED:
+            table[f"linalg.{name}"] = function
+            table.setdefault(name, function)  # det(A) as well as linalg.det(A)
+    return table
+
+
+def _build_methods() -> dict[str, Any]:
+    return {
+        name: member
+        for name, member in vars(sg.Expr).items()
+        if not name.startswith("_") and inspect.isfunction(member) and name not in EXCLUDED_METHODS
+    }
+
+
+#: Every function an expression may call, by the name it is written with.
+FUNCTIONS: dict[str, Callable[..., Any]] = _build_functions()
+#: Every ``Expr`` method an expression may call (``x.sum(axis=0)``).
+METHODS: dict[str, Any] = _build_methods()
+#: Attributes that are not calls.
+ATTRIBUTES = {"T"}
+
+
+def _keywords(function: Any) -> frozenset[str]:
+    """The keyword arguments ``function`` takes (from its signature)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(
+        p.name
+        for p in parameters
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and not p.name.startswith("_")
+    )
+
+
+def _suggest(name: str, candidates: Any) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``np.linalg.det`` for a chain of attribute accesses on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _prefix_hint(dotted: str) -> str | None:
+    """For ``np.sin``: the message telling to write ``sin``."""
+    root, _, rest = dotted.partition(".")
+    if root not in MODULE_PREFIXES or not rest:
+        return None
+    if rest.startswith("numpy."):  # jax.numpy.sin
+        rest = rest[len("numpy.") :]
+    if rest in FUNCTIONS:
+        return f"{dotted} is written {rest} here: drop the '{root}.' prefix"
+    return f"unknown function {dotted!r}: drop the '{root}.' prefix{_suggest(rest, FUNCTIONS)}"
 
 
 _ALLOWED = (
@@ -115,28 +184,94 @@ _ALLOWED = (
 )
 
 
+def _called_names(tree: ast.AST) -> set[int]:
+    """Ids of the Name and Attribute nodes that are the function of a call."""
+    called: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called.add(id(node.func))
+            owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+            if isinstance(owner, ast.Name) and owner.id in ("linalg", *MODULE_PREFIXES):
+                called.add(id(owner))  # linalg in linalg.det(...): a module, not a variable
+    return called
+
+
 def variable_names(text: str) -> list[str]:
-    """The variables in ``text`` in order of appearance, after checking that it uses only
-    allowed syntax (so a hostile text is refused before anything is built)."""
+    """The variables in ``text`` in the order they first appear, after checking that it uses
+    only allowed syntax (so a hostile text is refused before anything is built)."""
     tree = _parse(text)
-    names: dict[str, None] = {}
+    called = _called_names(tree)
+    found: dict[str, tuple[int, int]] = {}
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
-            raise ParseError(f"{type(node).__name__} is not allowed in an expression")
-        if isinstance(node, ast.Attribute) and node.attr != "T" and node.attr not in METHODS:
-            raise ParseError(f"attribute .{node.attr} is not allowed")
-        if isinstance(node, ast.Call) and not (
-            isinstance(node.func, ast.Name)
-            and node.func.id in FUNCTIONS
-            or isinstance(node.func, ast.Attribute)
-            and node.func.attr in METHODS
-        ):
-            raise ParseError(f"unknown function {ast.unparse(node.func)[:40]!r}")
-        if isinstance(node, ast.Name) and node.id not in FUNCTIONS and node.id not in CONSTANTS:
+            raise ParseError(f"{_describe_syntax(node)} is not allowed in an expression")
+        if isinstance(node, ast.Call):
+            _check_callee(node)
+        elif isinstance(node, ast.Attribute) and id(node) not in called:
+            dotted = _dotted(node)
+            hint = dotted and _prefix_hint(dotted)
+            if hint:
+                raise ParseError(hint)
+            if node.attr not in ATTRIBUTES:
+                raise ParseError(
+                    f"attribute .{node.attr} is not allowed{_suggest(node.attr, ATTRIBUTES)}"
+                )
+        elif isinstance(node, ast.Name) and id(node) not in called:
+            if node.id in CONSTANTS or node.id in MODULE_PREFIXES:
+                continue
             if node.id.startswith("_"):
                 raise ParseError(f"names may not start with an underscore: {node.id!r}")
-            names[node.id] = None
-    return list(names)
+            position = (node.lineno, node.col_offset)
+            found[node.id] = min(found.get(node.id, position), position)
+    return sorted(found, key=found.__getitem__)
+
+
+def _describe_syntax(node: ast.AST) -> str:
+    kinds = {
+        ast.Lambda: "a lambda",
+        ast.IfExp: "an if-expression (use where(cond, a, b))",
+        ast.BoolOp: "'and'/'or' (use comparisons and where)",
+        ast.ListComp: "a comprehension",
+        ast.GeneratorExp: "a comprehension",
+        ast.NamedExpr: "':='",
+        ast.JoinedStr: "an f-string",
+        ast.Starred: "'*' unpacking",
+        ast.Dict: "a dict",
+        ast.Set: "a set",
+    }
+    return kinds.get(type(node), type(node).__name__)
+
+
+def _check_callee(node: ast.Call) -> None:
+    func = node.func
+    if isinstance(func, ast.Name):
+        if func.id in FUNCTIONS:
+            return
+        if func.id in EXCLUDED:
+            raise ParseError(f"{func.id}() cannot be used in an expression: {EXCLUDED[func.id]}")
+        raise ParseError(f"unknown function {func.id[:40]!r}{_suggest(func.id, FUNCTIONS)}")
+    if isinstance(func, ast.Attribute):
+        dotted = _dotted(func)
+        if dotted is not None and dotted in FUNCTIONS:
+            return  # linalg.det
+        if dotted is not None:
+            hint = _prefix_hint(dotted)
+            if hint:
+                raise ParseError(hint)
+            if dotted.startswith("linalg."):
+                name = dotted[len("linalg.") :]
+                linalg = [n for n in FUNCTIONS if n.startswith("linalg.")]
+                raise ParseError(
+                    f"unknown function {dotted[:40]!r}{_suggest('linalg.' + name, linalg)}"
+                )
+        if func.attr in METHODS:
+            return
+        if func.attr in EXCLUDED_METHODS:
+            raise ParseError(
+                f".{func.attr}() cannot be used in an expression: {EXCLUDED_METHODS[func.attr]}"
+            )
+        raise ParseError(f"unknown method .{func.attr[:40]}(){_suggest(func.attr, METHODS)}")
+    raise ParseError(f"cannot call {ast.unparse(func)[:40]!r}")
 
 
 def _parse(text: str) -> ast.Expression:
@@ -145,15 +280,23 @@ def _parse(text: str) -> ast.Expression:
     if len(text) > MAX_LENGTH:
         raise ParseError(f"the expression is longer than {MAX_LENGTH} characters")
     try:
-        return ast.parse(text, mode="eval")
+        return ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
-        raise ParseError(f"not a valid expression: {error.msg}") from None
+        where = f" at column {error.offset}" if error.offset else ""
+        raise ParseError(f"not a valid expression: {error.msg}{where}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ParseError("the expression is nested too deeply") from None
 
 
 def parse(text: str, variables: Mapping[str, Any]) -> Any:
-    """Interpret ``text`` with ``variables`` (name -> expression) and symgrad's functions."""
+    """Interpret ``text`` with ``variables`` (name -> expression) and symgrad's functions.
+
+    >>> import symgrad as sg
+    >>> from symgrad.parse import parse
+    >>> x = sg.var("x", shape=(3,))
+    >>> parse("sum(sin(x) * 2)", {"x": x}).shape
+    ()
+    """
     tree = _parse(text)
     try:
         return _Interpreter(variables).visit(tree.body)
@@ -161,19 +304,36 @@ def parse(text: str, variables: Mapping[str, Any]) -> Any:
         raise ParseError("the expression is nested too deeply") from None
 
 
+def shape_message(error: ShapeError) -> str:
+    """The message of ``error`` without its source location (which, for parsed text, is
+    inside the parser rather than anywhere the user wrote)."""
+    text = str(error)
+    suffix = f" (at {error.location})"
+    return text[: -len(suffix)] if text.endswith(suffix) else text
+
+
 class _Interpreter(ast.NodeVisitor):
     def __init__(self, variables: Mapping[str, Any]):
         self.variables = variables
 
+    def visit(self, node: ast.AST) -> Any:
+        try:
+            return super().visit(node)
+        except ShapeError as error:
+            raise ParseError(
+                f"{shape_message(error)}, in {ast.unparse(node)[:60]!r} "
+                f"(column {getattr(node, 'col_offset', 0) + 1})"
+            ) from None
+
     def generic_visit(self, node: ast.AST) -> Any:
         raise ParseError(
-            f"{type(node).__name__} is not allowed in an expression "
+            f"{_describe_syntax(node)} is not allowed in an expression "
             f"(at column {getattr(node, 'col_offset', 0) + 1})"
         )
 
     def visit_Constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise ParseError(f"only numbers are allowed as constants, got {node.value!r:.40}")
+            raise ParseError(f"only numbers are allowed here, got {node.value!r:.40}")
         return float(node.value)  # ints too: no unbounded integer arithmetic
 
     def visit_Name(self, node: ast.Name) -> Any:
@@ -207,7 +367,7 @@ class _Interpreter(ast.NodeVisitor):
 
     def visit_Compare(self, node: ast.Compare) -> Any:
         if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARE:
-            raise ParseError("only single comparisons with < <= > >= are allowed")
+            raise ParseError("only single comparisons with < <= > >= are allowed (eq, ne for =)")
         return self._combine(
             _COMPARE[type(node.ops[0])], self.visit(node.left), self.visit(node.comparators[0])
         )
@@ -219,56 +379,93 @@ class _Interpreter(ast.NodeVisitor):
         return tuple(self.visit(e) for e in node.elts)
 
     def visit_Call(self, node: ast.Call) -> Any:
+        _check_callee(node)
+        dotted = _dotted(node.func)
+        if dotted is not None and dotted in FUNCTIONS:
+            function = FUNCTIONS[dotted]
+            kwargs = self._kwargs(node, function, dotted)
+            return function(*[self._argument(a) for a in node.args], **kwargs)
+        assert isinstance(node.func, ast.Attribute)
+        target = self.visit(node.func.value)
+        if not isinstance(target, sg.Expr):
+            raise ParseError(f".{node.func.attr}() needs an expression before the dot")
+        method = METHODS[node.func.attr]
+        kwargs = self._kwargs(node, method, f".{node.func.attr}")
+        return getattr(target, node.func.attr)(*[self._argument(a) for a in node.args], **kwargs)
+
+    def _kwargs(self, node: ast.Call, function: Any, name: str) -> dict[str, Any]:
+        allowed = _keywords(function)
         kwargs = {}
         for keyword in node.keywords:
-            if keyword.arg not in KEYWORDS:
-                raise ParseError(f"keyword {keyword.arg!r} is not allowed")
-            kwargs[keyword.arg] = self._static(keyword.value)
-        if isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
-            args = [self._argument(a) for a in node.args]
-            return FUNCTIONS[node.func.id](*args, **kwargs)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in METHODS:
-            target = self.visit(node.func.value)
-            if not isinstance(target, sg.Expr):
-                raise ParseError(f".{node.func.attr}() needs an expression")
-            args = [self._static(a) for a in node.args]
-            return getattr(target, node.func.attr)(*args, **kwargs)
-        raise ParseError(f"unknown function {ast.unparse(node.func)[:40]!r}")
+            if keyword.arg is None:
+                raise ParseError("'**' unpacking is not allowed")
+            if keyword.arg not in allowed:
+                raise ParseError(
+                    f"{name}() takes no keyword {keyword.arg!r}{_suggest(keyword.arg, allowed)}"
+                )
+            kwargs[keyword.arg] = self._argument(keyword.value)
+        return kwargs
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
-        if node.attr == "T":
-            return self.visit(node.value).T
+        value = self.visit(node.value)
+        if node.attr == "T" and isinstance(value, sg.Expr):
+            return value.T
+        fields = getattr(type(value), "_fields", ())
+        if node.attr in fields:  # a named part: eigh(A).eigenvalues
+            return getattr(value, node.attr)
         raise ParseError(f"attribute .{node.attr} is not allowed")
 
     def visit_Subscript(self, node: ast.Subscript) -> Any:
         target = self.visit(node.value)
+        if isinstance(target, (list, tuple)):  # parts of split(...), slogdet(...)
+            index = self._static(node.slice)
+            if not isinstance(index, int) or not -len(target) <= index < len(target):
+                raise ParseError(f"index {index!r} is out of range for {len(target)} results")
+            return target[index]
         if not isinstance(target, sg.Expr):
             raise ParseError("only expressions can be indexed")
         return target[self._index(node.slice)]
 
     def _argument(self, node: ast.AST) -> Any:
+        """An argument: an expression, a number, a string, None/True/False, or a list."""
         if isinstance(node, (ast.List, ast.Tuple)):
             return [self._argument(e) for e in node.elts]
-        if isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) < 2**31:
-            return node.value  # an axis or a size, or a number NumPy types weakly
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if value is None or isinstance(value, bool):
+                return value
+            if isinstance(value, str):
+                if len(value) > MAX_STRING:
+                    raise ParseError(f"a string argument is longer than {MAX_STRING} characters")
+                return value
+            if type(value) is int and abs(value) < 2**31:
+                return value  # an axis or a size, or a number NumPy types weakly
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant)
+            and type(node.operand.value) is int
+            and abs(node.operand.value) < 2**31
+        ):
+            return -node.operand.value  # axis=-1
         return self.visit(node)
 
     def _static(self, node: ast.AST) -> Any:
-        """A literal argument (axis, shape): ints, tuples of ints, None or True/False."""
-        if isinstance(node, ast.Constant) and (
-            node.value is None or isinstance(node.value, (bool, int, str))
-        ):
+        """A literal (an index or a slice bound): ints, None, or tuples of them."""
+        if isinstance(node, ast.Constant) and (node.value is None or type(node.value) is int):
             return node.value
         if (
             isinstance(node, ast.UnaryOp)
             and isinstance(node.op, ast.USub)
             and isinstance(node.operand, ast.Constant)
-            and isinstance(node.operand.value, int)
+            and type(node.operand.value) is int
         ):
             return -node.operand.value
         if isinstance(node, (ast.Tuple, ast.List)):
             return tuple(self._static(e) for e in node.elts)
-        raise ParseError("this argument must be a literal int, tuple of ints, True or False")
+        raise ParseError(
+            f"indices must be integer literals or slices, got {ast.unparse(node)[:40]!r}"
+        )
 
     def _index(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Tuple):
@@ -280,6 +477,8 @@ class _Interpreter(ast.NodeVisitor):
             return slice(*parts)
         if isinstance(node, ast.Constant) and node.value is Ellipsis:
             return Ellipsis
+        if isinstance(node, ast.List):
+            return list(self._static(node))  # x[[2, 0, 2]]
         value = self._static(node)
         if value is not None and not isinstance(value, int):
             raise ParseError("indices must be integers or slices")

@@ -33,3 +33,29 @@ def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int)
         lower = float(f(*args))  # type: ignore[arg-type]
         out[i] = (upper - lower) / (float(hi[i]) - float(lo[i]))
     return out
+
+
+def jacobian(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
+    """d f(*arrays) / d arrays[index] for an array-valued ``f``, by central differences:
+    shape ``f``'s shape followed by the input's."""
+    dtype = np.asarray(arrays[index]).dtype
+    x = np.array(arrays[index], dtype=np.float64)
+    h = step_for(dtype)
+    args = list(arrays)
+    columns = []
+    for i in np.ndindex(*x.shape):
+        step = h * max(1.0, abs(x[i]))
+        hi, lo = x.copy(), x.copy()
+        hi[i] += step
+        lo[i] -= step
+        hi, lo = hi.astype(dtype), lo.astype(dtype)
+        args[index] = hi
+        upper = np.asarray(f(*args), dtype=np.float64)
+        args[index] = lo
+        lower = np.asarray(f(*args), dtype=np.float64)
+        columns.append((upper - lower) / (float(hi[i]) - float(lo[i])))
+    if not columns:  # an empty input: nothing to differentiate by
+        out_shape = np.shape(f(*arrays))
+        return np.zeros(out_shape + x.shape)
+    stacked = np.stack(columns, axis=-1)
+    return stacked.reshape(stacked.shape[:-1] + x.shape)

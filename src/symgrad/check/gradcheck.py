@@ -18,8 +18,9 @@ from ..core.expr import Expr
 from ..core.walk import topological_order
 from ..differentiate.reverse import grad
 from ..structure import flatten
-from . import finite_differences
+from . import finite_differences, kinks
 from .sympy_bridge import to_object_arrays, variable_symbols
+from .time_budget import TimeBudgetExceeded, time_budget
 
 #: Past these sizes SymPy's expansion and ``diff`` get slow; the check uses finite
 #: differences only and says so.
@@ -57,21 +58,18 @@ class GradCheckReport:
     rtol: float
     atol: float
     note: str = ""
+    #: What the rows are: variables, or derivatives (in ``symgrad hessian``).
+    label: str = "variable"
 
     @property
     def ok(self) -> bool:
         return all(v.ok for v in self.variables)
 
-    def __str__(self) -> str:
-        header = (
-            "variable",
-            "vs SymPy: max abs",
-            "max rel",
-            "vs finite diff: max abs",
-            "max rel",
-            "ok",
-        )
-        rows = [header]
+    def rows(self) -> list[tuple[str, ...]]:
+        """The table: a header, then one row per variable (what ``print`` shows)."""
+        rows = [
+            (self.label, "vs SymPy: max abs", "max rel", "vs finite diff: max abs", "max rel", "ok")
+        ]
         for v in self.variables:
             s = v.sympy
             rows.append(
@@ -84,13 +82,26 @@ class GradCheckReport:
                     "yes" if v.ok else "NO",
                 )
             )
-        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        return rows
+
+    def verdict(self) -> str:
+        return f"{'OK' if self.ok else 'MISMATCH'} (rtol={self.rtol:g}, atol={self.atol:g})"
+
+    def __str__(self) -> str:
+        rows = self.rows()
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        lines.append(f"{'OK' if self.ok else 'MISMATCH'} (rtol={self.rtol:g}, atol={self.atol:g})")
+        lines.append(self.verdict())
         if self.note:
             lines.append(self.note)
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """For Jupyter: the table, with the verdict and the note under it."""
+        from ..listing.html import report_table
+
+        return report_table(self)
 
 
 def _compare(gradient: np.ndarray, reference: np.ndarray, rtol: float, atol: float) -> Comparison:
@@ -106,13 +117,24 @@ def _default_tolerances(dtype: np.dtype) -> tuple[float, float]:
 
 
 def check_grad(
-    y: Expr, wrt: Any, at: Mapping[Any, Any], rtol: float | None = None, atol: float | None = None
+    y: Expr,
+    wrt: Any,
+    at: Mapping[Any, Any],
+    rtol: float | None = None,
+    atol: float | None = None,
+    *,
+    sympy: bool = True,
+    timeout: float | None = 5.0,
 ) -> GradCheckReport:
     """Check the gradient of scalar ``y`` with respect to ``wrt`` at the point ``at``.
 
     ``at`` maps every variable of ``y`` (or its name) to a value. Each comparison passes
     where ``|ad - reference| <= atol + rtol * |reference|``; the defaults suit float64
-    (rtol 1e-5, atol 1e-8) and are looser for float32.
+    (rtol 1e-5, atol 1e-8) and are looser for float32. ``sympy=False`` skips SymPy, and
+    SymPy is given at most ``timeout`` seconds (``None``: no limit); a skipped SymPy is
+    said in the report's note, and the finite-difference check is made either way. Where
+    the finite differences disagree at a non-differentiable point (a kink such as
+    ``relu`` at 0), the note says so.
 
     >>> import numpy as np, symgrad as sg
     >>> x = sg.var("x", shape=(3,))
@@ -139,8 +161,36 @@ def check_grad(
 
     gradients = compile_(grad(y, list(variables)), inputs=inputs)(*arrays)
     forward = compile_(y, inputs=inputs)
-    symbolic, note = _sympy_gradients(y, variables, inputs, arrays)
+    if sympy:
+        try:
+            with time_budget(timeout):
+                symbolic, note = _sympy_gradients(y, variables, inputs, arrays)
+        except TimeBudgetExceeded:
+            symbolic, note = (
+                None,
+                (
+                    f"SymPy skipped: it took longer than {timeout:g} s; compared with finite "
+                    "differences only"
+                ),
+            )
+        except (TypeError, ValueError, AttributeError, RecursionError) as error:
+            # SymPy could not give a number (an unevaluated derivative of floor, a
+            # relational used as a number): no reference, but no reason to stop.
+            reason = " ".join(str(error).split())[:120] or type(error).__name__
+            symbolic, note = (
+                None,
+                (
+                    f"SymPy skipped: it failed ({type(error).__name__}: {reason}); compared with "
+                    "finite differences only"
+                ),
+            )
+    else:
+        symbolic, note = (
+            None,
+            "SymPy skipped (not asked for); compared with finite differences only",
+        )
     checks = []
+    notes = [note] if note else []
     for i, (v, g) in enumerate(zip(variables, gradients)):
         numeric = finite_differences.gradient(forward, arrays, inputs.index(v))
         checks.append(
@@ -151,7 +201,27 @@ def check_grad(
                 finite_differences=_compare(g, numeric, rtol, atol),
             )
         )
-    return GradCheckReport(checks, rtol, atol, note)
+        if not checks[-1].ok:
+            notes += _kink_note(checks[-1], forward, arrays, inputs.index(v), rtol, atol)
+    return GradCheckReport(checks, rtol, atol, "\n".join(notes))
+
+
+def _kink_note(
+    check: VariableCheck,
+    forward: Any,
+    arrays: list[np.ndarray],
+    index: int,
+    rtol: float,
+    atol: float,
+) -> list[str]:
+    """A note if the elements where the check fails are points without a derivative."""
+    references = [check.finite_differences] + ([check.sympy] if check.sympy else [])
+    failing = np.zeros(np.shape(check.gradient), dtype=bool)
+    for r in references:
+        failing |= ~(np.abs(check.gradient - r.reference) <= atol + rtol * np.abs(r.reference))
+    elements = [tuple(int(i) for i in e) for e in np.argwhere(failing)]
+    found = kinks.find_kinks(forward, arrays, index, elements)
+    return [kinks.describe(check.name, found)] if found else []
 
 
 def _sympy_gradients(

@@ -62,7 +62,7 @@ def to_sympy(expr: Expr) -> Any:
     >>> import symgrad as sg
     >>> x = sg.var("x")
     >>> sg.to_sympy(4 * x**3 + x**2 + 3)
-    4.0*x**3 + 1.0*x**2 + 3.0
+    4*x**3 + x**2 + 3
     """
     (value,) = to_object_arrays([expr])
     if value.ndim == 0:

@@ -108,8 +108,10 @@ class Expr:
 
     def __bool__(self) -> bool:
         raise TypeError(
-            "the truth value of a symbolic expression is not known while the graph is built; "
-            "use sg.where or sg.cond to decide inside the graph"
+            "the truth value of a symbolic expression is not known while the graph is built, "
+            "so a Python `if` or `while` cannot test it. Decide inside the graph instead: "
+            "sg.where(condition, a, b) picks values elementwise, sg.cond(pred, true_fn, "
+            "false_fn, *operands) runs one branch, sg.while_loop(cond_fn, body_fn, init) loops"
         )
 
     def __len__(self) -> int:

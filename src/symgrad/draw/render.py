@@ -34,12 +34,7 @@ def draw(
     True
     """
     target = os.fspath(path)
-    suffix = os.path.splitext(target)[1].lower()
-    if suffix not in FORMATS:
-        raise ValueError(
-            f"draw: cannot write {suffix or 'a file without suffix'!r}; "
-            f"use one of {', '.join(FORMATS)}"
-        )
+    suffix = check_target(target)
     if suffix == ".dot":
         _write(target, to_dot(outputs, show_pruned, highlight))
         return target
@@ -61,6 +56,27 @@ def draw(
 
     write_png(outputs, target, show_pruned, highlight)
     return target
+
+
+def check_target(path: str | os.PathLike[str]) -> str:
+    """The suffix of ``path``, after checking that this machine can write such a picture
+    (so a command can refuse before doing the work). Raises ``ValueError`` for an unknown
+    suffix and ``RuntimeError`` for a PNG with neither Graphviz nor matplotlib."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"draw: cannot write {suffix or 'a file without suffix'!r}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    if suffix == ".png" and shutil.which("dot") is None:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            raise RuntimeError(
+                "draw: PNG needs Graphviz's dot on the PATH or matplotlib "
+                "(pip install 'symgrad[viz]'); .svg and .dot need neither"
+            )
+    return suffix
 
 
 def _write(path: str, content: str) -> None:
