@@ -25,7 +25,7 @@ first axis; as body parameters and results they are one row.
 :class:`Parts` and says where a part's entries sit. ``Parts.flat()`` joins them again.
 
 >>> sizes = Sizes(carry=2, consts=1)
->>> sizes.split(["a", "b", "k"]).carry
+>>> sizes.split(("a", "b", "k")).carry
 ('a', 'b')
 >>> sizes.position("consts", 0), sizes.locate(1)
 (2, ('carry', 1))
