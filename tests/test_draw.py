@@ -57,7 +57,7 @@ def test_dot_text_for_a_known_graph():
     assert 'n1 [label="sin\\n() float64", shape=box, style="rounded,filled"' in dot
     assert "n0 -> n1;" in dot and "n1 -> n3;" in dot and "n2 -> n3;" in dot
     assert "peripheries=2" in next(line for line in lines if line.startswith("  n3 "))
-    assert "cluster_legend" in dot
+    assert "legend [shape=plaintext" in dot and "cluster" not in dot
 
 
 def test_dot_escapes_hostile_names():
