@@ -6,10 +6,10 @@ from typing import Any
 
 import networkx as nx
 
-from .graph import describe, to_networkx
-from .highlight import highlighted
+from .graph import describe
+from .picture import drawn_graph
 from .scene import LEGEND_TEXT, PRUNED, RED, STYLES, order_matters
-from .summary import MAX_NODES, summarize
+from .summary import MAX_NODES
 from .text import visible
 
 SHAPES = {
@@ -60,9 +60,9 @@ def to_dot(
     >>> print(sg.to_dot(sg.sin(x)).splitlines()[0])
     digraph symgrad {
     """
-    graph = to_networkx(outputs, show_pruned)
-    marked_nodes, marked_edges = highlighted(graph, highlight)
-    graph, caption = summarize(graph, max_nodes)
+    drawn = drawn_graph(outputs, show_pruned, highlight, max_nodes)
+    graph, caption = drawn.graph, drawn.caption
+    marked_nodes, marked_edges = drawn.marked_nodes, drawn.marked_edges
     lines = [
         "digraph symgrad {",
         "  rankdir=TB;",

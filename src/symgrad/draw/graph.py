@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 
 from ..core.expr import Expr
+from ..core.gc_pause import paused_gc
 from ..core.shapes import format_shape
 from ..core.walk import topological_order
 from ..differentiate import provenance
@@ -40,6 +41,7 @@ def role_of(node: Expr, computed_role: str) -> str:
     return computed_role
 
 
+@paused_gc()
 def to_networkx(outputs: Any, show_pruned: bool = False) -> nx.MultiDiGraph:
     """The graph behind ``outputs`` as a ``networkx.MultiDiGraph``.
 
@@ -53,7 +55,8 @@ def to_networkx(outputs: Any, show_pruned: bool = False) -> nx.MultiDiGraph:
     The bodies of branches and loops are included as clusters: their nodes carry the
     ``cluster`` id (``None`` outside), ``graph.graph["clusters"]`` maps each id to its label,
     enclosing cluster and owner node, and each body result has an edge (``index`` -1,
-    ``result`` its position) to the op that runs the body. Linear in the size of the graph.
+    ``result`` its position) to the op that runs the body. An operand edge's key is its
+    position. Linear in the size of the graph.
 
     >>> import symgrad as sg
     >>> x = sg.var("x", shape=(3,))
@@ -75,10 +78,11 @@ def to_networkx(outputs: Any, show_pruned: bool = False) -> nx.MultiDiGraph:
         out_positions.setdefault(id(r), []).append(k)
     graph = nx.MultiDiGraph()
     graph.graph["clusters"] = {}
+    names = _Names()
     graph.add_nodes_from(
         (
             i,
-            _attributes(
+            names.attributes(
                 node,
                 role_of(node, "gradient" if id(node) in gradient else "forward"),
                 pruned=id(node) not in needed_ids,
@@ -88,38 +92,51 @@ def to_networkx(outputs: Any, show_pruned: bool = False) -> nx.MultiDiGraph:
         )
         for i, node in enumerate(nodes)
     )
-    graph.add_edges_from(
-        (position[id(x)], i, {"index": k})
+    graph.add_edges_from(  # keyed by operand position: no key search per edge
+        (position[id(x)], i, k, {"index": k})
         for i, node in enumerate(nodes)
         for k, x in enumerate(node.inputs)
     )
     for i, node in enumerate(nodes):
         if isinstance(node.op, MultiOutput):
-            _add_bodies(graph, i, node, graph.nodes[i]["role"], None)
+            _add_bodies(graph, i, node, graph.nodes[i]["role"], None, names)
     return graph
 
 
-def _attributes(
-    node: Expr, role: str, pruned: bool, output: tuple[int, ...], cluster: str | None
-) -> dict[str, Any]:
-    op = node.op
-    name = op.hint if isinstance(op, Parameter) else node.name
-    return {
-        "op": op.name,
-        "label": op.label(),
-        "shape": node.shape,
-        "dtype": node.dtype.name,
-        "name": name,
-        "role": role,
-        "pruned": pruned,
-        "output": output,
-        "expr": node,
-        "cluster": cluster,
-    }
+class _Names:
+    """Node attributes; labels and dtype names made once per distinct op and dtype (a
+    graph of 10^5 nodes has a few dozen)."""
+
+    def __init__(self) -> None:
+        self.labels: dict[Any, str] = {}
+        self.dtypes: dict[Any, str] = {}
+
+    def attributes(
+        self, node: Expr, role: str, pruned: bool, output: tuple[int, ...], cluster: str | None
+    ) -> dict[str, Any]:
+        op = node.op
+        label = self.labels.get(op)
+        if label is None:
+            label = self.labels[op] = op.label()
+        dtype = self.dtypes.get(node.dtype)
+        if dtype is None:
+            dtype = self.dtypes[node.dtype] = node.dtype.name
+        return {
+            "op": op.name,
+            "label": label,
+            "shape": node.shape,
+            "dtype": dtype,
+            "name": op.hint if isinstance(op, Parameter) else node.name,
+            "role": role,
+            "pruned": pruned,
+            "output": output,
+            "expr": node,
+            "cluster": cluster,
+        }
 
 
 def _add_bodies(
-    graph: nx.MultiDiGraph, owner: int, node: Expr, role: str, parent: str | None
+    graph: nx.MultiDiGraph, owner: int, node: Expr, role: str, parent: str | None, names: _Names
 ) -> None:
     """The bodies of the control-flow ``node`` (graph node ``owner``) as clusters, nested
     bodies included. Iterative over the nesting, so deep nests are fine."""
@@ -137,13 +154,16 @@ def _add_bodies(
             local: dict[int, int] = {}
             for inner in body.nodes():
                 n = local[id(inner)] = graph.number_of_nodes()
-                graph.add_node(n, **_attributes(inner, role_of(inner, role), False, (), cluster))
+                graph.add_node(
+                    n, **names.attributes(inner, role_of(inner, role), False, (), cluster)
+                )
                 for k, x in enumerate(inner.inputs):
-                    graph.add_edge(local[id(x)], n, index=k)
+                    graph.add_edge(local[id(x)], n, key=k, index=k)
                 if isinstance(inner.op, MultiOutput):
                     pending.append((n, inner, role, cluster))
             for j, r in enumerate(body.results):
-                graph.add_edge(local[id(r)], owner, index=-1, result=j)
+                # Negative keys stay clear of the owner's operand positions.
+                graph.add_edge(local[id(r)], owner, key=-1 - j, index=-1, result=j)
 
 
 def describe(data: dict[str, Any]) -> tuple[str, str]:

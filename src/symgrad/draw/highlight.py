@@ -56,9 +56,6 @@ def highlighted(graph: nx.MultiDiGraph, variable: Any) -> tuple[set[Any], Edges]
             f"highlight: no node of the outputs carries a derivative with respect to "
             f"{variable!r}: they neither depend on it nor hold a derivative with respect to it"
         )
-    keys: dict[tuple[Any, Any, int], Any] = {}
-    for a, b, key, index in graph.edges(keys=True, data="index"):
-        keys[(a, b, index)] = key
     nodes = {node_of[i] for i in carried if i in node_of}
     edges = set()
     for i, operands in carried.items():
@@ -67,7 +64,7 @@ def highlighted(graph: nx.MultiDiGraph, variable: Any) -> tuple[set[Any], Edges]
         for j, k in operands:
             if j in node_of:
                 b, a = node_of[i], node_of[j]
-                edges.add((a, b, keys[(a, b, k)]))
+                edges.add((a, b, k))  # an operand edge's key is its position
     return nodes, edges
 
 

@@ -107,7 +107,7 @@ def lay_out(
             rects[c] = (x0, y0, x0 + w, y0 + h)
             origin[c] = (x0 + CLUSTER_PAD, y0 + CLUSTER_LABEL + CLUSTER_PAD)
         for key, route in p.routes.items():
-            halves[key] = [(x + ox, y + oy) for x, y in route]
+            halves[key] = route if level is None else [(x + ox, y + oy) for x, y in route]
     routes = []
     for i, e in enumerate(edges):
         route = halves[(i, 0)]

@@ -93,6 +93,7 @@ class Frame:
 class Scene:
     width: float
     height: float
+    offset: tuple[float, float]  # where the layout's origin is in the picture
     boxes: list[Box]
     lines: list[Line]
     frames: list[Frame]
@@ -149,8 +150,8 @@ def build(
         boxes.append(
             Box(
                 n,
-                x + MARGIN,
-                y + top,
+                x,
+                y,
                 w,
                 h,
                 title,
@@ -182,10 +183,9 @@ def build(
         label = ""
         if d["index"] >= 0 and order_matters(graph, b):
             label = str(d["index"])
-        points = [(x + MARGIN, y + top) for x, y in route]
-        lines.append(Line(a, b, key, points, colour, line_width, dashed, label))
+        lines.append(Line(a, b, key, route, colour, line_width, dashed, label))
     frames = [
-        Frame(c, x0 + MARGIN, y0 + top, x1 + MARGIN, y1 + top, clusters_info[c]["label"])
+        Frame(c, x0, y0, x1, y1, clusters_info[c]["label"])
         for c, (x0, y0, x1, y1) in geometry.clusters.items()
     ]
     roles = {data["role"] for _, data in graph.nodes(data=True)}
@@ -206,7 +206,7 @@ def build(
         geometry.width + 2 * MARGIN, legend_width + 2 * MARGIN, width(caption, 10) + 2 * MARGIN
     )
     height = top + geometry.height + MARGIN
-    return Scene(width_, height, boxes, lines, frames, legend, caption, notes)
+    return Scene(width_, height, (MARGIN, top), boxes, lines, frames, legend, caption, notes)
 
 
 def order_matters(graph: nx.MultiDiGraph, node: Hashable) -> bool:

@@ -34,8 +34,9 @@ LANE_GAP = 8.0
 PORT_SPACING = 16.0
 SWEEPS = 8
 PLACEMENT_SWEEPS = 8
-TRANSPOSE_LIMIT = 1500  # vertices (with dummies) up to which adjacent swaps are tried
-DUMMY_BUDGET = 20000  # dummies allowed besides 8 per edge
+LARGE = 20000  # vertices (with dummies) from which fewer sweeps are made
+TRANSPOSE_LIMIT = 1500  # vertices up to which adjacent swaps are tried
+DUMMY_BUDGET = 5000  # dummies allowed besides one per node and edge
 
 
 @dataclasses.dataclass
@@ -127,7 +128,7 @@ class _Virtual:
         self.dummy = [False] * n
         depth = max(layer) + 1
         spans = [layer[e.head] - layer[e.tail] for e in level.edges]
-        self.lane_edges = _lane_edges(spans, n + 8 * len(spans) + DUMMY_BUDGET)
+        self.lane_edges = _lane_edges(spans, n + len(spans) + DUMMY_BUDGET)
         # link: (upper vertex, lower vertex, tail dx, head order, edge index)
         self.up: list[list[int]] = [[] for _ in range(n)]  # link ids, by lower vertex
         self.down: list[list[int]] = [[] for _ in range(n)]  # link ids, by upper vertex
@@ -172,6 +173,8 @@ class _Virtual:
         # A first order from the layers above, then sweeps keeping the best order found.
         for k in range(1, len(self.layers)):
             self._sort_layer(k, downward=True)
+        if len(self.layer) > LARGE:  # a picture no one reads whole: one sweep is enough
+            return
         best = self._crossings()
         saved = [list(layer) for layer in self.layers]
         for sweep in range(SWEEPS):
@@ -251,13 +254,21 @@ class _Virtual:
 
     # --- coordinates ----------------------------------------------------------------------
     def place(self) -> None:
+        widest = 0.0
         for layer in self.layers:
             x = 0.0
             for i, v in enumerate(layer):
                 if i:
                     x += self._separation(layer[i - 1], v)
                 self.x[v] = x
-        for sweep in range(PLACEMENT_SWEEPS):
+            widest = max(widest, x)
+        if len(self.layer) > LARGE:  # each layer centred: straight enough, and fast
+            for layer in self.layers:
+                shift = (widest - self.x[layer[-1]]) / 2 if layer else 0.0
+                for v in layer:
+                    self.x[v] += shift
+        sweeps = PLACEMENT_SWEEPS if len(self.layer) <= LARGE else 0
+        for sweep in range(sweeps):
             downward = sweep % 2 == 0
             sequence = (
                 range(1, len(self.layers)) if downward else range(len(self.layers) - 2, -1, -1)

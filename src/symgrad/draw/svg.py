@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.gc_pause import paused_gc
 from . import scene as scenes
 from .scene import Scene
 from .sugiyama import Point
@@ -30,6 +31,7 @@ def to_svg(
     return scene_svg(prepare(outputs, show_pruned, highlight, max_nodes))
 
 
+@paused_gc()
 def scene_svg(scene: Scene, node_ids: bool = False) -> str:
     """The SVG text of a laid-out scene. ``node_ids`` adds ``data-node`` attributes (for
     the explorer page)."""
@@ -42,9 +44,12 @@ def scene_svg(scene: Scene, node_ids: bool = False) -> str:
         f'<rect width="{w}" height="{h}" fill="white"/>',
     ]
     parts += _legend(scene)
+    dx, dy = scene.offset
+    parts.append(f'<g class="graph" transform="translate({dx:.1f} {dy:.1f})">')
     parts += _frames(scene)
     parts += _lines(scene, node_ids)
     parts += _boxes(scene, node_ids)
+    parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 

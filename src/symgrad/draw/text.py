@@ -7,6 +7,7 @@ one em, which is never narrower than they are drawn.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -41,8 +42,13 @@ def xml(value: str) -> str:
 
 def width(value: str, size: float) -> float:
     """The drawn width of ``value`` at font size ``size`` (pixels)."""
+    return _em_width(value) * size / 1000.0
+
+
+@functools.lru_cache(maxsize=4096)  # labels repeat: "multiply", "(3,) float64"
+def _em_width(value: str) -> int:
     total = 0
     for ch in value:
         code = ord(ch) - 32
         total += _ASCII_WIDTHS[code] if 0 <= code < len(_ASCII_WIDTHS) else 1000
-    return total * size / 1000.0
+    return total
