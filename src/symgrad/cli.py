@@ -124,6 +124,28 @@ def grad_command(args: argparse.Namespace, out: IO[str]) -> int:
     return 0 if report.ok or not args.check else 1
 
 
+def explore_command(args: argparse.Namespace, out: IO[str]) -> int:
+    """Write the explorer page of an expression and, for a scalar, its gradient."""
+    import symgrad as sg
+
+    from .parse import parse, variable_names
+
+    shapes = dict(_parse_assignment(v, "--var") for v in args.var)
+    names = variable_names(args.expression)
+    for extra in shapes:
+        if extra not in names:
+            raise UsageError(f"{extra!r} does not appear in the expression")
+    variables = {n: sg.var(n, shape=_parse_shape(shapes.get(n, ""), n)) for n in names}
+    y = parse(args.expression, variables)
+    if not isinstance(y, sg.Expr):
+        y = sg.const(y)
+    outputs: list[object] = [y]
+    if y.ndim == 0 and y.dtype.kind == "f" and variables:
+        outputs.append(sg.grad(y, list(variables.values())))
+    out.write(f"wrote {sg.explore(outputs, args.output, title=args.expression)}\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="symgrad", description="A define-then-run autodiff compiler that emits NumPy code."
@@ -168,12 +190,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="exit with status 1 if the gradient disagrees with SymPy or finite differences",
     )
+    e = commands.add_parser(
+        "explore",
+        help="write a page to explore the compiled expression and its gradient",
+        description='e.g. symgrad explore "2*dot(x, x)" --var x=4 -o page.html',
+    )
+    e.add_argument("expression", help="the expression, in NumPy-like syntax")
+    e.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=SHAPE",
+        help="declare a variable's shape, e.g. x=4 or A=3,3 (default: a scalar)",
+    )
+    e.add_argument("-o", "--output", required=True, metavar="FILE", help="the .html file")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo.run(sys.stdout)
+    command = explore_command if args.command == "explore" else grad_command
     try:
         with np.errstate(all="ignore"):  # inf and nan are shown in the results instead
-            return grad_command(args, sys.stdout)
+            return command(args, sys.stdout)
     except (
         ValueError,
         TypeError,

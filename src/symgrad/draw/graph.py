@@ -144,6 +144,7 @@ def _add_bodies(
     clusters = graph.graph["clusters"]
     while pending:
         owner, node, role, parent = pending.pop()
+        pruned = graph.nodes[owner]["pruned"]  # the body of a pruned op is pruned too
         for field, body in node.op.bodies().items():
             cluster = f"c{len(clusters)}"
             clusters[cluster] = {
@@ -155,7 +156,7 @@ def _add_bodies(
             for inner in body.nodes():
                 n = local[id(inner)] = graph.number_of_nodes()
                 graph.add_node(
-                    n, **names.attributes(inner, role_of(inner, role), False, (), cluster)
+                    n, **names.attributes(inner, role_of(inner, role), pruned, (), cluster)
                 )
                 for k, x in enumerate(inner.inputs):
                     graph.add_edge(local[id(x)], n, key=k, index=k)

@@ -65,6 +65,7 @@ class Box:
     ink: str
     output: bool
     tooltip: str
+    pruned: bool
 
 
 @dataclasses.dataclass
@@ -87,6 +88,8 @@ class Frame:
     x1: float
     y1: float
     label: str
+    owner: Hashable  # the node that runs the body
+    pruned: bool
 
 
 @dataclasses.dataclass
@@ -165,6 +168,7 @@ def build(
                 ink,
                 bool(data["output"]),
                 tooltip,
+                data["pruned"],
             )
         )
     lines = []
@@ -185,7 +189,16 @@ def build(
             label = str(d["index"])
         lines.append(Line(a, b, key, route, colour, line_width, dashed, label))
     frames = [
-        Frame(c, x0, y0, x1, y1, clusters_info[c]["label"])
+        Frame(
+            c,
+            x0,
+            y0,
+            x1,
+            y1,
+            clusters_info[c]["label"],
+            clusters_info[c]["owner"],
+            graph.nodes[clusters_info[c]["owner"]]["pruned"],
+        )
         for c, (x0, y0, x1, y1) in geometry.clusters.items()
     ]
     roles = {data["role"] for _, data in graph.nodes(data=True)}

@@ -46,7 +46,7 @@ def scene_svg(scene: Scene, node_ids: bool = False) -> str:
     parts += _legend(scene)
     dx, dy = scene.offset
     parts.append(f'<g class="graph" transform="translate({dx:.1f} {dy:.1f})">')
-    parts += _frames(scene)
+    parts += _frames(scene, node_ids)
     parts += _lines(scene, node_ids)
     parts += _boxes(scene, node_ids)
     parts.append("</g>")
@@ -84,7 +84,11 @@ def _lines(scene: Scene, node_ids: bool) -> list[str]:
         if len(line.points) < 2:
             continue
         dash = ' stroke-dasharray="5 3"' if line.dashed else ""
-        ids = f' data-tail="{line.tail}" data-head="{line.head}"' if node_ids else ""
+        ids = (
+            f' data-tail="{xml(str(line.tail))}" data-head="{xml(str(line.head))}"'
+            if node_ids
+            else ""
+        )
         label = ""
         if line.label:
             label = _label(line)
@@ -110,15 +114,19 @@ def _label(line: scenes.Line) -> str:
     )
 
 
-def _frames(scene: Scene) -> list[str]:
-    """A dashed frame around each branch or loop body, its name in the top strip."""
+def _frames(scene: Scene, node_ids: bool) -> list[str]:
+    """A dashed frame around each branch or loop body, its name in the top strip (grey for
+    the body of a pruned op)."""
     out = []
     for f in scene.frames:
+        fill, stroke = ("#fbfbfb", "#bbbbbb") if f.pruned else ("#faf6fc", "#7b3fa0")
+        ids = f' data-owner="{xml(str(f.owner))}"' if node_ids else ""
         out.append(
-            f'<g class="cluster"><rect x="{f.x0:.1f}" y="{f.y0:.1f}" width="{f.x1 - f.x0:.1f}" '
-            f'height="{f.y1 - f.y0:.1f}" rx="8" fill="#faf6fc" stroke="#7b3fa0" '
-            f'stroke-dasharray="5 3"/><text x="{f.x0 + 8:.1f}" y="{f.y0 + 12:.1f}" '
-            f'fill="#7b3fa0" font-size="9">{xml(f.label)}</text></g>'
+            f'<g class="cluster{" pruned" if f.pruned else ""}"{ids}><rect x="{f.x0:.1f}" '
+            f'y="{f.y0:.1f}" width="{f.x1 - f.x0:.1f}" height="{f.y1 - f.y0:.1f}" rx="8" '
+            f'fill="{fill}" stroke="{stroke}" stroke-dasharray="5 3"/>'
+            f'<text x="{f.x0 + 8:.1f}" y="{f.y0 + 12:.1f}" fill="{stroke}" font-size="9">'
+            f"{xml(f.label)}</text></g>"
         )
     return out
 
@@ -128,7 +136,7 @@ def _boxes(scene: Scene, node_ids: bool) -> list[str]:
     for b in scene.boxes:
         x, y = b.x - b.width / 2, b.y - b.height / 2
         dash = ' stroke-dasharray="4 3"' if b.dashed else ""
-        ids = f' data-node="{b.node}"' if node_ids else ""
+        ids = f' data-node="{xml(str(b.node))}"' if node_ids else ""
         double = ""
         if b.output:  # outputs get a second border, as Graphviz's peripheries=2
             double = (
@@ -137,7 +145,8 @@ def _boxes(scene: Scene, node_ids: bool) -> list[str]:
                 f'stroke="{b.stroke}" stroke-width="1.2"{dash}/>'
             )
         out.append(
-            f'<g class="node {b.role}"{ids}><title>{xml(b.tooltip)}</title>{double}'
+            f'<g class="node {b.role}{" pruned" if b.pruned else ""}"{ids}>'
+            f"<title>{xml(b.tooltip)}</title>{double}"
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{b.width:.1f}" height="{b.height:.1f}" '
             f'rx="{b.radius:.1f}" fill="{b.fill}" stroke="{b.stroke}" '
             f'stroke-width="{b.stroke_width}"{dash}/>'
