@@ -1,8 +1,8 @@
 """Where in the user's code each node was built, recorded on request.
 
-Finding the user's frame costs a walk up the stack (about 2 µs a node, a third of what
-building a node costs), so it is done only inside ``with sg.record_source_lines():``;
-otherwise building pays one test per new node. :func:`symgrad.explore` shows the lines.
+Finding the user's frame costs a walk up the stack (building becomes about a quarter
+slower), so it is done only inside ``with sg.record_source_lines():``; otherwise building
+pays one test per new node. :func:`symgrad.explore` shows the lines.
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ def _details(
     origin = origin_of(expr)
     if origin is not None:
         filename, number = origin
-        info["source"] = visible(f"{filename}:{number}")
+        info["source"] = visible(f"{_shorter(filename)}:{number}")
         info["source_text"] = visible(linecache.getline(filename, number).strip())
     line = statements.get(id(expr))
     if line is not None:
@@ -168,6 +168,15 @@ def _details(
     else:
         info["note"] = "none of its own: the optimizer rewrote it (folded, merged or fused)"
     return info
+
+
+def _shorter(filename: str) -> str:
+    """``filename`` relative to the current directory when it lies below it."""
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:  # another drive
+        return filename
+    return filename if relative.startswith("..") else relative
 
 
 def _asset(name: str) -> str:
