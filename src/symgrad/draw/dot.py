@@ -21,7 +21,7 @@ SHAPES = {
     "elided": 'shape=box, style="rounded,dashed,filled"',
 }
 PRUNED_STYLE = (
-    f'style="dashed,rounded,filled", color="{PRUNED[1]}", fontcolor="#999999", '
+    f'shape=box, style="dashed,rounded,filled", color="{PRUNED[1]}", fontcolor="#999999", '
     f'fillcolor="{PRUNED[0]}"'
 )
 
