@@ -14,10 +14,12 @@ from .check.gradcheck import GradCheckReport, check_grad
 from .check.sympy_bridge import to_sympy
 from .compiler import compile
 from .core.expr import Expr
+from .core.origins import origin_of, record_source_lines
 from .differentiate.derived import hessian, hvp, jacobian
 from .differentiate.forward import jvp
 from .differentiate.reverse import grad, vjp
 from .draw.dot import to_dot
+from .draw.explore import explore
 from .draw.graph import to_networkx
 from .draw.render import draw
 from .errors import (
@@ -204,6 +206,7 @@ __all__ = [
     "eq",
     "equal",
     "exp",
+    "explore",
     "exp2",
     "expand_dims",
     "expm1",
@@ -248,12 +251,14 @@ __all__ = [
     "negative",
     "norm",
     "not_equal",
+    "origin_of",
     "outer",
     "pad",
     "power",
     "prod",
     "ptp",
     "rad2deg",
+    "record_source_lines",
     "relu",
     "repeat",
     "reshape",

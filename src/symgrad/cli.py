@@ -365,6 +365,23 @@ def run_draw(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _explore_arguments(p: argparse.ArgumentParser) -> None:
+    _expression_arguments(p, values=False)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the .html file")
+    _order_argument(p, 1)
+
+
+def run_explore(args: argparse.Namespace, out: IO[str]) -> int:
+    _check_order(args.order)
+    problem = _problem(args, need_values=False)
+    found = derivatives.blocks(problem, args.order)
+    outputs = [problem.output, *(b.expr for b in found)]
+    written = sg.explore(outputs, args.output, title=problem.text)
+    what = ", ".join([problem.name, *(b.label for b in found)])
+    out.write(f"wrote {written}: a page to explore {what}\n")
+    return 0
+
+
 def _no_arguments(p: argparse.ArgumentParser) -> None:
     pass
 
@@ -429,6 +446,12 @@ COMMANDS: list[Command] = [
     Command("emit", "print the generated NumPy source only", _emit_arguments, run_emit),
     Command("show", "print the graph as text, one line per node", _show_arguments, run_show),
     Command("draw", "write a picture of the graph (.svg, .png, .dot)", _draw_arguments, run_draw),
+    Command(
+        "explore",
+        "write one offline HTML page to explore the graph, its derivative and the code",
+        _explore_arguments,
+        run_explore,
+    ),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ from .core.expr import Expr
 from .core.gc_pause import paused_gc
 from .core.walk import topological_order
 from .differentiate import provenance
-from .emit.source import emit_module
+from .emit.source import Emitted, emit_module
 from .errors import BindError
 from .executable import Executable, Stats
 from .ops.leaves import Variable, as_expr
@@ -35,6 +36,28 @@ def compile(
     >>> float(total), double.tolist()
     (6.0, [2.0, 4.0, 6.0])
     """
+    lowered = lower(outputs, inputs, optimize)
+    return Executable(
+        lowered.emitted, lowered.inputs, outputs, lowered.stats, graph=lowered.optimized
+    )
+
+
+@dataclasses.dataclass
+class Lowered:
+    """A graph compiled to source: the inputs, the optimized output nodes (in the structure
+    of ``outputs``, flattened) and their emitted module."""
+
+    inputs: list[Expr]
+    optimized: list[Expr]
+    emitted: Emitted
+    stats: Stats
+
+
+def lower(
+    outputs: Any, inputs: Sequence[Expr] | None = None, optimize: bool | Sequence[str] = True
+) -> Lowered:
+    """The steps of :func:`compile` short of making the function (the explorer page shows
+    them)."""
     leaves, structure = flatten(outputs)
     given = [as_expr(x) for x in leaves]
     roots, derived = provenance.forward_roots(given)
@@ -53,7 +76,7 @@ def compile(
         after_optimization=len(order),
         statements=emitted.statements,
     )
-    return Executable(emitted, input_list, outputs, stats, graph=leaves)
+    return Lowered(input_list, leaves, emitted, stats)
 
 
 def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]:

@@ -9,7 +9,7 @@ as long as someone refers to it.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ..ops.base import Op
 
 _NODES: weakref.WeakValueDictionary[tuple[Any, ...], Expr] = weakref.WeakValueDictionary()
+
+# Called with each new node while source lines are recorded (see ``core/origins.py``).
+on_new_node: Callable[[Expr], None] | None = None
 
 
 def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
@@ -34,6 +37,8 @@ def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
         object.__setattr__(node, "shape", shape)
         object.__setattr__(node, "dtype", dtype)
         _NODES[key] = node
+        if on_new_node is not None:
+            on_new_node(node)
     return node
 
 

@@ -39,22 +39,27 @@ def _identity_seeds(x: Expr, what: str) -> Expr:
 def jacobian_reverse(y: Expr, xs: list[Expr]) -> list[Expr]:
     """Jacobian blocks from one reverse pass whose cotangents are all rows of the identity."""
     m = _size(y, "jacobian")
-    rows = backpropagate([y], [_identity_seeds(y, "jacobian")], xs)
+    seeds = (_identity_seeds(y, "jacobian"),)
+    rows = backpropagate([y], seeds, xs)
     blocks = finish(xs, rows, "zero", batch=(m,))
-    return [shape_ops.reshape(b, y.shape + x.shape) for b, x in zip(blocks, xs)]
+    blocks = [shape_ops.reshape(b, y.shape + x.shape) for b, x in zip(blocks, xs)]
+    provenance.record(blocks, [y], provenance.Derivation("reverse", (y,), seeds, tuple(xs)))
+    return blocks
 
 
 def jacobian_forward(y: Expr, xs: list[Expr]) -> list[Expr]:
     """Jacobian blocks from one forward pass per variable, its tangents all unit vectors."""
     blocks = []
     for x in xs:
-        (columns,) = push_forward([y], [x], [_identity_seeds(x, "jacobian")])
+        seeds = (_identity_seeds(x, "jacobian"),)
+        (columns,) = push_forward([y], [x], seeds)
         if columns is None:
             blocks.append(shape_ops.zeros(y.shape + x.shape, y.dtype))
             continue
         # columns: (nx,) + y.shape  ->  y.shape + x.shape
         moved = shape_ops.transpose(columns, tuple(range(1, y.ndim + 1)) + (0,))
         blocks.append(shape_ops.reshape(moved, y.shape + x.shape))
+        provenance.record(blocks[-1:], [y], provenance.Derivation("forward", (y,), seeds, (x,)))
     return blocks
 
 

@@ -21,10 +21,14 @@ from .reverse import check_output, check_wrt, depends_on, seed, stable_form
 
 @paused_gc()
 def push_forward(
-    ys: Sequence[Expr], wrt: Sequence[Expr], tangents: Sequence[Expr]
+    ys: Sequence[Expr],
+    wrt: Sequence[Expr],
+    tangents: Sequence[Expr],
+    trace: list[tuple[Sequence[Expr | None], Expr]] | None = None,
 ) -> list[Expr | None]:
     """Tangents of ``ys`` (``None`` where zero) given ``tangents`` of ``wrt``, which may share
-    leading batch axes. Like reverse mode, it differentiates the stable form of ``ys``."""
+    leading batch axes. Like reverse mode, it differentiates the stable form of ``ys``.
+    ``trace`` (pictures use it) collects (tangents in, tangent out) for every rule applied."""
     ys = stable_form(ys)
     order = topological_order(ys)
     depends = depends_on(order, wrt)
@@ -32,9 +36,12 @@ def push_forward(
     for node in order:
         if id(node) in tangent or id(node) not in depends:
             continue
-        result = node.op.jvp(node, [tangent.get(id(x)) for x in node.inputs])
+        given = [tangent.get(id(x)) for x in node.inputs]
+        result = node.op.jvp(node, given)
         if result is not None:
             tangent[id(node)] = result
+            if trace is not None:
+                trace.append((given, result))
     return [tangent.get(id(y)) for y in ys]
 
 
@@ -62,5 +69,7 @@ def jvp(y: Any, wrt: Any, tangents: Any) -> Any:
     results = [
         shape_ops.zeros(v.shape, v.dtype) if t is None else ew.fit(t, v) for v, t in zip(ys, pushed)
     ]
-    provenance.record(results, ys)
+    provenance.record(
+        results, ys, provenance.Derivation("forward", tuple(ys), tuple(seeds), tuple(variables))
+    )
     return unflatten(y, results)

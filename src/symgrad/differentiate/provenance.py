@@ -1,12 +1,14 @@
 """Which nodes differentiation made, so compile statistics and pictures can tell the forward
 graph from the derivative graph.
 
-A weak map from each derivative result to the outputs it was derived from; entries vanish
-with the results.
+A weak map from each derivative result to the outputs it was derived from, and to how it
+was derived (so a picture can replay the pass and see which nodes carry the derivative);
+entries vanish with the results.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Iterable
 
@@ -16,11 +18,37 @@ from ..core.walk import topological_order
 _DERIVED_FROM: weakref.WeakKeyDictionary[Expr, tuple[Expr, ...]] = weakref.WeakKeyDictionary()
 
 
-def record(results: Iterable[Expr], sources: Iterable[Expr]) -> None:
-    """Note that ``results`` are derivatives of the graph of ``sources``."""
+@dataclasses.dataclass(frozen=True)
+class Derivation:
+    """One reverse or forward pass: ``outputs`` differentiated with ``seeds`` (their
+    cotangents, in reverse mode; the tangents of ``wrt``, in forward mode)."""
+
+    mode: str  # "reverse" or "forward"
+    outputs: tuple[Expr, ...]
+    seeds: tuple[Expr, ...]
+    wrt: tuple[Expr, ...]
+
+
+# result -> (its pass, its position among the pass's results)
+_HOW: weakref.WeakKeyDictionary[Expr, tuple[Derivation, int]] = weakref.WeakKeyDictionary()
+
+
+def record(
+    results: Iterable[Expr], sources: Iterable[Expr], derivation: Derivation | None = None
+) -> None:
+    """Note that ``results`` are derivatives of the graph of ``sources``, made by
+    ``derivation`` (the i-th result: with respect to ``wrt[i]`` in reverse mode, the
+    tangent of ``outputs[i]`` in forward mode)."""
     sources = tuple(sources)
-    for r in results:
+    for i, r in enumerate(results):
         _DERIVED_FROM[r] = tuple(dict.fromkeys(_DERIVED_FROM.get(r, ()) + sources))
+        if derivation is not None:
+            _HOW[r] = (derivation, i)
+
+
+def derivation_of(result: Expr) -> tuple[Derivation, int] | None:
+    """The pass that made ``result`` and its position among that pass's results."""
+    return _HOW.get(result)
 
 
 def forward_roots(outputs: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:

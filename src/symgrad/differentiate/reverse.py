@@ -47,14 +47,18 @@ def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
 
 @paused_gc()
 def backpropagate(
-    ys: Sequence[Expr], cotangents: Sequence[Expr], wrt: Sequence[Expr]
+    ys: Sequence[Expr],
+    cotangents: Sequence[Expr],
+    wrt: Sequence[Expr],
+    trace: list[tuple[Sequence[Expr | None], Expr]] | None = None,
 ) -> list[Expr | None]:
     """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
     ``cotangents``, which may share leading batch axes.
 
     The outputs are differentiated in their numerically stable form (``log(1 + exp(x))``
     as ``softplus(x)``...), so that hand-written formulas get gradients that stay finite
-    where the formula's own naive gradient would overflow."""
+    where the formula's own naive gradient would overflow. ``trace`` (pictures use it)
+    collects (cotangents in, cotangent out) for every rule applied and every sum made."""
     ys = stable_form(ys)
     order = topological_order(ys)
     depends = depends_on(order, wrt)
@@ -63,6 +67,8 @@ def backpropagate(
     def accumulate(node: Expr, contribution: Expr) -> None:
         previous = adjoint.get(id(node))
         adjoint[id(node)] = contribution if previous is None else ew.add(previous, contribution)
+        if trace is not None and previous is not None:
+            trace.append(((previous, contribution), adjoint[id(node)]))
 
     for y, g in zip(ys, cotangents):
         if id(y) in depends:
@@ -89,6 +95,8 @@ def backpropagate(
             continue
         for x, contribution, need in zip(node.inputs, node.op.vjp(node, g), needed):
             if need and contribution is not None:
+                if trace is not None:
+                    trace.append((g if isinstance(g, list) else [g], contribution))
                 accumulate(x, contribution)
     return [adjoint.get(id(w)) for w in wrt]
 
@@ -183,9 +191,12 @@ def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -
         cotangent = 1.0
     leaves, _ = flatten(wrt)
     variables = check_wrt(leaves)
-    adjoints = backpropagate([y], [seed(y, cotangent)], variables)
+    seeds = [seed(y, cotangent)]
+    adjoints = backpropagate([y], seeds, variables)
     results = finish(variables, adjoints, disconnected)
-    provenance.record(results, [y])
+    provenance.record(
+        results, [y], provenance.Derivation("reverse", (y,), tuple(seeds), tuple(variables))
+    )
     return unflatten(wrt, results)
 
 
@@ -214,5 +225,7 @@ def vjp(y: Any, wrt: Any, cotangent: Any, disconnected: str = "zero") -> Any:
     variables = check_wrt(leaves)
     seeds = [seed(v, c) for v, c in zip(ys, cotangents)]
     results = finish(variables, backpropagate(ys, seeds, variables), disconnected)
-    provenance.record(results, ys)
+    provenance.record(
+        results, ys, provenance.Derivation("reverse", tuple(ys), tuple(seeds), tuple(variables))
+    )
     return unflatten(wrt, results)

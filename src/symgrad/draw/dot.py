@@ -6,80 +6,98 @@ from typing import Any
 
 import networkx as nx
 
-from .graph import describe, to_networkx
+from .graph import describe
+from .picture import drawn_graph
+from .scene import LEGEND_TEXT, PRUNED, RED, STYLES, order_matters
+from .summary import MAX_NODES
+from .text import visible
 
-STYLE = {
-    "input": 'shape=ellipse, style=filled, fillcolor="#cfe2ff", color="#1f4e9a"',
-    "constant": 'shape=box, style="filled", fillcolor="#eeeeee", color="#888888"',
-    "forward": 'shape=box, style="rounded,filled", fillcolor="#ffffff", color="#333333"',
-    "gradient": 'shape=box, style="rounded,filled", fillcolor="#ffe0b8", color="#c25e00"',
+SHAPES = {
+    "input": "shape=ellipse, style=filled",
+    "parameter": "shape=ellipse, style=filled",
+    "constant": 'shape=box, style="filled"',
+    "forward": 'shape=box, style="rounded,filled"',
+    "gradient": 'shape=box, style="rounded,filled"',
+    "elided": 'shape=box, style="rounded,dashed,filled"',
 }
-PRUNED = 'style="dashed,rounded", color="#aaaaaa", fontcolor="#999999", fillcolor="#ffffff"'
-HIGHLIGHT = 'penwidth=3, color="#d62728"'
+PRUNED_STYLE = (
+    f'shape=box, style="dashed,rounded,filled", color="{PRUNED[1]}", fontcolor="#999999", '
+    f'fillcolor="{PRUNED[0]}"'
+)
+
+
+def _style(role: str) -> str:
+    fill, stroke, _ = STYLES[role]
+    return f'{SHAPES[role]}, fillcolor="{fill}", color="{stroke}"'
 
 
 def quote(text: str) -> str:
-    """A DOT quoted string holding ``text`` verbatim."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    """A DOT quoted string holding ``text`` (control characters and lone surrogates shown
+    as escapes, so the text always encodes)."""
+    escaped = visible(text).replace("\\", "\\\\").replace('"', '\\"')
     escaped = escaped.replace("\r", "\\r").replace("\n", "\\n")
     return f'"{escaped}"'
 
 
-def highlighted_path(graph: nx.DiGraph, highlight: Any) -> set[int]:
-    """Nodes on a path from the variable ``highlight`` to an output: where its derivative
-    flows."""
-    if highlight is None:
-        return set()
-    sources = [n for n, d in graph.nodes(data=True) if d["expr"] is highlight]
-    if not sources:
-        raise ValueError(f"highlight: {highlight!r} is not in the graph")
-    outputs = [n for n, d in graph.nodes(data=True) if d["output"]]
-    reach = nx.descendants(graph, sources[0]) | {sources[0]}
-    back = set().union(*(nx.ancestors(graph, o) | {o} for o in outputs)) if outputs else set()
-    return reach & back
-
-
-def to_dot(outputs: Any, show_pruned: bool = False, highlight: Any = None, title: str = "") -> str:
+def to_dot(
+    outputs: Any,
+    show_pruned: bool = False,
+    highlight: Any = None,
+    title: str = "",
+    max_nodes: int | None = MAX_NODES,
+) -> str:
     """The graph as Graphviz DOT text: top to bottom, op and shape on each node, inputs,
-    constants, forward and gradient nodes in distinct colours and shapes, with a legend.
+    body parameters, constants, forward and gradient nodes in distinct colours and shapes,
+    one edge per operand (labelled with its position where the order matters), and a
+    legend.
 
     ``show_pruned`` adds, greyed and dashed, the nodes the outputs do not need; ``highlight``
-    (a variable) marks in red the path along which its derivative flows.
+    (a variable) marks in red the nodes and edges that carry its derivative. Graphs of more
+    than ``max_nodes`` nodes show the part nearest the outputs (``None``: all).
 
     >>> import symgrad as sg
     >>> x = sg.var("x")
     >>> print(sg.to_dot(sg.sin(x)).splitlines()[0])
     digraph symgrad {
     """
-    graph = to_networkx(outputs, show_pruned)
-    path = highlighted_path(graph, highlight)
+    drawn = drawn_graph(outputs, show_pruned, highlight, max_nodes)
+    graph, caption = drawn.graph, drawn.caption
+    marked_nodes, marked_edges = drawn.marked_nodes, drawn.marked_edges
     lines = [
         "digraph symgrad {",
         "  rankdir=TB;",
         '  node [fontname="Helvetica", fontsize=11];',
-        '  edge [color="#555555", arrowsize=0.7];',
+        '  edge [color="#555555", arrowsize=0.7, fontname="Helvetica", fontsize=9];',
     ]
-    if title:
-        lines.append(f"  label={quote(title)}; labelloc=t;")
+    label = "\n".join(t for t in (title, caption) if t)
+    if label:
+        lines.append(f"  label={quote(label)}; labelloc=t;")
+    ids = {n: f"n{i}" for i, n in enumerate(graph.nodes)}
     members: dict[str | None, list[str]] = {}
     for n, data in graph.nodes(data=True):
         name, detail = describe(data)
-        style = PRUNED if data["pruned"] else STYLE[data["role"]]
-        extra = f", {HIGHLIGHT}" if n in path else ""
+        style = PRUNED_STYLE if data["pruned"] else _style(data["role"])
+        extra = f', penwidth=2.5, color="{RED}"' if n in marked_nodes else ""
         if data["output"]:
             extra += ", peripheries=2"
         members.setdefault(data["cluster"], []).append(
-            f"n{n} [label={quote(name + chr(10) + detail)}, {style}{extra}];"
+            f"{ids[n]} [label={quote(name + chr(10) + detail)}, {style}{extra}];"
         )
     lines += _clusters(graph.graph.get("clusters", {}), members)
-    for a, b, index in graph.edges(data="index"):
-        attrs = ['style=dashed, color="#7b3fa0"'] if index == -1 else []
-        if a in path and b in path:
-            attrs.append('color="#d62728", penwidth=2')
-        if graph.nodes[a]["pruned"] or graph.nodes[b]["pruned"]:
+    for a, b, key, index in graph.edges(keys=True, data="index"):
+        attrs = ['style=dashed, color="#7b3fa0"'] if index < 0 else []
+        if (
+            graph.nodes[a]["pruned"]
+            or graph.nodes[b]["pruned"]
+            or graph.nodes[a]["role"] == "elided"
+        ):
             attrs.append('style=dashed, color="#bbbbbb"')
-        lines.append(f"  n{a} -> n{b}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
-    lines += _legend(show_pruned)
+        if (a, b, key) in marked_edges:
+            attrs.append(f'color="{RED}", penwidth=2')
+        if index >= 0 and order_matters(graph, b):
+            attrs.append(f'headlabel="{index}", labeldistance=1.4')
+        lines.append(f"  {ids[a]} -> {ids[b]}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
+    lines += _legend(graph)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -101,7 +119,10 @@ def _clusters(clusters: dict[str, Any], members: dict[str | None, list[str]]) ->
         if kind == "open":
             label = quote(clusters[cluster]["label"])
             lines.append(f"{pad}subgraph cluster_{cluster} {{")
-            lines.append(f'{pad}  label={label}; style="rounded,dashed"; color="#7b3fa0";')
+            lines.append(
+                f'{pad}  label={label}; style="rounded,dashed,filled"; color="#7b3fa0"; '
+                'fillcolor="#faf6fc"; fontname="Helvetica"; fontsize=10; fontcolor="#7b3fa0";'
+            )
             stack.append(("close", cluster, depth))
             stack.append(("contents", cluster, depth + 1))
             continue
@@ -111,17 +132,17 @@ def _clusters(clusters: dict[str, Any], members: dict[str | None, list[str]]) ->
     return lines
 
 
-def _legend(show_pruned: bool) -> list[str]:
-    entries = [
-        ("input", "input"),
-        ("constant", "constant"),
-        ("forward", "forward"),
-        ("gradient", "gradient"),
-    ]
-    lines = ["  subgraph cluster_legend {", '    label="legend"; fontsize=10; color="#cccccc";']
-    for i, (role, text) in enumerate(entries):
-        lines.append(f"    legend{i} [label={quote(text)}, {STYLE[role]}];")
-    if show_pruned:
-        lines.append(f'    legend_pruned [label="pruned", shape=box, {PRUNED}];')
-    lines.append("  }")
-    return lines
+def _legend(graph: nx.MultiDiGraph) -> list[str]:
+    """One node holding a table of the roles drawn (a node, not a cluster: the clusters
+    of a picture are its branch and loop bodies)."""
+    roles = {r for _, r in graph.nodes(data="role")}
+    cells = []
+    for role, (fill, stroke, _) in STYLES.items():
+        if role in roles:
+            cells.append(
+                f'<TD BGCOLOR="{fill}" COLOR="{stroke}" BORDER="1">{LEGEND_TEXT[role]}</TD>'
+            )
+    if any(p for _, p in graph.nodes(data="pruned")):
+        cells.append(f'<TD BGCOLOR="{PRUNED[0]}" COLOR="{PRUNED[1]}" BORDER="1">pruned</TD>')
+    table = f'<<TABLE BORDER="0" CELLSPACING="4"><TR>{"".join(cells)}</TR></TABLE>>'
+    return [f"  legend [shape=plaintext, fontsize=10, label={table}];"]

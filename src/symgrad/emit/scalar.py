@@ -62,14 +62,18 @@ def float_function(
     order: Sequence[Expr],
     render_result: Callable[[list[str]], str],
     checks: Callable[[dict[int, str], Namer], list[str]],
+    given: list[tuple[int, str]] | None = None,
 ) -> list[str]:
-    """Lines of ``def name(...)``: the graph computed with Python floats."""
+    """Lines of ``def name(...)``: the graph computed with Python floats. ``given`` collects
+    (node id, name) in the order of the statements."""
     namer = Namer()
     names: dict[int, str] = {}
     params = []
+    given = [] if given is None else given
     for x in inputs:
         names[id(x)] = namer.fresh(x.op.var_name)
         params.append(names[id(x)])
+        given.append((id(x), names[id(x)]))
     body = checks(names, namer)
     body += [f"    {p} = float({p})" for p in params]
     # Registers r0, r1... are reused once their value is dead, so few floats are alive at
@@ -101,6 +105,7 @@ def float_function(
             names[id(node)] = namer.fresh(f"r{count}")
             count += 1
         body.append(f"    {names[id(node)]} = {text}")
+        given.append((id(node), names[id(node)]))
     results = [f"np.{node.dtype.name}({names[id(node)]})" for node in outputs]
     body.append(f"    return {render_result(results)}")
     return [

@@ -58,11 +58,31 @@ def _shape_error(name, expected, given, bound):
 
 @dataclasses.dataclass(frozen=True)
 class Emitted:
-    """The source of a module, and what the executable needs to know about it."""
+    """The source of a module, and what the executable needs to know about it.
+
+    ``names`` lists (id of a node, the name it is given) in the order of the statements
+    that assign them, so tools can find the statement computing each node."""
 
     source: str
     function: str
     statements: int
+    names: tuple[tuple[int, str], ...] = ()
+
+
+class _Names(ChainMap):  # type: ignore[type-arg]
+    """The names of nodes in the emitted code, in nested scopes; every name given is also
+    noted, in order, in ``given``."""
+
+    def __init__(self, *maps: dict[int, str], given: list[tuple[int, str]] | None = None):
+        super().__init__(*maps)
+        self.given = [] if given is None else given
+
+    def __setitem__(self, key: int, value: str) -> None:
+        super().__setitem__(key, value)
+        self.given.append((key, value))
+
+    def new_child(self, m: dict[int, str] | None = None) -> _Names:  # type: ignore[override]
+        return _Names({} if m is None else m, *self.maps, given=self.given)
 
 
 class _Context:
@@ -413,7 +433,7 @@ def emit_module(
     ``blocking`` lets large elementwise chains run a block of rows at a time.
     """
     namer = Namer()
-    names: ChainMap[int, str] = ChainMap()
+    names: ChainMap[int, str] = _Names()
     params = []
     for x in inputs:
         names[id(x)] = namer.fresh(x.op.var_name)
@@ -441,8 +461,10 @@ def emit_module(
         f"    # {names[id(x)]}: {_describe(x)}, variable {ascii(x.op.var_name)}" for x in inputs
     ]
     signature = ", ".join(params)
+    given = names.given  # type: ignore[attr-defined]
     if with_floats:
         body = []  # the float function checks the inputs itself
+        given = []
         float_lines = scalar.float_function(
             "_evaluate_floats",
             inputs,
@@ -450,6 +472,7 @@ def emit_module(
             order,
             render_result,
             lambda float_names, float_namer: _input_checks(inputs, float_names, {}, float_namer),
+            given,
         )
         statements = sum(
             1
@@ -485,7 +508,7 @@ def emit_module(
     # Helpers after the main function: a reader meets the computation first.
     for source in [_PRELUDE, *helpers.values()]:
         lines += ["", "", source.rstrip("\n")]
-    return Emitted("\n".join(lines) + "\n", "evaluate", statements)
+    return Emitted("\n".join(lines) + "\n", "evaluate", statements, tuple(given))
 
 
 class _Lifetimes:

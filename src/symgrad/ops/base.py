@@ -53,6 +53,9 @@ class Op:
     #: True where each output element depends only on the inputs' elements at the same
     #: (broadcast) index, so the emitter may compute the op a block of rows at a time.
     elementwise: ClassVar[bool] = False
+    #: True where the order of the inputs does not matter (``a + b == b + a``); pictures
+    #: label the operands of every other op with their positions.
+    commutative: ClassVar[bool] = False
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 

@@ -671,6 +671,7 @@ class Add(Binary):
     float_template = "{0} + {1}"
 
     name = "add"
+    commutative = True
     ufunc = np.add
     template = "{0} + {1}"
     sympy_fn = staticmethod(lambda a, b: a + b)
@@ -720,6 +721,7 @@ class Multiply(Binary):
     float_template = "{0} * {1}"
 
     name = "multiply"
+    commutative = True
     ufunc = np.multiply
     template = "{0} * {1}"
     sympy_fn = staticmethod(lambda a, b: a * b)
@@ -820,6 +822,7 @@ class Hypot(Binary):
     """``sqrt(a**2 + b**2)`` without overflow."""
 
     name = "hypot"
+    commutative = True
     ufunc = np.hypot
     template = "np.hypot({0}, {1})"
     sympy_fn = staticmethod(lambda a, b: sympy.sqrt(a**2 + b**2))
@@ -847,6 +850,7 @@ class Logaddexp(Binary):
     """``log(exp(a) + exp(b))`` without overflow."""
 
     name = "logaddexp"
+    commutative = True
     ufunc = np.logaddexp
     template = "np.logaddexp({0}, {1})"
     sympy_fn = staticmethod(lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)))
@@ -908,6 +912,7 @@ class Maximum(Binary):
     float_template = "({0} if {0} >= {1} or {0} != {0} else {1})"
 
     name = "maximum"
+    commutative = True
     ufunc = np.maximum
     template = "np.maximum({0}, {1})"
     sympy_fn = sympy.Max
@@ -925,6 +930,7 @@ class Minimum(Binary):
     float_template = "({0} if {0} <= {1} or {0} != {0} else {1})"
 
     name = "minimum"
+    commutative = True
     ufunc = np.minimum
     template = "np.minimum({0}, {1})"
     sympy_fn = sympy.Min
@@ -1006,6 +1012,7 @@ class Equal(Comparison):
     float_template = "{0} == {1}"
 
     name = "equal"
+    commutative = True
     ufunc = np.equal
     template = "np.equal({0}, {1})"
     sympy_fn = sympy.Eq
@@ -1017,6 +1024,7 @@ class NotEqual(Comparison):
     float_template = "{0} != {1}"
 
     name = "not_equal"
+    commutative = True
     ufunc = np.not_equal
     template = "np.not_equal({0}, {1})"
     sympy_fn = sympy.Ne
