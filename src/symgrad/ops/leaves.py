@@ -165,10 +165,9 @@ def var(name: str, shape: Any = (), dtype: Any = "float64") -> Expr:
     """
     if not isinstance(name, str):
         raise TypeError(f"a variable name must be a str, got {type(name).__name__}")
-    op = Variable(
-        name, normalize_shape(shape), as_dtype(dtype, f"dtype of variable {name!r}"), next(_serial)
-    )
-    return apply(op, ())
+    dt = as_dtype(dtype, f"dtype of variable {name!r:.60}")
+    dims = normalize_shape(shape, f"var {name!r:.60}", dt.itemsize)
+    return apply(Variable(name, dims, dt, next(_serial)), ())
 
 
 def _check_numeric(array: np.ndarray, value: Any) -> None:

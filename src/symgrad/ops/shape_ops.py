@@ -16,6 +16,7 @@ import numpy as np
 from ..core.dtypes import as_dtype, dtype_name
 from ..core.expr import Expr
 from ..core.shapes import (
+    NUMPY_MAX_NDIM,
     Dim,
     Shape,
     broadcast_shapes,
@@ -620,7 +621,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Expr:
 def broadcast_to(x: Any, shape: Any) -> Expr:
     """``x`` repeated to ``shape`` by NumPy's broadcasting rules (``np.broadcast_to``)."""
     x = as_expr(x)
-    target = normalize_shape(shape, "broadcast_to")
+    target = normalize_shape(shape, "broadcast_to", x.dtype.itemsize, NUMPY_MAX_NDIM)
     if target == x.shape:
         return x
     return BroadcastTo(target)(x)
