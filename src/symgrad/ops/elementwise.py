@@ -20,11 +20,17 @@ from ..core.expr import Expr
 from ..core.shapes import Shape, broadcast_shapes
 from . import reductions, shape_ops
 from .base import EmitContext, Op
-from .leaves import as_expr, as_exprs, constant_value
+from .leaves import as_expr, as_exprs, check_weak_scalars, constant_value, is_weak_scalar, typed
 
 
 def _sympy_map(fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
     return np.vectorize(fn, otypes=[object])(*arrays)
+
+
+def _type_of(operand: Any) -> Any:
+    """A dtype as it is; a Python number as its type, which NumPy's dtype resolution
+    treats as weak."""
+    return operand if isinstance(operand, np.dtype) else type(operand)
 
 
 def fit(tangent: Expr, node: Expr, batch: int = 0) -> Expr:
@@ -624,7 +630,12 @@ class Binary(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         a, b = inputs
         shape = broadcast_shapes(self.name, a.shape, b.shape)
-        return shape, ufunc_result(self.ufunc, a.dtype, b.dtype)
+        dtype = ufunc_result(self.ufunc, a.dtype, b.dtype)
+        check_weak_scalars(self.name, inputs, dtype, self._weak_rule)
+        return shape, dtype
+
+    def _weak_rule(self, *operands: Any) -> np.dtype:
+        return ufunc_result(self.ufunc, *(_type_of(o) for o in operands))
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return self.template.format(*args)
@@ -1024,7 +1035,7 @@ class NotEqual(Comparison):
 
 def _binary_function(op: Binary) -> Callable[[Any, Any], Expr]:
     def function(a: Any, b: Any) -> Expr:
-        return op(*as_exprs(a, b))
+        return op(*as_exprs(a, b, op=op.name))
 
     function.__name__ = function.__qualname__ = op.name
     function.__doc__ = type(op).__doc__
@@ -1067,7 +1078,9 @@ class Where(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         c, a, b = inputs
         shape = broadcast_shapes(self.name, c.shape, a.shape, b.shape)
-        return shape, np.result_type(a.dtype, b.dtype)
+        dtype = np.result_type(a.dtype, b.dtype)
+        check_weak_scalars(self.name, inputs, dtype, lambda c, a, b: np.result_type(a, b))
+        return shape, dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return "np.where({}, {}, {})".format(*args)
@@ -1112,7 +1125,9 @@ class Clip(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         x, lo, hi = inputs
         shape = broadcast_shapes(self.name, x.shape, lo.shape, hi.shape)
-        return shape, np.result_type(x.dtype, lo.dtype, hi.dtype)
+        dtype = np.result_type(x.dtype, lo.dtype, hi.dtype)
+        check_weak_scalars(self.name, inputs, dtype, np.result_type)
+        return shape, dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return "np.clip({}, {}, {})".format(*args)
@@ -1148,14 +1163,18 @@ def where(condition: Any, a: Any, b: Any) -> Expr:
     >>> sg.where(x > 0, x, 0.0).shape
     (3,)
     """
-    c = as_expr(condition)
-    a, b = as_exprs(a, b)
+    c = as_expr(condition, op="where")
+    a, b = as_exprs(a, b, op="where")
+    if is_weak_scalar(a) and is_weak_scalar(b) and not is_weak_scalar(c):
+        # Beside an array condition, two bare literals would both be typed as Python
+        # numbers (float64, int64): keep the dtypes the graph gave them.
+        a, b = typed(a), typed(b)
     return Where()(c, a, b)
 
 
 def clip(x: Any, a_min: Any, a_max: Any) -> Expr:
     """``x`` limited to the interval ``[a_min, a_max]`` (``np.clip``)."""
-    return Clip()(*as_exprs(x, a_min, a_max))
+    return Clip()(*as_exprs(x, a_min, a_max, op="clip"))
 
 
 # --- sinc -----------------------------------------------------------------------------------

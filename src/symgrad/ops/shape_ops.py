@@ -689,7 +689,7 @@ def _join_inputs(op: str, arrays: Sequence[Any]) -> tuple[Expr, ...]:
         raise TypeError(f"{op} takes a list or tuple of arrays")
     if not arrays:
         raise ShapeError(op, "need at least one array")
-    return as_exprs(*arrays)
+    return as_exprs(*arrays, op=op)
 
 
 def getitem(x: Any, index: Any) -> Expr:
