@@ -110,6 +110,10 @@ class Unary(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         if self.template:
+            if node.dtype.kind == "f" and node.inputs[0].dtype.kind != "f":
+                # A formula of several NumPy calls on integers or bools would type each
+                # step its own way: compute it in the float dtype the op gives.
+                args = [f"{args[0]}.astype(np.{node.dtype.name})"]
             return self.template.format(*args)
         return f"np.{self.ufunc.__name__}({args[0]})"
 
@@ -564,6 +568,11 @@ class Round(Unary):
     sympy_fn = staticmethod(lambda x: sympy.Function("round")(x))
     differentiable = False
 
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        # np.round returns integers as they are, where np.rint makes floats of them.
+        return x.shape, x.dtype if x.dtype.kind in "iu" else ufunc_result(self.ufunc, x.dtype)
+
     def derivative(self, x: Expr, y: Expr) -> None:
         return None
 
@@ -791,6 +800,8 @@ class Power(Binary):
         e = _small_exponent(node)
         if e is not None and node.inputs[0].ndim > 0:
             return _POWER_AS_PRODUCT[e].format(args[0])
+        if node.inputs[0].dtype.kind == "b":  # bools ** 2 would be np.square's int8
+            return f"np.power({args[0]}, {args[1]})"
         return self.template.format(*args)
 
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:

@@ -57,6 +57,8 @@ class Constant(Leaf):
 
     def __init__(self, value: np.ndarray, weak: bool = False):
         value = np.array(value, copy=True)
+        if weak and value.ndim:
+            raise ValueError("only 0-d constants (Python numbers) are weak")
         value.flags.writeable = False
         object.__setattr__(self, "value", value)
         object.__setattr__(self, "weak", weak)
@@ -130,6 +132,8 @@ class Eye(Leaf):
     of_dtype: np.dtype
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        if self.n < 0:
+            raise ShapeError(self.name, f"the size must be >= 0, got {self.n}")
         return (self.n, self.n), self.of_dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:

@@ -20,6 +20,7 @@ from ..core.shapes import (
     Dim,
     Shape,
     broadcast_shapes,
+    check_axis,
     format_shape,
     normalize_axes,
     normalize_axis,
@@ -150,7 +151,8 @@ class Cast(Op):
     to: np.dtype
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
-        return inputs[0].shape, self.to
+        (x,) = inputs
+        return x.shape, self.to
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"{args[0]}.astype(np.{self.to.name})"
@@ -198,7 +200,10 @@ class Concatenate(Op):
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        if not inputs:
+            raise ShapeError(self.name, "need at least one array")
         first = inputs[0]
+        check_axis(self.name, self.axis, first.ndim)
         total = 0
         for x in inputs:
             if x.ndim != first.ndim or builtins.any(
@@ -242,6 +247,8 @@ class Stack(Op):
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        if not inputs:
+            raise ShapeError(self.name, "need at least one array")
         first = inputs[0]
         for x in inputs:
             if x.shape != first.shape:
@@ -547,6 +554,8 @@ class Size(Op):
     as_dtype: np.dtype
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        if inputs:
+            raise ShapeError(self.name, "takes no inputs")
         return (), self.as_dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
