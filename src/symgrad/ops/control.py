@@ -44,6 +44,14 @@ def fresh_trips_dim() -> str:
 # --- helpers shared by the rules ------------------------------------------------------------
 
 
+def _trips_of(count: Expr) -> str | None:
+    """The symbolic step count of the while loop whose count output ``count`` is, if any."""
+    source = count.inputs[0] if count.op.name == "item" else None
+    if source is None or not isinstance(source.op, While):
+        return None
+    return source.op.trips_dim if count.op.index == source.op.n_state else None
+
+
 def _batch(derivatives: Sequence[Expr | None], like: Sequence[tuple[Shape, np.dtype]]) -> Shape:
     """The leading batch axes the given cotangents or tangents carry."""
     for d, (shape, _) in zip(derivatives, like):
@@ -340,6 +348,7 @@ class While(MultiOutput):
 
     def check(self, inputs: tuple[Expr, ...]) -> None:
         n = self.n_state
+        _expect(0 <= n <= len(self.body.params), "while_loop: n_state out of range")
         _check_params(self.test, inputs, "while_loop")
         _check_params(self.body, inputs, "while_loop")
         _expect(self.test.params == self.body.params, "while_loop: test and body params differ")
@@ -639,9 +648,17 @@ class Scan(MultiOutput):
             bool(params) and params[0].shape == () and params[0].dtype == _INT,
             "scan: the body's first parameter must be the int64 step",
         )
+        _expect(nc >= 0 and nx >= 0 and nc + nx < len(params), "scan: n_carry or n_xs out of range")
         first = 1 if self.counted else 0
         if self.counted:
             _expect(inputs[0].ndim == 0 and inputs[0].dtype.kind in "iu", "scan: bad count")
+            _expect(
+                isinstance(self.length, int) or _trips_of(inputs[0]) == self.length,
+                "scan: a symbolic length must be the step count of the while loop whose "
+                "count is the scan's first input",
+            )
+        else:
+            _expect(nx > 0, "scan: without stacked inputs the step count must be an input")
         rows = inputs[first + nc : first + nc + nx]
         _expect(
             all(x.ndim >= 1 and x.shape[0] == self.length for x in rows),
