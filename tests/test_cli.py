@@ -142,10 +142,25 @@ def test_bad_input_gives_one_line_errors(capsys, argv, message):
 
 
 def test_huge_numbers_give_inf_not_a_crash(capsys):
-    code, out, err = _grad(capsys, "x ** 99999999999999999999999 + 1e400", "--at", "x=2")
+    code, out, err = _grad(capsys, "x ** 99999999999999999999999 + 1e300", "--at", "x=2")
     assert code == 0, err
     assert "value: inf" in out
     assert "Warning" not in err
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x + 1e400", "is out of range"),
+        ("sum(x * 9**9**9)", "the constant 9 ** 9 ** 9 is about 10**369693100"),
+        ("sum(broadcast_to(x, (3000, 3000, 2)))", "at most 100000 elements"),
+    ],
+)
+def test_huge_numbers_and_shapes_are_refused_up_front(capsys, text, message):
+    # SymPy would compute 9**9**9 exactly, and 18 million elements one by one.
+    code, out, err = _grad(capsys, text, "--at", "x=2")
+    assert code == 2, out
+    assert err.count("\n") == 1 and message in err, err
 
 
 def test_check_flag_fails_on_a_mismatch(capsys):
