@@ -123,9 +123,14 @@ def from_sympy(expr: Any, variables: Mapping[Any, Expr] | None = None) -> Expr:
         by_name[s.name] = var(s.name)
         return by_name[s.name]
 
+    return _build(expr, symbol)
+
+
+def _build(expr: Any, symbol: Callable[[sympy.Symbol], Expr]) -> Expr:
+    """``expr``, an array of them elementwise (all elements sharing one variable per symbol)."""
     if isinstance(expr, (sympy.MatrixBase, sympy.NDimArray)):
         array = sympy.Array(expr)
-        elements = [from_sympy(e, by_name) for e in array]
+        elements = [_build(e, symbol) for e in array]
         stacked = shape_ops.stack(elements)
         return shape_ops.reshape(stacked, array.shape)
     return _convert(_sympy_object(expr), symbol)

@@ -604,6 +604,8 @@ def _reshape_arg(shape: Any) -> Shape:
             out.append(-1)
         else:
             out.extend(normalize_shape((d,), "reshape"))
+    if len(out) > NUMPY_MAX_NDIM:
+        raise ShapeError("reshape", f"{len(out)} dimensions; NumPy allows {NUMPY_MAX_NDIM}")
     return tuple(out)
 
 
