@@ -20,17 +20,19 @@ from ..core.expr import Expr
 from ..core.shapes import Shape, broadcast_shapes
 from . import reductions, shape_ops
 from .base import EmitContext, Op
-from .leaves import as_expr, as_exprs, check_weak_scalars, constant_value, is_weak_scalar, typed
+from .leaves import (
+    as_expr,
+    as_exprs,
+    check_weak_scalars,
+    constant_value,
+    is_weak_scalar,
+    typed,
+    weak_value,
+)
 
 
 def _sympy_map(fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
     return np.vectorize(fn, otypes=[object])(*arrays)
-
-
-def _type_of(operand: Any) -> Any:
-    """A dtype as it is; a Python number as its type, which NumPy's dtype resolution
-    treats as weak."""
-    return operand if isinstance(operand, np.dtype) else type(operand)
 
 
 def fit(tangent: Expr, node: Expr, batch: int = 0) -> Expr:
@@ -644,7 +646,7 @@ class Binary(Op):
         return shape, dtype
 
     def _weak_rule(self, *operands: Any) -> np.dtype:
-        return ufunc_result(self.ufunc, *(_type_of(o) for o in operands))
+        return ufunc_result(self.ufunc, *operands)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return self.template.format(*args)
@@ -1090,7 +1092,7 @@ class Where(Op):
         c, a, b = inputs
         shape = broadcast_shapes(self.name, c.shape, a.shape, b.shape)
         dtype = np.result_type(a.dtype, b.dtype)
-        check_weak_scalars(self.name, inputs, dtype, lambda c, a, b: np.result_type(a, b))
+        check_weak_scalars(self.name, inputs, dtype, _where_rule)
         return shape, dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -1137,7 +1139,7 @@ class Clip(Op):
         x, lo, hi = inputs
         shape = broadcast_shapes(self.name, x.shape, lo.shape, hi.shape)
         dtype = np.result_type(x.dtype, lo.dtype, hi.dtype)
-        check_weak_scalars(self.name, inputs, dtype, np.result_type)
+        check_weak_scalars(self.name, inputs, dtype, _clip_rule)
         return shape, dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -1164,6 +1166,14 @@ class Clip(Op):
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_map(lambda x, lo, hi: sympy.Min(sympy.Max(x, lo), hi), *args)
+
+
+def _where_rule(condition: Any, a: Any, b: Any) -> np.dtype:
+    return np.result_type(weak_value(a), weak_value(b))
+
+
+def _clip_rule(*operands: Any) -> np.dtype:
+    return np.result_type(*map(weak_value, operands))
 
 
 def where(condition: Any, a: Any, b: Any) -> Expr:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import numbers
@@ -268,22 +269,33 @@ def check_weak_scalars(
     """For ops that take Python numbers (``accepts_weak_scalars``): raise ShapeError unless
     the emitted code, which writes weak scalar constants as bare literals, computes
     ``result``. ``rule`` gives the result dtype for operands given as dtypes, or as Python
-    numbers for the weak ones. Ops built by symgrad's functions always pass (``as_expr``
-    types each number so); this guards ops built directly, e.g. from a file."""
+    number types (``float``) for the weak ones; it is called once per combination. Ops built
+    by symgrad's functions always pass (``as_expr`` types each number so); this guards ops
+    built directly, e.g. from a file."""
     weak = [is_weak_scalar(x) for x in inputs]
     if not any(weak) or all(weak):  # no literal, or all of them typed (see the emitter)
         return
-    operands = [x.op.value.item() if w else x.dtype for x, w in zip(inputs, weak)]
-    actual = rule(*operands)
+    operands = tuple(type(x.op.value.item()) if w else x.dtype for x, w in zip(inputs, weak))
+    actual = _result_of(rule, operands)
     if actual != result:
-        number = next(o for o, w in zip(operands, weak) if w)
+        number = next(x for x, w in zip(inputs, weak) if w)
         raise ShapeError(
             op,
-            f"the weak constant {number!r:.40} of dtype "
-            f"{next(x.dtype for x, w in zip(inputs, weak) if w)} does not fit beside "
-            f"{', '.join(str(x.dtype) for x, w in zip(inputs, weak) if not w)}: it would "
-            f"compute {actual}, not {result}",
+            f"the weak constant {number.op.value.item()!r:.40} of dtype {number.dtype} does "
+            f"not fit beside {', '.join(str(x.dtype) for x, w in zip(inputs, weak) if not w)}"
+            f": it would compute {actual}, not {result}",
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _result_of(rule: Callable[..., np.dtype], operands: tuple[Any, ...]) -> np.dtype:
+    return rule(*operands)
+
+
+def weak_value(operand: Any) -> Any:
+    """A dtype as it is, a Python number type as a number of it (which NumPy's
+    ``result_type`` takes as weak)."""
+    return operand(0) if isinstance(operand, type) else operand
 
 
 def constant_value(node: Expr) -> np.ndarray | None:
