@@ -319,12 +319,12 @@ def test_timeout_bounds_the_sympy_step(monkeypatch, capsys):
 def test_huge_graphs_are_not_given_to_sympy(capsys):
     start = time.monotonic()
     code, out, err = _run(
-        capsys, "grad", "sum(broadcast_to(x, (3000, 3000, 2)))", "--at", "x=[1, 2]"
+        capsys, "grad", "sum(broadcast_to(x, (1000, 1000, 2)))", "--at", "x=[1, 2]"
     )
     assert time.monotonic() - start < 30
     assert code == 0, err
-    assert "SymPy       skipped: the graph's arrays hold 18,000,003 elements" in out
-    assert "symgrad     df/dx = [9000000., 9000000.]" in out and "OK (rtol" in out
+    assert "SymPy       skipped: the graph's arrays hold 2,000,003 elements" in out
+    assert "symgrad     df/dx = [1000000., 1000000.]" in out and "OK (rtol" in out
 
 
 def test_check_grad_time_budget_and_sympy_switch(monkeypatch):
@@ -517,7 +517,7 @@ def test_hostile_expressions_are_refused_without_traceback(capsys, expression):
 
 
 def test_huge_numbers_give_inf_not_a_crash(capsys):
-    code, out, err = _run(capsys, "grad", "x ** 99999999999999999999999 + 1e400", "--at", "x=2")
+    code, out, err = _run(capsys, "grad", "x ** 99999999999999999999999 + 1e300", "--at", "x=2")
     assert code == 0, err
     assert "value       f     = inf" in out
     assert "Warning" not in err
@@ -531,6 +531,21 @@ def test_an_unexpected_fault_is_still_one_line(monkeypatch, capsys):
     code, _, err = _run(capsys, "grad", "x", "--at", "x=1")
     assert code == 3
     assert err.startswith("symgrad: internal error (KeyError):") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x + 1e400", "is out of range"),
+        ("sum(x * 9**9**9)", "the constant 9 ** 9 ** 9 is about 10**369693100"),
+        ("sum(broadcast_to(x, (3000, 3000, 2)))", "at most 10000000 elements"),
+    ],
+)
+def test_huge_numbers_and_shapes_are_refused_up_front(capsys, text, message):
+    # SymPy would compute 9**9**9 exactly, and 18 million elements one by one.
+    code, out, err = _run(capsys, "grad", text, "--at", "x=2")
+    assert code == 2, out
+    assert err.count("\n") == 1 and message in err, err
 
 
 def test_every_command_is_reachable_and_documented(capsys):

@@ -26,6 +26,14 @@ import symgrad as sg
 
 from .errors import ShapeError
 
+#: Numbers, written or computed from written ones, have magnitudes within 10**±MAX_EXPONENT
+#: (or are 0): SymPy computes with exact integers, and 9**9**9 would take it hours.
+MAX_EXPONENT = 300
+#: Every array of known size the expression builds has at most this many elements, so a
+#: typo cannot ask for gigabytes. (SymPy, which works element by element, gets far smaller
+#: graphs only: see ``symgrad.commands.derivatives``.)
+MAX_ELEMENTS = 10_000_000
+
 MAX_LENGTH = 10_000
 MAX_STRING = 200
 
@@ -284,12 +292,18 @@ def _parse(text: str) -> ast.Expression:
     except SyntaxError as error:
         where = f" at column {error.offset}" if error.offset else ""
         raise ParseError(f"not a valid expression: {error.msg}{where}") from None
-    except (RecursionError, MemoryError, ValueError):
+    except ValueError as error:  # integers of thousands of digits
+        raise ParseError(f"not a valid expression: {error}") from None
+    except (RecursionError, MemoryError):
         raise ParseError("the expression is nested too deeply") from None
 
 
 def parse(text: str, variables: Mapping[str, Any]) -> Any:
     """Interpret ``text`` with ``variables`` (name -> expression) and symgrad's functions.
+
+    Raises :class:`ParseError` for text it does not accept (and for calls with the wrong
+    arguments), :class:`symgrad.ShapeError` for shapes or dtypes that do not fit; both are
+    ``ValueError``. Nothing in the text is run as code.
 
     >>> import symgrad as sg
     >>> from symgrad.parse import parse
@@ -302,6 +316,10 @@ def parse(text: str, variables: Mapping[str, Any]) -> Any:
         return _Interpreter(variables).visit(tree.body)
     except RecursionError:
         raise ParseError("the expression is nested too deeply") from None
+    except (ParseError, ShapeError):
+        raise
+    except (TypeError, ValueError, IndexError, ArithmeticError) as error:
+        raise ParseError(str(error)) from None
 
 
 def shape_message(error: ShapeError) -> str:
@@ -315,15 +333,26 @@ def shape_message(error: ShapeError) -> str:
 class _Interpreter(ast.NodeVisitor):
     def __init__(self, variables: Mapping[str, Any]):
         self.variables = variables
+        # The values of the numbers written and of the constants computed from them alone
+        # (by id of the expression), to refuse magnitudes beyond MAX_EXPONENT up front.
+        self.magnitudes: dict[int, float] = {}
 
     def visit(self, node: ast.AST) -> Any:
         try:
-            return super().visit(node)
+            value = super().visit(node)
         except ShapeError as error:
             raise ParseError(
                 f"{shape_message(error)}, in {ast.unparse(node)[:60]!r} "
                 f"(column {getattr(node, 'col_offset', 0) + 1})"
             ) from None
+        if isinstance(value, sg.Expr):
+            size = value.size
+            if isinstance(size, int) and size > MAX_ELEMENTS:
+                raise ParseError(
+                    f"{ast.unparse(node)[:60]!r} has shape {value.shape}: at most "
+                    f"{MAX_ELEMENTS} elements are supported"
+                )
+        return value
 
     def generic_visit(self, node: ast.AST) -> Any:
         raise ParseError(
@@ -334,7 +363,13 @@ class _Interpreter(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ParseError(f"only numbers are allowed here, got {node.value!r:.40}")
-        return float(node.value)  # ints too: no unbounded integer arithmetic
+        value = node.value
+        if not (value == 0 or 10.0**-MAX_EXPONENT <= abs(value) <= 10.0**MAX_EXPONENT):
+            raise ParseError(
+                f"the number {ast.unparse(node)[:40]} is out of range: magnitudes from "
+                f"1e-{MAX_EXPONENT} to 1e{MAX_EXPONENT} (or 0) are supported"
+            )
+        return float(value)  # ints too: no unbounded integer arithmetic
 
     def visit_Name(self, node: ast.Name) -> Any:
         if node.id in self.variables:
@@ -349,7 +384,41 @@ class _Interpreter(ast.NodeVisitor):
         op = _BINARY.get(type(node.op))
         if op is None:
             raise ParseError(f"the operator {type(node.op).__name__} is not allowed")
-        return self._combine(op, self.visit(node.left), self.visit(node.right))
+        left, right = self.visit(node.left), self.visit(node.right)
+        magnitude = self._magnitude(node, left, right)
+        result = self._combine(op, left, right)
+        if magnitude is not None:
+            self.magnitudes[id(result)] = magnitude
+        return result
+
+    def _known(self, value: Any) -> float | None:
+        if isinstance(value, float):
+            return value
+        return self.magnitudes.get(id(value)) if isinstance(value, sg.Expr) else None
+
+    def _magnitude(self, node: ast.BinOp, left: Any, right: Any) -> float | None:
+        """The value of a constant subexpression (computed with floats, in logarithms for
+        powers), or ``None`` if it reads a variable; ParseError if it is out of range."""
+        a, b = self._known(left), self._known(right)
+        if a is None or b is None:
+            return None
+        try:
+            if isinstance(node.op, ast.Pow):
+                exponent = 0.0 if a == 0 or b == 0 else b * math.log10(abs(a))
+                value = 0.0 if abs(exponent) > MAX_EXPONENT else abs(a) ** b
+            else:
+                value = _BINARY[type(node.op)](a, b)
+                exponent = math.log10(abs(value)) if value else 0.0
+        except (ArithmeticError, ValueError, TypeError):
+            return None  # 1/0 and the like: NumPy's inf or nan, SymPy's zoo
+        if not math.isfinite(exponent):
+            return None
+        if abs(exponent) > MAX_EXPONENT:
+            raise ParseError(
+                f"the constant {ast.unparse(node)[:60]} is about 10**{exponent:.0f}: "
+                f"magnitudes from 1e-{MAX_EXPONENT} to 1e{MAX_EXPONENT} (or 0) are supported"
+            )
+        return float(value)
 
     @staticmethod
     def _combine(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
@@ -360,7 +429,10 @@ class _Interpreter(ast.NodeVisitor):
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
         value = self.visit(node.operand)
         if isinstance(node.op, ast.USub):
-            return -value
+            known, result = self._known(value), -value
+            if known is not None:
+                self.magnitudes[id(result)] = -known
+            return result
         if isinstance(node.op, ast.UAdd):
             return value
         raise ParseError(f"the operator {type(node.op).__name__} is not allowed")

@@ -21,10 +21,11 @@ import numpy as np
 from .core.dtypes import as_dtype
 from .core.expr import Expr, apply
 from .core.shapes import Dim
+from .core.walk import topological_order
 from .errors import GraphFileError
 from .ops.base import Op
 from .ops.control import Loop, trips_renamer
-from .ops.leaves import Constant, Parameter, Variable, parameter, var
+from .ops.leaves import Constant, Leaf, Parameter, Variable, parameter, var
 from .ops.subgraph import Body, MultiOutput, check_closed
 from .structure import Tree, flatten
 
@@ -87,7 +88,7 @@ def load_graph(path: str | os.PathLike[str]) -> Any:
     """
     try:
         with open(path, encoding="utf-8") as file:
-            document = json.load(file, parse_constant=_refuse_constant)
+            document = json.load(file, parse_constant=_refuse_constant, parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise GraphFileError(f"{os.fspath(path)!r} is not a JSON graph file: {error}") from None
     return _decode_document(document)
@@ -95,6 +96,13 @@ def load_graph(path: str | os.PathLike[str]) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise GraphFileError(f"the number {name} is not valid JSON")
+
+
+def _parse_int(text: str) -> int:
+    # Python refuses to convert integers of thousands of digits (and is slow on long ones).
+    if len(text.lstrip("-")) > len(str(MAX_DIM)):
+        raise GraphFileError(f"the integer {text[:20]}... ({len(text)} digits) is out of range")
+    return int(text)
 
 
 # --- encoding -------------------------------------------------------------------------------
@@ -175,11 +183,13 @@ def _decode_document(document: Any) -> Any:
     _expect(isinstance(raw, list), "'nodes' must be a list")
     _expect(len(raw) <= MAX_NODES, f"too many nodes ({len(raw)} > {MAX_NODES})")
     nodes: list[Expr] = []
+    index: dict[int, int] = {}  # node -> its first position, for messages
     # Loop sizes get fresh names, so a loaded loop never shares one with a live loop.
     rename = trips_renamer()
     for i, entry in enumerate(raw):
         try:
             nodes.append(_decode_node(entry, nodes, rename))
+            index.setdefault(id(nodes[-1]), i)
         except GraphFileError as error:
             raise GraphFileError(f"node {i}: {error}") from None
         except (
@@ -194,7 +204,14 @@ def _decode_document(document: Any) -> Any:
         ) as error:
             op = entry.get("op") if isinstance(entry, dict) else None
             raise GraphFileError(f"node {i} ({op!r}): {type(error).__name__}: {error}") from None
-    return _decode_structure(document.get("outputs"), nodes, depth=0)
+    outputs = _decode_structure(document.get("outputs"), nodes, depth=0)
+    leaves, _ = flatten(outputs)
+    for node in topological_order(leaves):  # the outer graph: bodies are not entered
+        if isinstance(node.op, Parameter):
+            raise GraphFileError(
+                f"node {index[id(node)]}: a body parameter is used outside the bodies"
+            )
+    return outputs
 
 
 def _decode_node(entry: Any, nodes: list[Expr], rename: Callable[[Dim], Dim]) -> Expr:
@@ -212,6 +229,7 @@ def _decode_node(entry: Any, nodes: list[Expr], rename: Callable[[Dim], Dim]) ->
     )
     args = tuple(nodes[k] for k in inputs)
     cls = Op.registry[name]
+    _expect(not (args and issubclass(cls, Leaf)), f"a {name} node has no inputs")
     if cls is Variable:
         _expect(not args, "a variable has no inputs")
         _expect(set(params) == {"name", "shape", "dtype"}, "variable params: name, shape, dtype")

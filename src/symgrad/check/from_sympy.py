@@ -103,8 +103,15 @@ def from_sympy(expr: Any, variables: Mapping[Any, Expr] | None = None) -> Expr:
     by_name: dict[str, Expr] = {}
     for key, value in given.items():
         if not isinstance(value, Expr):
-            raise TypeError(f"from_sympy: variables[{key!r}] must be an expression")
-        by_name[key if isinstance(key, str) else str(key)] = value
+            raise TypeError(f"from_sympy: variables[{key!r:.60}] must be an expression")
+        if isinstance(key, sympy.Symbol):
+            key = key.name
+        elif not isinstance(key, str):
+            raise TypeError(
+                f"from_sympy: the keys of variables are SymPy symbols or their names, "
+                f"got a {type(key).__name__}"
+            )
+        by_name[key] = value
 
     def symbol(s: sympy.Symbol) -> Expr:
         if s.name in by_name:
@@ -116,12 +123,37 @@ def from_sympy(expr: Any, variables: Mapping[Any, Expr] | None = None) -> Expr:
         by_name[s.name] = var(s.name)
         return by_name[s.name]
 
+    return _build(expr, symbol)
+
+
+def _build(expr: Any, symbol: Callable[[sympy.Symbol], Expr]) -> Expr:
+    """``expr``, an array of them elementwise (all elements sharing one variable per symbol)."""
     if isinstance(expr, (sympy.MatrixBase, sympy.NDimArray)):
         array = sympy.Array(expr)
-        elements = [from_sympy(e, by_name) for e in array]
+        elements = [_build(e, symbol) for e in array]
         stacked = shape_ops.stack(elements)
         return shape_ops.reshape(stacked, array.shape)
-    return _convert(sympy.sympify(expr), symbol)
+    return _convert(_sympy_object(expr), symbol)
+
+
+def _sympy_object(expr: Any) -> sympy.Basic:
+    """``expr`` itself if it is a SymPy object. Nothing else is converted: ``sympify`` would
+    evaluate a string (or an object's ``str``) as Python code."""
+    if isinstance(expr, sympy.Basic):
+        return expr
+    if isinstance(expr, bool):
+        return sympy.true if expr else sympy.false
+    if isinstance(expr, (int, float)):
+        return sympy.Integer(expr) if isinstance(expr, int) else sympy.Float(expr)
+    if isinstance(expr, str):
+        raise TypeError(
+            "from_sympy takes SymPy objects, not text: SymPy would run the text as Python "
+            "code. Build the expression with sympy.Symbol and SymPy's functions, or parse "
+            "text with symgrad.parse.parse"
+        )
+    raise TypeError(
+        f"from_sympy takes a SymPy expression, Matrix or Array, got a {type(expr).__name__}"
+    )
 
 
 def _convert(root: sympy.Basic, symbol: Callable[[sympy.Symbol], Expr]) -> Any:

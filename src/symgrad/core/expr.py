@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .shapes import Shape, format_shape
+from .shapes import Shape, check_extent, format_shape
 
 if TYPE_CHECKING:
     from ..ops.base import Op
@@ -31,6 +31,7 @@ def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
     node = _NODES.get(key)
     if node is None:
         shape, dtype = op.infer(inputs)
+        check_extent(op.name, shape, dtype.itemsize)
         node = Expr.__new__(Expr)
         object.__setattr__(node, "op", op)
         object.__setattr__(node, "inputs", inputs)
@@ -72,6 +73,11 @@ class Expr:
 
     def __reduce__(self) -> Any:
         raise TypeError("Expr cannot be pickled; use sg.save_graph for a safe file format")
+
+    def _sympy_(self) -> Any:
+        # SymPy asks this before any other conversion (older SymPy versions would otherwise
+        # parse ``str(expr)`` as code).
+        raise TypeError("a symbolic expression is not a SymPy object; use sg.to_sympy(expr)")
 
     # --- attributes -------------------------------------------------------------------------
     @property

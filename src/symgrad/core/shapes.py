@@ -7,6 +7,7 @@ size could make a shape ambiguous: they raise rather than guess.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -15,6 +16,15 @@ from ..errors import ShapeError
 Dim = int | str
 Shape = tuple[Dim, ...]
 
+#: The most dimensions a declared shape (a variable's, a reshape or broadcast target) may
+#: have: a Jacobian or Hessian puts two such shapes side by side, and NumPy arrays have at
+#: most 64 dimensions.
+MAX_NDIM = 32
+#: NumPy's own limit, for every array the graph computes.
+NUMPY_MAX_NDIM = 64
+#: The largest array NumPy can hold, in bytes (and so the largest size of one dimension).
+MAX_BYTES = sys.maxsize
+
 
 def format_shape(shape: Shape) -> str:
     """``(3,)``-style text for a shape, symbolic dims unquoted: ``(n, 3)``."""
@@ -22,16 +32,25 @@ def format_shape(shape: Shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-def normalize_shape(shape: object, op: str = "var") -> Shape:
-    """Check a user-given shape and return it as a tuple of ints and strings."""
+def normalize_shape(
+    shape: object, op: str = "var", itemsize: int = 8, max_ndim: int = MAX_NDIM
+) -> Shape:
+    """Check a user-given shape and return it as a tuple of ints and strings.
+
+    At most ``max_ndim`` dimensions, sizes >= 0, and no more elements (of ``itemsize``
+    bytes) than NumPy can hold."""
     if isinstance(shape, (int, str)) and not isinstance(shape, bool):
         shape = (shape,)
     try:
         dims = tuple(shape)  # type: ignore[arg-type]
     except TypeError:
         raise ShapeError(
-            op, f"a shape must be a tuple of ints and strings, got {shape!r}"
+            op, f"a shape must be a tuple of ints and strings, got {shape!r:.80}"
         ) from None
+    if len(dims) > max_ndim:
+        why = f" (so that its derivatives fit in NumPy's {NUMPY_MAX_NDIM})"
+        why *= max_ndim < NUMPY_MAX_NDIM
+        raise ShapeError(op, f"a shape has at most {max_ndim} dimensions{why}, got {len(dims)}")
     out: list[Dim] = []
     for d in dims:
         if isinstance(d, str):
@@ -44,8 +63,47 @@ def normalize_shape(shape: object, op: str = "var") -> Shape:
                 raise ShapeError(op, f"dimension sizes must be >= 0, got {size} in {shape!r}")
             out.append(size)
         else:
-            raise ShapeError(op, f"dimension {d!r} in {shape!r} is neither an int nor a name")
-    return tuple(out)
+            raise ShapeError(
+                op, f"dimension {d!r:.40} in {shape!r:.80} is neither an int nor a name"
+            )
+    result = tuple(out)
+    check_extent(op, result, itemsize)
+    return result
+
+
+def check_extent(op: str, shape: Shape, itemsize: int) -> None:
+    """Raise ShapeError if NumPy cannot hold an array of ``shape`` (its known sizes) with
+    elements of ``itemsize`` bytes, or it has more dimensions than NumPy allows."""
+    if len(shape) > NUMPY_MAX_NDIM:
+        raise ShapeError(
+            op, f"the result would have {len(shape)} dimensions; NumPy allows {NUMPY_MAX_NDIM}"
+        )
+    total = itemsize
+    for d in shape:
+        if type(d) is int:
+            total *= d
+    if total > MAX_BYTES:
+        raise ShapeError(
+            op,
+            f"an array of shape {format_shape(shape)} would need {total} bytes; NumPy arrays "
+            "hold at most 2**63 - 1",
+        )
+
+
+def check_canonical_axes(op: str, axes: tuple[int, ...], ndim: int) -> None:
+    """Raise ShapeError unless ``axes`` are sorted, distinct axes of an ``ndim``-d array, as
+    the functions that build ops make them (for ops built directly, e.g. from a file)."""
+    if not all(0 <= a < ndim for a in axes) or any(a >= b for a, b in zip(axes, axes[1:])):
+        raise ShapeError(
+            op,
+            f"axes {axes} must be distinct, sorted axes of the {ndim}-d input (0 to {ndim - 1})",
+        )
+
+
+def check_axis(op: str, axis: int, ndim: int) -> None:
+    """Raise ShapeError unless ``axis`` is one of the axes ``0 .. ndim - 1``."""
+    if not 0 <= axis < ndim:
+        raise ShapeError(op, f"axis {axis} is out of range for a {ndim}-d input (0 to {ndim - 1})")
 
 
 def is_concrete(shape: Shape) -> bool:

@@ -230,11 +230,9 @@ class _Emitter:
 
     def _args(self, node: Expr, names: ChainMap[int, str]) -> list[str]:
         args = [names[id(x)] for x in node.inputs]
-        if node.op.accepts_weak_scalars and any(
-            id(x) not in self.bare and not (isinstance(x.op, Constant) and x.ndim == 0)
-            for x in node.inputs
-        ):
-            # Bare literals take the dtype of the array operand, as the graph inferred.
+        if node.op.accepts_weak_scalars and any(id(x) not in self.bare for x in node.inputs):
+            # Bare literals take the dtype of the other operands, as the graph inferred
+            # (the op's shape rule checks that they do; see check_weak_scalars).
             args = [self.bare.get(id(x), a) for x, a in zip(node.inputs, args)]
         return args
 
@@ -369,10 +367,10 @@ class _Emitter:
     ) -> None:
         op = node.op
         value = op.value
+        if value.ndim == 0 and op.weak:
+            self.bare[id(node)] = literals.scalar(value[()])
         if value.ndim == 0 and id(node) not in keep:
             names[id(node)] = literals.typed_scalar(value[()])
-            if op.weak:
-                self.bare[id(node)] = literals.scalar(value[()])
             return
         if id(node) in names:
             return  # a module constant an enclosing block named

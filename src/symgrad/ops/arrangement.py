@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from ..core.expr import Expr
-from ..core.shapes import Shape, format_shape, normalize_axis
+from ..core.shapes import Dim, Shape, check_axis, format_shape, normalize_axis
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import shape_ops
 from .base import EmitContext, Op
-from .leaves import as_expr, const
+from .leaves import as_expr, const, constant_value
 
 # --- gathers --------------------------------------------------------------------------------
 
@@ -52,9 +52,14 @@ def _add_along(g, index, axis, shape):
 '''
 
 
-def _check_index(index: Expr, op: str) -> None:
+def _check_index(index: Expr, op: str, size: Dim | None = None) -> None:
+    """Indices must be integers; constant ones must lie within an axis of ``size``."""
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got {index.dtype}")
+    value = constant_value(index)
+    known = value is not None and value.size and isinstance(size, int)
+    if known and (value.max() >= size or value.min() < -size):
+        raise IndexError(f"{op}: index out of range for an axis of size {size}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,9 +71,9 @@ class Take(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         x, index = inputs
-        _check_index(index, self.name)
         if not 0 <= self.axis < x.ndim:
             raise ShapeError(self.name, f"axis {self.axis} is out of range for {x.ndim}-d input")
+        _check_index(index, self.name, x.shape[self.axis])
         return x.shape[: self.axis] + index.shape + x.shape[self.axis + 1 :], x.dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -101,7 +106,8 @@ class AddAt(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         g, index = inputs
-        _check_index(index, self.name)
+        check_axis(self.name, self.axis, len(self.target))
+        _check_index(index, self.name, self.target[self.axis])
         expected = self.target[: self.axis] + index.shape + self.target[self.axis + 1 :]
         if g.shape != expected:
             raise ShapeError(
@@ -130,6 +136,27 @@ class AddAt(Op):
         return out
 
 
+def _along_shape(op: str, shape: Shape, index: Expr, axis: int) -> Shape:
+    """The shape ``np.take_along_axis`` gives for an array of ``shape`` and ``index``."""
+    if index.ndim > len(shape) or not 0 <= axis < len(shape):
+        raise ShapeError(op, f"bad axis {axis} or index of {index.ndim} dims")
+    _check_index(index, op, shape[axis])
+    lead = len(shape) - index.ndim  # batch axes the index does not have
+    out = list(shape[:lead])
+    for d, (a, b) in enumerate(zip(shape[lead:], index.shape)):
+        if d + lead == axis:
+            out.append(b)
+        elif a == b or b == 1:
+            out.append(a)
+        else:
+            raise ShapeError(
+                op,
+                f"index of shape {format_shape(index.shape)} does not match "
+                f"{format_shape(shape)} outside axis {axis}",
+            )
+    return tuple(out)
+
+
 @dataclasses.dataclass(frozen=True)
 class TakeAlongAxis(Op):
     """``np.take_along_axis(x, index, axis)``."""
@@ -140,23 +167,7 @@ class TakeAlongAxis(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         x, index = inputs
-        _check_index(index, self.name)
-        if index.ndim > x.ndim or not 0 <= self.axis < x.ndim:
-            raise ShapeError(self.name, f"bad axis {self.axis} or index of {index.ndim} dims")
-        lead = x.ndim - index.ndim  # batch axes the index does not have
-        shape = list(x.shape[:lead])
-        for d, (a, b) in enumerate(zip(x.shape[lead:], index.shape)):
-            if d + lead == self.axis:
-                shape.append(b)
-            elif a == b or b == 1:
-                shape.append(a)
-            else:
-                raise ShapeError(
-                    self.name,
-                    f"index of shape {format_shape(index.shape)} does not match "
-                    f"{format_shape(x.shape)} outside axis {self.axis}",
-                )
-        return tuple(shape), x.dtype
+        return _along_shape(self.name, x.shape, index, self.axis), x.dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"_take_along({args[0]}, {args[1]}, {self.axis})"
@@ -191,8 +202,7 @@ class AddAlongAxis(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         g, index = inputs
-        _check_index(index, self.name)
-        if g.ndim != len(self.target):
+        if g.shape != _along_shape(self.name, self.target, index, self.axis):
             raise ShapeError(self.name, f"value {format_shape(g.shape)} does not fit the target")
         return self.target, g.dtype
 

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from ..core.expr import Expr, apply
-from ..core.shapes import Shape
+from ..core.shapes import MAX_BYTES, NUMPY_MAX_NDIM, Shape
 
 
 class EmitContext(Protocol):
@@ -160,7 +160,8 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_dim(v: Any) -> bool:
-    return type(v) is int or type(v) is str
+    """A size (0 to the largest NumPy can hold) or a symbolic dimension's name."""
+    return (type(v) is int and 0 <= v <= MAX_BYTES) or (type(v) is str and v != "")
 
 
 def _is_index_item(v: Any) -> bool:
@@ -178,7 +179,7 @@ _PARAMETER_CHECKS: dict[str, Any] = {
     "bool": lambda v: type(v) is bool,
     "str": lambda v: type(v) is str,
     "np.dtype": lambda v: isinstance(v, np.dtype),
-    "Shape": lambda v: type(v) is tuple and all(_is_dim(d) for d in v),
+    "Shape": lambda v: type(v) is tuple and len(v) <= NUMPY_MAX_NDIM and all(_is_dim(d) for d in v),
     "tuple[int, ...]": lambda v: type(v) is tuple and all(_is_int(a) for a in v),
     "tuple[IndexItem, ...]": lambda v: type(v) is tuple and all(_is_index_item(i) for i in v),
     "Dim": _is_dim,

@@ -753,7 +753,7 @@ def solve(a: Any, b: Any) -> Expr:
     >>> sg.linalg.solve(a, sg.const([2.0, 2.0])).eval().tolist()
     [1.0, 0.5]
     """
-    a, b = as_exprs(a, b)
+    a, b = as_exprs(a, b, op="solve")
     a = _matrices("solve", a)
     linalg_dtype("solve", b.dtype)
     if b.ndim == 1:

@@ -20,7 +20,15 @@ from ..core.expr import Expr
 from ..core.shapes import Shape, broadcast_shapes
 from . import reductions, shape_ops
 from .base import EmitContext, Op
-from .leaves import as_expr, as_exprs, constant_value
+from .leaves import (
+    as_expr,
+    as_exprs,
+    check_weak_scalars,
+    constant_value,
+    is_weak_scalar,
+    typed,
+    weak_value,
+)
 
 
 def _sympy_map(fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
@@ -104,6 +112,10 @@ class Unary(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         if self.template:
+            if node.dtype.kind == "f" and node.inputs[0].dtype.kind != "f":
+                # A formula of several NumPy calls on integers or bools would type each
+                # step its own way: compute it in the float dtype the op gives.
+                args = [f"{args[0]}.astype(np.{node.dtype.name})"]
             return self.template.format(*args)
         return f"np.{self.ufunc.__name__}({args[0]})"
 
@@ -558,6 +570,11 @@ class Round(Unary):
     sympy_fn = staticmethod(lambda x: sympy.Function("round")(x))
     differentiable = False
 
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (x,) = inputs
+        # np.round returns integers as they are, where np.rint makes floats of them.
+        return x.shape, x.dtype if x.dtype.kind in "iu" else ufunc_result(self.ufunc, x.dtype)
+
     def derivative(self, x: Expr, y: Expr) -> None:
         return None
 
@@ -624,7 +641,12 @@ class Binary(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         a, b = inputs
         shape = broadcast_shapes(self.name, a.shape, b.shape)
-        return shape, ufunc_result(self.ufunc, a.dtype, b.dtype)
+        dtype = ufunc_result(self.ufunc, a.dtype, b.dtype)
+        check_weak_scalars(self.name, inputs, dtype, self._weak_rule)
+        return shape, dtype
+
+    def _weak_rule(self, *operands: Any) -> np.dtype:
+        return ufunc_result(self.ufunc, *operands)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return self.template.format(*args)
@@ -782,6 +804,8 @@ class Power(Binary):
         e = _small_exponent(node)
         if e is not None and node.inputs[0].ndim > 0:
             return _POWER_AS_PRODUCT[e].format(args[0])
+        if node.inputs[0].dtype.kind == "b":  # bools ** 2 would be np.square's int8
+            return f"np.power({args[0]}, {args[1]})"
         return self.template.format(*args)
 
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
@@ -1032,7 +1056,7 @@ class NotEqual(Comparison):
 
 def _binary_function(op: Binary) -> Callable[[Any, Any], Expr]:
     def function(a: Any, b: Any) -> Expr:
-        return op(*as_exprs(a, b))
+        return op(*as_exprs(a, b, op=op.name))
 
     function.__name__ = function.__qualname__ = op.name
     function.__doc__ = type(op).__doc__
@@ -1075,7 +1099,9 @@ class Where(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         c, a, b = inputs
         shape = broadcast_shapes(self.name, c.shape, a.shape, b.shape)
-        return shape, np.result_type(a.dtype, b.dtype)
+        dtype = np.result_type(a.dtype, b.dtype)
+        check_weak_scalars(self.name, inputs, dtype, _where_rule)
+        return shape, dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return "np.where({}, {}, {})".format(*args)
@@ -1120,7 +1146,9 @@ class Clip(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         x, lo, hi = inputs
         shape = broadcast_shapes(self.name, x.shape, lo.shape, hi.shape)
-        return shape, np.result_type(x.dtype, lo.dtype, hi.dtype)
+        dtype = np.result_type(x.dtype, lo.dtype, hi.dtype)
+        check_weak_scalars(self.name, inputs, dtype, _clip_rule)
+        return shape, dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return "np.clip({}, {}, {})".format(*args)
@@ -1148,6 +1176,14 @@ class Clip(Op):
         return _sympy_map(lambda x, lo, hi: sympy.Min(sympy.Max(x, lo), hi), *args)
 
 
+def _where_rule(condition: Any, a: Any, b: Any) -> np.dtype:
+    return np.result_type(weak_value(a), weak_value(b))
+
+
+def _clip_rule(*operands: Any) -> np.dtype:
+    return np.result_type(*map(weak_value, operands))
+
+
 def where(condition: Any, a: Any, b: Any) -> Expr:
     """``a`` where ``condition`` is true, else ``b``, broadcast together (``np.where``).
 
@@ -1156,14 +1192,18 @@ def where(condition: Any, a: Any, b: Any) -> Expr:
     >>> sg.where(x > 0, x, 0.0).shape
     (3,)
     """
-    c = as_expr(condition)
-    a, b = as_exprs(a, b)
+    c = as_expr(condition, op="where")
+    a, b = as_exprs(a, b, op="where")
+    if is_weak_scalar(a) and is_weak_scalar(b) and not is_weak_scalar(c):
+        # Beside an array condition, two bare literals would both be typed as Python
+        # numbers (float64, int64): keep the dtypes the graph gave them.
+        a, b = typed(a), typed(b)
     return Where()(c, a, b)
 
 
 def clip(x: Any, a_min: Any, a_max: Any) -> Expr:
     """``x`` limited to the interval ``[a_min, a_max]`` (``np.clip``)."""
-    return Clip()(*as_exprs(x, a_min, a_max))
+    return Clip()(*as_exprs(x, a_min, a_max, op="clip"))
 
 
 # --- sinc -----------------------------------------------------------------------------------

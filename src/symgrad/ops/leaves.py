@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from ..core.dtypes import as_dtype
 from ..core.expr import Expr, apply
 from ..core.shapes import Shape, normalize_shape
+from ..errors import ShapeError
 from .base import EmitContext, Op
 
 _serial = itertools.count()
@@ -56,6 +58,8 @@ class Constant(Leaf):
 
     def __init__(self, value: np.ndarray, weak: bool = False):
         value = np.array(value, copy=True)
+        if weak and value.ndim:
+            raise ValueError("only 0-d constants (Python numbers) are weak")
         value.flags.writeable = False
         object.__setattr__(self, "value", value)
         object.__setattr__(self, "weak", weak)
@@ -129,6 +133,8 @@ class Eye(Leaf):
     of_dtype: np.dtype
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        if self.n < 0:
+            raise ShapeError(self.name, f"the size must be >= 0, got {self.n}")
         return (self.n, self.n), self.of_dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -165,10 +171,9 @@ def var(name: str, shape: Any = (), dtype: Any = "float64") -> Expr:
     """
     if not isinstance(name, str):
         raise TypeError(f"a variable name must be a str, got {type(name).__name__}")
-    op = Variable(
-        name, normalize_shape(shape), as_dtype(dtype, f"dtype of variable {name!r}"), next(_serial)
-    )
-    return apply(op, ())
+    dt = as_dtype(dtype, f"dtype of variable {name!r:.60}")
+    dims = normalize_shape(shape, f"var {name!r:.60}", dt.itemsize)
+    return apply(Variable(name, dims, dt, next(_serial)), ())
 
 
 def _check_numeric(array: np.ndarray, value: Any) -> None:
@@ -191,14 +196,16 @@ def const(value: Any, dtype: Any = None) -> Expr:
         return value
     try:
         array = np.asarray(value, dtype=None if dtype is None else as_dtype(dtype))
+    except OverflowError as error:
+        raise ShapeError("const", f"{error} (NumPy would refuse this value too)") from None
     except (ValueError, TypeError) as error:
         raise TypeError(f"cannot put {type(value).__name__} into a graph: {error}") from None
     _check_numeric(array, value)
     return apply(Constant(array), ())
 
 
-def as_expr(value: Any, like: Expr | None = None) -> Expr:
-    """Turn an operand into an expression.
+def as_expr(value: Any, like: Expr | None = None, op: str = "") -> Expr:
+    """Turn an operand (of the op named ``op``) into an expression.
 
     Python numbers are *weak* (NEP 50): next to ``like`` they take a dtype of its kind, so
     ``x32 * 2.0`` stays float32. NumPy arrays and scalars keep their own dtype.
@@ -207,18 +214,11 @@ def as_expr(value: Any, like: Expr | None = None) -> Expr:
         return value
     if isinstance(value, np.generic):  # np.float64 subclasses float, but is not weak
         return const(value)
-    if isinstance(value, (bool, int, float)) or (
-        isinstance(value, numbers.Real) and not isinstance(value, np.generic)
-    ):
-        try:
-            dtype = np.asarray(value).dtype if like is None else np.result_type(like.dtype, value)
-            array = np.asarray(value, dtype=dtype)
-        except OverflowError:
-            raise TypeError(
-                f"{value!r} does not fit in {like.dtype if like else 'int64'}"
-            ) from None
-        return apply(Constant(array, weak=True), ())
-    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+    if isinstance(value, numbers.Real):
+        if not isinstance(value, (bool, int, float)):  # Fraction, SymPy numbers: as Python's
+            value = int(value) if isinstance(value, numbers.Integral) else float(value)
+        return apply(Constant(_weak_scalar(value, like, op), weak=True), ())
+    if isinstance(value, (np.ndarray, list, tuple)):
         return const(value)
     raise TypeError(
         f"cannot put a {type(value).__name__} ({value!r:.40}) into a graph: "
@@ -226,10 +226,76 @@ def as_expr(value: Any, like: Expr | None = None) -> Expr:
     )
 
 
-def as_exprs(*values: Any) -> tuple[Expr, ...]:
-    """Operands of one op: Python numbers take their dtype from the first expression."""
+def _weak_scalar(value: bool | int | float, like: Expr | None, op: str) -> np.ndarray:
+    """``value`` in the dtype NumPy 2 gives a Python number next to ``like`` (NEP 50): the
+    array's own dtype where it is of the same kind or wider, which the number must fit."""
+    try:
+        if like is None:
+            return np.asarray(value)
+        return np.asarray(value, dtype=np.result_type(like.dtype, value))
+    except OverflowError:
+        dtype = np.dtype(np.int64) if like is None else np.result_type(like.dtype, 0)
+        raise ShapeError(
+            op or "constant",
+            f"the Python integer {value} is out of bounds for {dtype}"
+            + (", the dtype of the other operand" if like is not None else "")
+            + ": NumPy 2 computes a Python number in the array's dtype (NEP 50). Cast the "
+            "array to a wider dtype (.astype), or pass the number as a NumPy scalar of one",
+        ) from None
+
+
+def as_exprs(*values: Any, op: str = "") -> tuple[Expr, ...]:
+    """Operands of the op named ``op``: Python numbers take their dtype from the first
+    expression."""
     like = next((v for v in values if isinstance(v, Expr)), None)
-    return tuple(as_expr(v, like) for v in values)
+    return tuple(as_expr(v, like, op) for v in values)
+
+
+def is_weak_scalar(node: Expr) -> bool:
+    """True for a Python number in the graph, which the emitted code may write as a bare
+    literal whose dtype NumPy takes from the other operands."""
+    op = node.op
+    return isinstance(op, Constant) and op.weak and node.ndim == 0
+
+
+def typed(node: Expr) -> Expr:
+    """``node``, a weak scalar turned into a constant that keeps its dtype."""
+    return apply(Constant(node.op.value), ()) if is_weak_scalar(node) else node
+
+
+def check_weak_scalars(
+    op: str, inputs: tuple[Expr, ...], result: np.dtype, rule: Callable[..., np.dtype]
+) -> None:
+    """For ops that take Python numbers (``accepts_weak_scalars``): raise ShapeError unless
+    the emitted code, which writes weak scalar constants as bare literals, computes
+    ``result``. ``rule`` gives the result dtype for operands given as dtypes, or as Python
+    number types (``float``) for the weak ones; it is called once per combination. Ops built
+    by symgrad's functions always pass (``as_expr`` types each number so); this guards ops
+    built directly, e.g. from a file."""
+    weak = [is_weak_scalar(x) for x in inputs]
+    if not any(weak) or all(weak):  # no literal, or all of them typed (see the emitter)
+        return
+    operands = tuple(type(x.op.value.item()) if w else x.dtype for x, w in zip(inputs, weak))
+    actual = _result_of(rule, operands)
+    if actual != result:
+        number = next(x for x, w in zip(inputs, weak) if w)
+        raise ShapeError(
+            op,
+            f"the weak constant {number.op.value.item()!r:.40} of dtype {number.dtype} does "
+            f"not fit beside {', '.join(str(x.dtype) for x, w in zip(inputs, weak) if not w)}"
+            f": it would compute {actual}, not {result}",
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _result_of(rule: Callable[..., np.dtype], operands: tuple[Any, ...]) -> np.dtype:
+    return rule(*operands)
+
+
+def weak_value(operand: Any) -> Any:
+    """A dtype as it is, a Python number type as a number of it (which NumPy's
+    ``result_type`` takes as weak)."""
+    return operand(0) if isinstance(operand, type) else operand
 
 
 def constant_value(node: Expr) -> np.ndarray | None:

@@ -16,7 +16,14 @@ import sympy
 
 from ..core.dtypes import dtype_name, float_of, float_result, ufunc_result
 from ..core.expr import Expr
-from ..core.shapes import Shape, format_shape, normalize_axes, normalize_axis
+from ..core.shapes import (
+    Shape,
+    check_axis,
+    check_canonical_axes,
+    format_shape,
+    normalize_axes,
+    normalize_axis,
+)
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import shape_ops
@@ -36,8 +43,7 @@ class Reduction(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
-        if builtins.any(a >= x.ndim for a in self.axes):
-            raise ShapeError(self.name, f"axes {self.axes} out of range for {x.ndim}-d input")
+        check_canonical_axes(self.name, self.axes, x.ndim)
         shape = reduced_shape(x.shape, self.axes, self.keepdims)
         return shape, self.result_dtype(x.dtype)
 
@@ -366,6 +372,7 @@ class Softmax(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
+        check_axis(self.name, self.axis, x.ndim)
         return x.shape, float_result(x.dtype)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -398,6 +405,7 @@ class Cumsum(Op):
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
+        check_axis(self.name, self.axis, x.ndim)
         return x.shape, Sum((), False).result_dtype(x.dtype)
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:

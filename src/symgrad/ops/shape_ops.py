@@ -16,9 +16,11 @@ import numpy as np
 from ..core.dtypes import as_dtype, dtype_name
 from ..core.expr import Expr
 from ..core.shapes import (
+    NUMPY_MAX_NDIM,
     Dim,
     Shape,
     broadcast_shapes,
+    check_axis,
     format_shape,
     normalize_axes,
     normalize_axis,
@@ -149,7 +151,8 @@ class Cast(Op):
     to: np.dtype
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
-        return inputs[0].shape, self.to
+        (x,) = inputs
+        return x.shape, self.to
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"{args[0]}.astype(np.{self.to.name})"
@@ -197,7 +200,10 @@ class Concatenate(Op):
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        if not inputs:
+            raise ShapeError(self.name, "need at least one array")
         first = inputs[0]
+        check_axis(self.name, self.axis, first.ndim)
         total = 0
         for x in inputs:
             if x.ndim != first.ndim or builtins.any(
@@ -241,6 +247,8 @@ class Stack(Op):
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        if not inputs:
+            raise ShapeError(self.name, "need at least one array")
         first = inputs[0]
         for x in inputs:
             if x.shape != first.shape:
@@ -546,6 +554,8 @@ class Size(Op):
     as_dtype: np.dtype
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        if inputs:
+            raise ShapeError(self.name, "takes no inputs")
         return (), self.as_dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
@@ -594,6 +604,8 @@ def _reshape_arg(shape: Any) -> Shape:
             out.append(-1)
         else:
             out.extend(normalize_shape((d,), "reshape"))
+    if len(out) > NUMPY_MAX_NDIM:
+        raise ShapeError("reshape", f"{len(out)} dimensions; NumPy allows {NUMPY_MAX_NDIM}")
     return tuple(out)
 
 
@@ -620,7 +632,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Expr:
 def broadcast_to(x: Any, shape: Any) -> Expr:
     """``x`` repeated to ``shape`` by NumPy's broadcasting rules (``np.broadcast_to``)."""
     x = as_expr(x)
-    target = normalize_shape(shape, "broadcast_to")
+    target = normalize_shape(shape, "broadcast_to", x.dtype.itemsize, NUMPY_MAX_NDIM)
     if target == x.shape:
         return x
     return BroadcastTo(target)(x)
@@ -688,7 +700,7 @@ def _join_inputs(op: str, arrays: Sequence[Any]) -> tuple[Expr, ...]:
         raise TypeError(f"{op} takes a list or tuple of arrays")
     if not arrays:
         raise ShapeError(op, "need at least one array")
-    return as_exprs(*arrays)
+    return as_exprs(*arrays, op=op)
 
 
 def getitem(x: Any, index: Any) -> Expr:

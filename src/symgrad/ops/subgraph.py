@@ -20,6 +20,7 @@ import numpy as np
 from ..core.expr import Expr, apply
 from ..core.shapes import Shape
 from ..core.walk import topological_order
+from ..errors import ShapeError
 from .base import _PARAMETER_CHECKS, EmitContext, Op
 from .leaves import Parameter, is_leaf_constant
 
@@ -138,7 +139,10 @@ class Item(Op):
         (source,) = inputs
         if not isinstance(source.op, MultiOutput):
             raise TypeError("item reads the outputs of a multi-output op")
-        return source.op.output_types[self.index]
+        types = source.op.output_types
+        if not 0 <= self.index < len(types):
+            raise ShapeError(self.name, f"{source.op.name} has no output {self.index}")
+        return types[self.index]
 
     def label(self) -> str:
         return f"[{self.index}]"

@@ -20,10 +20,12 @@ FOLD_LIMIT = 256  # elements; larger results stay computed at run time
 
 class _ConcreteShapes:
     def dim(self, dim: int | str) -> str:
+        if type(dim) is not int:  # a symbolic size is unknown here (and never source text)
+            raise ValueError(f"the symbolic dimension {dim!r} has no value yet")
         return str(dim)
 
     def shape(self, shape: tuple[int | str, ...]) -> str:
-        return f"({', '.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
+        return f"({', '.join(map(self.dim, shape))}{',' if len(shape) == 1 else ''})"
 
 
 def fold_constants(node: Expr) -> Expr | None:
@@ -50,8 +52,9 @@ def fold_constants(node: Expr) -> Expr | None:
     value = np.asarray(value)
     if value.dtype != node.dtype or value.shape != node.shape:
         return None
-    weak = value.ndim == 0 and all(x.op.weak for x in node.inputs)
-    return apply(Constant(value, weak), ())
+    # Never weak: the node it replaces was a NumPy value to its consumers (the emitter writes
+    # operands that are all Python numbers as typed scalars), which a bare literal is not.
+    return apply(Constant(value), ())
 
 
 def _fold_fills(node: Expr) -> Expr | None:

@@ -105,7 +105,7 @@ class Cond(MultiOutput):
         for body in (self.then_body, self.else_body):
             bound = {id(p): a for p, a in zip(body.params, operands)}
             chosen.append(to_object_arrays(body.results, bound))
-        condition = sympy.sympify(pred[()])
+        condition = sympy.sympify(pred[()], strict=True)  # strict: never parses text
         if not isinstance(condition, sympy.logic.boolalg.Boolean):
             condition = sympy.Ne(condition, 0)  # a number as the predicate: true if nonzero
         piecewise = np.vectorize(

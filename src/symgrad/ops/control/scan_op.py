@@ -106,6 +106,13 @@ class Scan(Loop):
         if self.counted:
             (count,) = given.index
             expect(count.ndim == 0 and count.dtype.kind in "iu", "scan: bad count")
+            expect(
+                isinstance(self.length, int) or _trips_of(count) == self.length,
+                "scan: a symbolic length must be the step count of the while loop whose "
+                "count is the scan's first input",
+            )
+        else:
+            expect(nx > 0, "scan: without stacked inputs the step count must be an input")
         expect(
             all(x.ndim >= 1 and x.shape[0] == self.length for x in given.xs),
             "scan: the stacked inputs must have length rows",
@@ -210,3 +217,14 @@ class Scan(Loop):
 def _stack(rows: list[np.ndarray], shape: Shape) -> np.ndarray:
     """Object arrays stacked along a new first axis (``shape`` when there are none)."""
     return np.stack(rows) if rows else np.empty(shape, dtype=object)
+
+
+def _trips_of(count: Expr) -> Dim | None:
+    """The symbolic step count of the while loop whose count output ``count`` is, if any."""
+    from .while_op import While  # the while op builds scans: import it only when checking
+
+    source = count.inputs[0] if count.op.name == "item" else None
+    if source is None or not isinstance(source.op, While):
+        return None
+    part, _ = source.op.layout.outputs.locate(count.op.index)
+    return source.op.trips_dim if part == "trips" else None
