@@ -218,6 +218,33 @@ def test_kernel_loop_vectorizes():
     assert not re.search(r"call\w*\s+\S*(sin|exp|log|tanh)", assembly), "a libm call is left"
 
 
+def test_sin_and_cos_of_one_value_share_their_range_reduction():
+    """A kernel that needs both (a value and its derivative) pays for one reduction: LLVM
+    merges the identical inlined code, provided the value is loaded once."""
+    flags = {"fastmath": {"reassoc", "contract"}, "error_model": "numpy"}
+
+    @numba.njit(**flags)
+    def sin_only(x, a, b):
+        for i in range(x.shape[0]):
+            a[i] = vm.sin(x[i])
+
+    @numba.njit(**flags)
+    def sin_and_cos(x, a, b):
+        for i in range(x.shape[0]):
+            v = x[i]
+            a[i] = vm.sin(v)
+            b[i] = vm.cos(v)
+
+    def roundings(kernel):
+        x = np.ones(64)
+        kernel(x, np.empty(64), np.empty(64))
+        assembly = "\n".join(kernel.inspect_asm().values())
+        return len(re.findall(r"\bv?(?:rndscale|round)[ps]d\b", assembly))
+
+    assert roundings(sin_only) > 0
+    assert roundings(sin_and_cos) == roundings(sin_only)
+
+
 def test_importing_symgrad_does_not_import_numba():
     code = "import sys, symgrad; assert 'numba' not in sys.modules, 'numba was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
