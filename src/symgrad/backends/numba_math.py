@@ -353,7 +353,7 @@ def _public(name: str, impl64, doc: str):
 
     impl32 = _jit(lambda x: np.float32(impl64(np.float64(x))))
 
-    def function(x):
+    def function(x: float | np.floating) -> float | np.floating:
         if isinstance(x, np.float32):
             return np.float32(impl32(x))
         return impl64(float(x))
@@ -382,7 +382,7 @@ tanh = _public("tanh", _tanh64, "Hyperbolic tangent.")
 sigmoid = _public("sigmoid", _sigmoid64, "1 / (1 + exp(-x)), without overflow for any x.")
 
 
-def _trig_outside_any(x):
+def _trig_outside_any(x: float | np.floating) -> bool:
     return bool(_trig_outside(float(x)))
 
 
