@@ -1,23 +1,25 @@
 """Hand-written fused Numba kernels for the seven benchmark workloads: what a Numba backend
 would generate, measured against the hand-written NumPy of benchmarks/workloads.py.
 
-    python benchmarks/numba_prototypes.py                 # all workloads, all cores
+    python benchmarks/numba_prototypes.py                    # all workloads, all cores
     python benchmarks/numba_prototypes.py --quick --only sin --threads 1
+    python benchmarks/numba_prototypes.py --driver prange    # Numba's parallel loops
 
 Not part of the test suite (it needs numba and takes minutes). Each workload runs in fresh
 processes: one compiles its kernels into an empty cache directory (cold), a second loads
 them from that cache (warm; Numba's own start-up, paid once per process, is timed apart),
 and a third times hand-written NumPy against the kernels in interleaved rounds (median of
 the rounds, as in benchmarks/run.py, and the fastest round, which other load on the machine
-disturbs least) and measures peak memory with tracemalloc (outputs
-are allocated with NumPy outside the kernels, so tracemalloc sees them).
+disturbs least) and measures peak memory with tracemalloc (outputs are allocated with NumPy
+outside the kernels, so tracemalloc sees them).
 
-The kernels follow one shape (see ``SHAPE``): a ``prange`` over fixed-size blocks of rows,
-a plain inner loop with one statement per op, reductions accumulated per block and summed
-after the loop (so results do not depend on the thread count), ``numba_math`` for
-transcendental functions, and a scalar redo of any block whose trig arguments leave the
-fast range. The scalar graph is compiled two ways: as one njit function and as LLVM IR
-through llvmlite (Numba's typing and lowering cost about 10 ms per statement; see docs).
+The kernels follow one shape (see ``SHAPE``): a serial block function holds the fused loop
+(one statement per op, unsigned indices); a kernel runs it over a range of blocks with the
+GIL released; a thread pool runs one range per core (``--driver prange`` uses Numba's
+``prange`` instead). Reductions are kept per block and summed after (so results do not
+depend on the thread count), transcendental functions come from ``numba_math``, and a block
+whose trig arguments leave the fast range is computed again by an exact block function. The
+scalar graph is compiled two ways: as one njit function and as LLVM IR through llvmlite.
 """
 
 from __future__ import annotations
@@ -41,59 +43,121 @@ from workloads import WORKLOADS  # noqa: E402
 FLAGS = '{"reassoc", "contract"}'
 HEADER = f"""\
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numba import njit, prange
 from symgrad.backends import numba_math as vm
 
 BLOCK = 4096
-KERNEL = dict(parallel=True, cache=True, fastmath={FLAGS}, error_model="numpy")
+KERNEL = dict(nogil=True, cache=True, fastmath={FLAGS}, error_model="numpy")
 BLOCK_FUNCTION = dict(cache=True, fastmath={FLAGS}, error_model="numpy")
+THREADS = int(os.environ.get("PROTOTYPE_THREADS") or os.cpu_count() or 1)
+POOL = ThreadPoolExecutor(max(THREADS - 1, 1))
+
+
+def in_parallel(kernel, n, *args):
+    # kernel(*args, first, last) on range(n) split into one contiguous range per thread;
+    # the calling thread runs the last range (kernels release the GIL: nogil=True)
+    ranges = [(n * t // THREADS, n * (t + 1) // THREADS) for t in range(THREADS)]
+    jobs = [POOL.submit(kernel, *args, first, last) for first, last in ranges[:-1]]
+    kernel(*args, *ranges[-1])
+    for job in jobs:
+        job.result()
 """
+
+# With --driver prange, each kernel(..., first, last) also gets a Numba-parallel driver
+# (kernel_prange(..., n): a prange over range(n) calling the kernel on one item each), and
+# in_parallel calls that instead of the thread pool.
+PRANGE_FOOTER = f"""
+
+PRANGE = {{}}
+PARALLEL = dict(parallel=True, cache=True, fastmath={FLAGS}, error_model="numpy")
+{{drivers}}
+
+def in_parallel(kernel, n, *args):
+    PRANGE[kernel](*args, n)
+"""
+
+
+def _with_driver(source: str, driver: str) -> str:
+    if driver == "threads":
+        return source
+    drivers = []
+    for line in source.splitlines():
+        if line.startswith("def ") and line.endswith(", first, last):"):
+            name, args = line[4 : -len(", first, last):")].split("(")
+            drivers.append(
+                f"\n@njit(**PARALLEL)\ndef {name}_prange({args}, n):\n"
+                f"    for item in prange(n):\n        {name}({args}, item, item + 1)\n\n\n"
+                f"PRANGE[{name}] = {name}_prange\n"
+            )
+    return source + PRANGE_FOOTER.replace("{drivers}", "".join(drivers))
+
 
 SHAPE = """
-@njit(**KERNEL)
-def kernel(x, g):
-    n = x.shape[0]
-    blocks = (n + BLOCK - 1) // BLOCK
-    partial = np.empty(blocks)
-    for b in prange(blocks):
-        lo = b * BLOCK
-        hi = min(lo + BLOCK, n)
-        acc = 0.0
-        for i in range(lo, hi):
-            <one statement per op>
-        partial[b] = acc
-    return partial.sum()
+@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
+def block(x, g, lo, hi):                  # lo, hi: np.uint64
+    acc = 0.0
+    for i in range(lo, hi):
+        <one statement per op>
+    return acc
+
+@njit(nogil=True, cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
+def kernel(x, g, partial, first, last):   # blocks first..last-1, one thread
+    for b in range(first, last):
+        partial[b] = block(x, g, np.uint64(b * BLOCK), np.uint64(min(b * BLOCK + BLOCK, n)))
+
+in_parallel(kernel, blocks, x, g, partial)   # a thread pool: one range of blocks per core
+value = partial.sum()
 """
 
-# 1. y = 2 x.x ---------------------------------------------------------------------------------
-DOT = (
-    HEADER
-    + """
+
+def _elementwise(body: list[str], value: str = "partial.sum()") -> str:
+    """A one-input, one-gradient elementwise workload in the shape above."""
+    lines = "\n".join("        " + line for line in body)
+    return (
+        HEADER
+        + f"""
 @njit(**BLOCK_FUNCTION)
 def block(x, g, lo, hi):
     acc = 0.0
     for i in range(lo, hi):
-        v0 = x[i]
-        v1 = v0 * v0
-        acc += v1
-        g[i] = 4.0 * v0
+{lines}
     return acc
 
 
 @njit(**KERNEL)
-def kernel(x, g, partial):
+def kernel(x, g, partial, first, last):
     n = x.shape[0]
-    for b in prange(partial.shape[0]):
+    for b in range(first, last):
         partial[b] = block(x, g, np.uint64(b * BLOCK), np.uint64(min(b * BLOCK + BLOCK, n)))
 
 
 def run(x):
     g = np.empty_like(x)
     partial = np.empty((x.shape[0] + BLOCK - 1) // BLOCK)
-    kernel(x, g, partial)
-    return 2.0 * partial.sum(), [g]
+    in_parallel(kernel, partial.shape[0], x, g, partial)
+    return {value}, [g]
 """
+    )
+
+
+# 1. y = 2 x.x ---------------------------------------------------------------------------------
+DOT = _elementwise(
+    ["v0 = x[i]", "v1 = v0 * v0", "acc += v1", "g[i] = 4.0 * v0"], "2.0 * partial.sum()"
+)
+
+# 7. 4x^3 + x^2 + 3 -----------------------------------------------------------------------------
+POLY = _elementwise(
+    [
+        "v0 = x[i]",
+        "v1 = v0 * v0",
+        "v2 = v1 * v0",
+        "acc += 4.0 * v2 + v1 + 3.0",
+        "g[i] = 12.0 * v1 + 2.0 * v0",
+    ]
 )
 
 
@@ -132,9 +196,9 @@ def block(x, g, lo, hi):
 
 
 @njit(**KERNEL)
-def kernel(x, g, partial, outside):
+def kernel(x, g, partial, outside, first, last):
     n = x.shape[0]
-    for b in prange(partial.shape[0]):
+    for b in range(first, last):
         lo, hi = np.uint64(b * BLOCK), np.uint64(min(b * BLOCK + BLOCK, n))
         partial[b], outside[b] = block(x, g, lo, hi)
 
@@ -152,7 +216,7 @@ def run(x):
     blocks = (x.shape[0] + BLOCK - 1) // BLOCK
     partial = np.empty(blocks)
     outside = np.empty(blocks, np.int64)
-    kernel(x, g, partial, outside)
+    in_parallel(kernel, blocks, x, g, partial, outside)
     for b in np.flatnonzero(outside):  # rare: trig arguments beyond vm.TRIG_LIMIT
         lo, hi = np.uint64(b * BLOCK), np.uint64(min(b * BLOCK + BLOCK, x.shape[0]))
         partial[b] = exact_block(x, g, lo, hi)
@@ -166,20 +230,19 @@ MLP = (
     HEADER
     + """
 @njit(**KERNEL)
-def bias_tanh(z, b):
-    # h = tanh(z + b), in place: z is not needed afterwards
-    rows, cols = z.shape
-    for i in prange(rows):
+def bias_tanh(z, b, first, last):
+    # h = tanh(z + b) on rows first..last-1, in place: z is not needed afterwards
+    cols = z.shape[1]
+    for i in range(first, last):
         for j in range(cols):
             z[i, j] = vm.tanh(z[i, j] + b[j])
 
 
 @njit(**KERNEL)
-def softmax_xent(logits, b, t, g):
-    # loss = -mean(sum(t * (logits + b - logsumexp(logits + b)))), g = d loss / d logits
+def softmax_xent(logits, b, t, g, partial, first, last):
+    # per row: partial = sum(t * (logits + b - logsumexp(logits + b))), g = d loss / d logits
     rows, cols = logits.shape
-    partial = np.empty(rows)
-    for i in prange(rows):
+    for i in range(first, last):
         top = -np.inf
         for j in range(cols):
             top = max(top, logits[i, j] + b[j])
@@ -195,18 +258,16 @@ def softmax_xent(logits, b, t, g):
             acc += t[i, j] * shifted
             g[i, j] = (vm.exp(shifted) * tsum - t[i, j]) / rows
         partial[i] = acc
-    return -partial.sum() / rows
 
 
 @njit(**KERNEL)
-def tanh_back(gh, h, gb):
-    # gz = gh * (1 - h*h) in place, and gb = column sums of gz: parallel over column blocks,
-    # rows in order, columns contiguous (vectorized)
+def tanh_back(gh, h, gb, first, last):
+    # gz = gh * (1 - h*h) in place and gb = column sums of gz, for column blocks
+    # first..last-1 (64 columns each): rows in order, columns contiguous (vectorized)
     rows, cols = gh.shape
-    width = 64
-    for c in prange((cols + width - 1) // width):
-        lo = np.uint64(c * width)  # unsigned: no negative-index wraparound, no scatters
-        hi = np.uint64(min(c * width + width, cols))
+    for c in range(first, last):
+        lo = np.uint64(c * 64)  # unsigned: no negative-index wraparound, no scatters
+        hi = np.uint64(min(c * 64 + 64, cols))
         for j in range(lo, hi):
             gb[j] = 0.0
         for i in range(rows):
@@ -218,16 +279,17 @@ def tanh_back(gh, h, gb):
 
 def run(x, t, w1, b1, w2, b2):
     h = x @ w1
-    bias_tanh(h, b1)
+    in_parallel(bias_tanh, h.shape[0], h, b1)
     logits = h @ w2
     g_logits = np.empty_like(logits)
-    loss = softmax_xent(logits, b2, t, g_logits)
+    partial = np.empty(logits.shape[0])
+    softmax_xent(logits, b2, t, g_logits, partial, 0, logits.shape[0])  # 256 x 10: one thread
     g_w2 = h.T @ g_logits
     g_b2 = g_logits.sum(axis=0)
     g_z = g_logits @ w2.T
     g_b1 = np.empty(h.shape[1])
-    tanh_back(g_z, h, g_b1)
-    return loss, [x.T @ g_z, g_b1, g_w2, g_b2]
+    in_parallel(tanh_back, (h.shape[1] + 63) // 64, g_z, h, g_b1)
+    return -partial.sum() / logits.shape[0], [x.T @ g_z, g_b1, g_w2, g_b2]
 """
 )
 
@@ -252,13 +314,18 @@ def block(x, g, lo, hi):
 
 
 @njit(**KERNEL)
-def kernel(x, g, partial):
+def kernel(x, g, partial, first, last):
     n = x.shape[0]
-    for b in prange(partial.shape[0]):
+    for b in range(first, last):
         lo = np.uint64(max(b * BLOCK, 1))
         hi = np.uint64(min(b * BLOCK + BLOCK, n - 1))
         partial[b] = block(x, g, lo, hi)
+
+
+@njit(**BLOCK_FUNCTION)
+def ends(x, g):
     # the two ends, where one of the two terms is missing
+    n = x.shape[0]
     a = x[0]
     d = x[1] - a * a
     g[0] = -400.0 * d * a - 2.0 * (1.0 - a)
@@ -270,8 +337,8 @@ def kernel(x, g, partial):
 def run(x):
     g = np.empty_like(x)
     partial = np.empty((x.shape[0] + BLOCK - 1) // BLOCK)
-    first = kernel(x, g, partial)
-    return partial.sum() + first, [g]
+    in_parallel(kernel, partial.shape[0], x, g, partial)
+    return partial.sum() + ends(x, g), [g]
 """
 )
 
@@ -280,9 +347,9 @@ LSE = (
     HEADER
     + """
 @njit(**KERNEL)
-def forward(a, x, z):
-    rows, cols = a.shape
-    for i in prange(rows):
+def forward(a, x, z, first, last):
+    cols = a.shape[1]
+    for i in range(first, last):
         acc = 0.0
         for j in range(cols):
             acc += a[i, j] * x[j]
@@ -305,13 +372,12 @@ def softmax(z, p):
 
 
 @njit(**KERNEL)
-def backward(a, x, p, ga, gx_parts):
-    # ga = outer(p, x) and gx = a.T @ p in one pass over a: each row block adds its share of
-    # gx into its own row of gx_parts
+def backward(a, x, p, ga, gx_parts, first, last):
+    # ga = outer(p, x) and gx = a.T @ p in one pass over a: row block b (of 125 rows) adds
+    # its share of gx into row b of gx_parts
     rows, cols = a.shape
-    blocks = gx_parts.shape[0]
-    per = (rows + blocks - 1) // blocks
-    for b in prange(blocks):
+    per = (rows + gx_parts.shape[0] - 1) // gx_parts.shape[0]
+    for b in range(first, last):
         for j in range(cols):
             gx_parts[b, j] = 0.0
         for i in range(b * per, min(b * per + per, rows)):
@@ -323,12 +389,12 @@ def backward(a, x, p, ga, gx_parts):
 
 def run(a, x):
     z = np.empty(a.shape[0])
-    forward(a, x, z)
+    in_parallel(forward, a.shape[0], a, x, z)
     p = np.empty_like(z)
     value = softmax(z, p)
     ga = np.empty_like(a)
     parts = np.empty((8, a.shape[1]))
-    backward(a, x, p, ga, parts)
+    in_parallel(backward, parts.shape[0], a, x, p, ga, parts)
     return value, [ga, parts.sum(axis=0)]
 """
 )
@@ -470,33 +536,7 @@ SOURCES = {
     "4 Rosenbrock (1e6)": ROSEN,
     "5 logsumexp(Ax) 1000": LSE,
     "6 scalar 2500 nodes": _scalar_numba_source(),
-    "7 4x^3+x^2+3 (1e6)": HEADER
-    + """
-@njit(**BLOCK_FUNCTION)
-def block(x, g, lo, hi):
-    acc = 0.0
-    for i in range(lo, hi):
-        v0 = x[i]
-        v1 = v0 * v0
-        v2 = v1 * v0
-        acc += 4.0 * v2 + v1 + 3.0
-        g[i] = 12.0 * v1 + 2.0 * v0
-    return acc
-
-
-@njit(**KERNEL)
-def kernel(x, g, partial):
-    n = x.shape[0]
-    for b in prange(partial.shape[0]):
-        partial[b] = block(x, g, np.uint64(b * BLOCK), np.uint64(min(b * BLOCK + BLOCK, n)))
-
-
-def run(x):
-    g = np.empty_like(x)
-    partial = np.empty((x.shape[0] + BLOCK - 1) // BLOCK)
-    kernel(x, g, partial)
-    return partial.sum(), [g]
-""",
+    "7 4x^3+x^2+3 (1e6)": POLY,
 }
 
 
@@ -510,7 +550,12 @@ def _check(name, got, want):
         np.testing.assert_allclose(g, h, rtol=1e-8, atol=1e-10, err_msg=f"{name}: gradient")
 
 
-def _compile_once(name: str, cache: str, threads: int) -> dict:
+def _source(name: str, driver: str) -> str:
+    source = SOURCES[name]
+    return source if name.startswith("6") else _with_driver(source, driver)
+
+
+def _compile_once(name: str, cache: str, threads: int, driver: str) -> dict:
     """In this (fresh) process: Numba's start-up, then load + first call of the kernels."""
     start = time.perf_counter()
     import numba
@@ -518,6 +563,7 @@ def _compile_once(name: str, cache: str, threads: int) -> dict:
     from symgrad.backends.numba_cache import load_source
 
     numba.set_num_threads(threads)
+    os.environ["PROTOTYPE_THREADS"] = str(threads)  # the thread-pool driver's size
     warmup = load_source(
         "from numba import njit\n\n@njit(cache=True)\ndef one(x):\n    return x + 1\n", cache
     )
@@ -526,7 +572,7 @@ def _compile_once(name: str, cache: str, threads: int) -> dict:
     w = next(w for w in WORKLOADS if w.name == name)
     data = w.data()
     start = time.perf_counter()
-    module = load_source(SOURCES[name], cache)
+    module = load_source(_source(name, driver), cache)
     module.run(*data)
     first = time.perf_counter() - start
     extra = {}
@@ -538,16 +584,17 @@ def _compile_once(name: str, cache: str, threads: int) -> dict:
     return {"startup_s": startup, "first_call_s": first, **extra}
 
 
-def _time(name: str, cache: str, threads: int, seconds: float, repeats: int) -> dict:
+def _time(name: str, cache: str, threads: int, driver: str, seconds: float, repeats: int) -> dict:
     import numba
     from run import peak_memory
 
     from symgrad.backends.numba_cache import load_source
 
     numba.set_num_threads(threads)
+    os.environ["PROTOTYPE_THREADS"] = str(threads)  # the thread-pool driver's size
     w = next(w for w in WORKLOADS if w.name == name)
     data = w.data()
-    module = load_source(SOURCES[name], cache)
+    module = load_source(_source(name, driver), cache)
     reference = w.hand(*data)
     _check(name, module.run(*data), reference)
     contenders = {"hand": lambda: w.hand(*data), "numba": lambda: module.run(*data)}
@@ -592,7 +639,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
     parser.add_argument("--only", help="run workloads whose name contains this")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="Numba threads")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads per kernel")
+    parser.add_argument(
+        "--driver",
+        choices=["threads", "prange"],
+        default="threads",
+        help="run kernels on a thread pool (nogil block ranges) or with Numba's prange",
+    )
     parser.add_argument("--step", nargs=2, help=argparse.SUPPRESS)  # (what, workload)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -600,16 +653,16 @@ def main() -> None:
     if args.step:
         what, name = args.step
         if what == "compile":
-            result = _compile_once(name, args.cache, args.threads)
+            result = _compile_once(name, args.cache, args.threads, args.driver)
         else:
-            result = _time(name, args.cache, args.threads, seconds, repeats)
+            result = _time(name, args.cache, args.threads, args.driver, seconds, repeats)
         print(json.dumps(result))
         return
     import numba
 
     print(
         f"# numba {numba.__version__}, NumPy {np.__version__}, {os.cpu_count()} cores, "
-        f"{args.threads} Numba threads, OPENBLAS_NUM_THREADS="
+        f"{args.threads} threads per kernel ({args.driver}), OPENBLAS_NUM_THREADS="
         f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; time ratios to hand-written NumPy "
         f"(median and fastest of interleaved rounds, one run); compile: load + first call in a "
         f"fresh process"
@@ -622,7 +675,7 @@ def main() -> None:
         if args.only and args.only not in w.name:
             continue
         with tempfile.TemporaryDirectory() as cache:
-            common = ["--cache", cache, "--threads", str(args.threads)]
+            common = ["--cache", cache, "--threads", str(args.threads), "--driver", args.driver]
             cold = _in_fresh_process("--step", "compile", w.name, *common)
             warm = _in_fresh_process("--step", "compile", w.name, *common)
             timing = _in_fresh_process(
