@@ -128,7 +128,8 @@ def check_grad(
         if node is None:
             raise ValueError(f"check_grad: {key!r} is not a variable of the expression")
         values[id(node)] = np.asarray(value, dtype=node.dtype)
-    inputs = list(dict.fromkeys(free + [v for v in variables if v.name is not None]))
+    inputs = list({id(n): n for n in free + [v for v in variables if v.name is not None]}.values())
+    position = {id(n): i for i, n in enumerate(inputs)}
     missing = [n.name for n in inputs if id(n) not in values]
     if missing:
         raise ValueError(f"check_grad: no value in `at` for {missing}")
@@ -142,7 +143,7 @@ def check_grad(
     symbolic, note = _sympy_gradients(y, variables, inputs, arrays)
     checks = []
     for i, (v, g) in enumerate(zip(variables, gradients)):
-        numeric = finite_differences.gradient(forward, arrays, inputs.index(v))
+        numeric = finite_differences.gradient(forward, arrays, position[id(v)])
         checks.append(
             VariableCheck(
                 name=v.name or repr(v),

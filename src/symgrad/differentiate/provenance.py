@@ -1,8 +1,8 @@
 """Which nodes differentiation made, so compile statistics and pictures can tell the forward
 graph from the derivative graph.
 
-A weak map from each derivative result to the outputs it was derived from; entries vanish
-with the results.
+A map from each derivative result to the outputs it was derived from; entries vanish with
+the results.
 """
 
 from __future__ import annotations
@@ -13,14 +13,27 @@ from collections.abc import Iterable
 from ..core.expr import Expr
 from ..core.walk import topological_order
 
-_DERIVED_FROM: weakref.WeakKeyDictionary[Expr, tuple[Expr, ...]] = weakref.WeakKeyDictionary()
+# Keyed by id, not by node: a WeakKeyDictionary compares keys with ``==``, which on nodes
+# builds a comparison. Each entry has a weak reference whose callback drops it.
+_DERIVED_FROM: dict[int, tuple[Expr, ...]] = {}
+_WATCHES: dict[int, weakref.ref[Expr]] = {}
+
+
+def _forget(key: int) -> None:
+    _DERIVED_FROM.pop(key, None)
+    _WATCHES.pop(key, None)
 
 
 def record(results: Iterable[Expr], sources: Iterable[Expr]) -> None:
     """Note that ``results`` are derivatives of the graph of ``sources``."""
     sources = tuple(sources)
     for r in results:
-        _DERIVED_FROM[r] = tuple(dict.fromkeys(_DERIVED_FROM.get(r, ()) + sources))
+        key = id(r)
+        if key not in _WATCHES:
+            _WATCHES[key] = weakref.ref(r, lambda _, key=key: _forget(key))
+        _DERIVED_FROM[key] = tuple(
+            {id(s): s for s in _DERIVED_FROM.get(key, ()) + sources}.values()
+        )
 
 
 def forward_roots(outputs: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:
@@ -33,7 +46,7 @@ def forward_roots(outputs: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:
         node = pending.pop()
         if id(node) in roots or id(node) in derived:
             continue
-        sources = _DERIVED_FROM.get(node)
+        sources = _DERIVED_FROM.get(id(node))
         if sources is None:
             roots[id(node)] = node
         else:

@@ -13,7 +13,7 @@ from collections import ChainMap
 from collections.abc import Callable, Sequence
 
 from ..core.dtypes import dtype_name
-from ..core.expr import Expr
+from ..core.expr import Expr, same_nodes
 from ..core.shapes import Shape, format_shape, size_of
 from ..core.walk import topological_order
 from ..errors import ShapeError
@@ -192,7 +192,7 @@ class _Emitter:
         call, attribute = shared
         group = {id(node): (node, attribute)}  # node, and the attribute of the call it is
         for r in life.readers.get(id(node.inputs[0]), ()):
-            if id(r) in group or id(r) in names or r.inputs != node.inputs:
+            if id(r) in group or id(r) in names or not same_nodes(r.inputs, node.inputs):
                 continue
             other = r.op.emit_shared(r, args)
             if other is not None and other[0] == call:
@@ -312,7 +312,7 @@ class _Emitter:
         reader = next(iter(outside.values())) if len(outside) == 1 else None
         placement = (
             reader.op.emit_placement(reader, self.ctx)
-            if reader is not None and id(m) not in keep and reader.inputs.count(m) == 1
+            if reader is not None and id(m) not in keep and sum(x is m for x in reader.inputs) == 1
             else None
         )
         if placement is None:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..core.dtypes import dtype_name
-from ..core.expr import Expr
+from ..core.expr import Expr, same_nodes
 from ..core.shapes import Dim, Shape, format_shape
 from ..errors import ShapeError
 from . import shape_ops
@@ -342,7 +342,10 @@ class While(MultiOutput):
         n = self.n_state
         _check_params(self.test, inputs, "while_loop")
         _check_params(self.body, inputs, "while_loop")
-        _expect(self.test.params == self.body.params, "while_loop: test and body params differ")
+        _expect(
+            same_nodes(self.test.params, self.body.params),
+            "while_loop: test and body params differ",
+        )
         _expect(
             len(self.test.results) == 1 and self.test.results[0].ndim == 0,
             "while_loop: the test must give one scalar",

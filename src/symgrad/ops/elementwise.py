@@ -1001,7 +1001,7 @@ class GreaterEqual(Comparison):
 
 
 class Equal(Comparison):
-    """Elementwise ``a == b`` (``==`` on expressions is identity; use ``sg.eq``)."""
+    """Elementwise ``a == b`` (also the ``==`` operator on expressions)."""
 
     float_template = "{0} == {1}"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..core.expr import Expr
+from ..core.expr import Expr, same_nodes
 from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
 
@@ -25,7 +25,7 @@ def rewrite(outputs: Sequence[Expr], rule: Rule) -> list[Expr]:
     done: dict[int, Expr] = {}
     for node in topological_order(outputs):
         inputs = tuple(done[id(x)] for x in node.inputs)
-        current = node if inputs == node.inputs else node.op(*inputs)
+        current = node if same_nodes(inputs, node.inputs) else node.op(*inputs)
         for _ in range(MAX_STEPS):
             replacement = rule(current)
             if replacement is None or replacement is current:
