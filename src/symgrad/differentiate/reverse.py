@@ -23,7 +23,7 @@ from ..ops.subgraph import Item, MultiOutput
 from ..optimize.rewrite import rewrite
 from ..optimize.stabilize import stabilize
 from ..structure import flatten, unflatten
-from . import provenance
+from . import masks, provenance
 
 
 def stable_form(ys: Sequence[Expr]) -> list[Expr]:
@@ -58,11 +58,12 @@ def backpropagate(
     ys = stable_form(ys)
     order = topological_order(ys)
     depends = depends_on(order, wrt)
-    adjoint: dict[int, Expr] = {}
+    # Cotangents through selections carry their masks (see ``masks``).
+    adjoint: dict[int, masks.Adjoint] = {}
 
-    def accumulate(node: Expr, contribution: Expr) -> None:
+    def accumulate(node: Expr, contribution: masks.Adjoint) -> None:
         previous = adjoint.get(id(node))
-        adjoint[id(node)] = contribution if previous is None else ew.add(previous, contribution)
+        adjoint[id(node)] = contribution if previous is None else masks.add(previous, contribution)
 
     for y, g in zip(ys, cotangents):
         if id(y) in depends:
@@ -73,6 +74,7 @@ def backpropagate(
         if isinstance(node.op, Item):
             g = adjoint.get(id(node))
             if g is not None:
+                g = masks.exact(g)
                 parts = outputs_adjoint.setdefault(id(node.inputs[0]), {})
                 index = node.op.index
                 parts[index] = g if index not in parts else ew.add(parts[index], g)
@@ -87,10 +89,10 @@ def backpropagate(
         needed = [id(x) in depends for x in node.inputs]
         if not any(needed):
             continue
-        for x, contribution, need in zip(node.inputs, node.op.vjp(node, g), needed):
+        for x, contribution, need in zip(node.inputs, masks.pull_back(node, g), needed):
             if need and contribution is not None:
                 accumulate(x, contribution)
-    return [adjoint.get(id(w)) for w in wrt]
+    return [None if id(w) not in adjoint else masks.exact(adjoint[id(w)]) for w in wrt]
 
 
 def check_wrt(wrt: Sequence[Any], what: str = "wrt") -> list[Expr]:

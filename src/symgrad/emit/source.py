@@ -19,7 +19,7 @@ from ..core.walk import topological_order
 from ..errors import ShapeError
 from ..ops.leaves import Constant, Parameter, Variable
 from ..ops.subgraph import Body, Item, MultiOutput
-from . import blocking, literals, scalar
+from . import blocking, literals, quiet, scalar
 from .blocking import Region
 from .names import Namer, hint
 
@@ -122,11 +122,13 @@ class _Emitter:
         life = _Lifetimes(
             [n for s in segments for n in (s.members if isinstance(s, Region) else (s,))]
         )
+        silent, blocks = quiet.quiet_nodes(order, keep), quiet.QuietBlocks()
         body: list[str] = []
         for segment in segments:
             if isinstance(segment, Region):
-                body += self._region(segment, names, keep, life, indent)
+                body += self._region(segment, names, keep, life, indent, silent, blocks)
                 continue
+            start = len(body)
             node = segment
             if isinstance(node.op, (Variable, Parameter)):
                 if id(node) not in names:
@@ -143,6 +145,8 @@ class _Emitter:
             dead = life.dying(node.inputs, here, here, keep, names)
             if dead:
                 body.append(f"{indent}del {', '.join(dead)}")
+            if id(node) in silent:
+                blocks.wrap(body, start, indent)
         return body
 
     def _statement(
@@ -225,6 +229,8 @@ class _Emitter:
         keep: set[int],
         life: _Lifetimes,
         indent: str,
+        silent: set[int],
+        blocks: quiet.QuietBlocks,
     ) -> list[str]:
         """A loop computing ``region`` a block of rows at a time: arrays needed whole are
         allocated first and filled block by block, totals accumulate, and every other
@@ -259,6 +265,7 @@ class _Emitter:
         temporaries = members - region.totals - region.whole
         for m in region.members:
             here = life.position[id(m)]
+            start = len(lines)
             self.current = m.op.name
             self.helpers.update(m.op.helpers)
             if id(m) in region.totals:
@@ -288,6 +295,8 @@ class _Emitter:
             ]
             if dead:
                 lines.append(f"{inner}del {', '.join(sorted(dead))}")
+            if id(m) in silent:
+                blocks.wrap(lines, start, inner)
         # Operands read last inside the loop, and the loop's views of them, die after it.
         outside = [x for m in region.members for x in m.inputs if id(x) not in members]
         dead = life.dying(outside, first, last, keep, names) + block_views

@@ -53,6 +53,11 @@ class Op:
     #: True where each output element depends only on the inputs' elements at the same
     #: (broadcast) index, so the emitter may compute the op a block of rows at a time.
     elementwise: ClassVar[bool] = False
+    #: True where the VJP gives every input exactly 0 where the cotangent is 0, whatever the
+    #: inputs' values, inf and nan included: it adds, negates or selects the cotangent, or
+    #: scales it by 0 or 1 (``add``, ``where``, ``maximum``, ``relu``). A masked cotangent
+    #: (``symgrad.differentiate.masks``) passes such ops without needing a ``where``.
+    keeps_zero_cotangents: ClassVar[bool] = False
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -140,6 +145,25 @@ class Op:
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         """The output as an object array of SymPy expressions, given the inputs as such."""
         raise NotImplementedError(f"the op {self.name!r} has no SymPy translation")
+
+    # --- selection ----------------------------------------------------------------------------
+    def selection(self, node: Expr) -> Sequence[Expr | None] | None:
+        """For ops that pass each output element on from one input (``where``, ``clip``,
+        ``maximum``, ``max`` over axes, a ``cond`` branch): per input, a bool expression
+        true where that input's cotangent may be nonzero (``None``: anywhere). Elementwise
+        ops give masks broadcastable to the output's shape, other ops to the input's.
+
+        Reverse mode keeps these masks on the cotangents flowing into the selected inputs,
+        so that the elementwise ops behind them give exactly 0 elsewhere instead of
+        ``0 * inf = nan`` (see ``symgrad.differentiate.masks``). ``None``: selects nothing."""
+        return None
+
+    def discards(self, node: Expr) -> Sequence[int]:
+        """Positions of the inputs whose values reach the output only where selected, so
+        that nan or inf elsewhere is dropped (``where``'s branches; a ``cond`` operand that
+        one branch alone reads). The emitter computes what only such inputs read with
+        floating-point warnings off: those positions are out of the branch's domain."""
+        return ()
 
     # --- description --------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:

@@ -128,6 +128,8 @@ class Unary(Op):
 class Negative(Unary):
     """``-x``."""
 
+    keeps_zero_cotangents = True
+
     math_template = "-{0}"
 
     name = "negative"
@@ -387,6 +389,8 @@ class Sigmoid(Unary):
 class Relu(Unary):
     """``max(x, 0)``; its derivative at 0 is 0."""
 
+    keeps_zero_cotangents = True
+
     math_template = "({0} if {0} > 0 or {0} != {0} else 0.0)"
 
     name = "relu"
@@ -397,6 +401,13 @@ class Relu(Unary):
 
     def derivative(self, x: Expr, y: Expr) -> Expr:
         return shape_ops.astype(greater(x, 0), y.dtype)
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        return (greater(node.inputs[0], 0),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents  # selected, not multiplied by 0: t may be inf where x <= 0
+        return None if t is None else where(greater(node.inputs[0], 0), t, as_expr(0, like=t))
 
 
 class Softplus(Unary):
@@ -668,6 +679,8 @@ class Binary(Op):
 class Add(Binary):
     """``a + b``."""
 
+    keeps_zero_cotangents = True
+
     float_template = "{0} + {1}"
 
     name = "add"
@@ -691,6 +704,8 @@ class Add(Binary):
 
 class Subtract(Binary):
     """``a - b``."""
+
+    keeps_zero_cotangents = True
 
     float_template = "{0} - {1}"
 
@@ -905,6 +920,8 @@ def _small_exponent(node: Expr) -> float | None:
 class Maximum(Binary):
     """Elementwise maximum; where ``a == b`` each gets half the gradient."""
 
+    keeps_zero_cotangents = True
+
     float_template = "({0} if {0} >= {1} or {0} != {0} else {1})"
 
     name = "maximum"
@@ -918,9 +935,19 @@ class Maximum(Binary):
             greater(b, a), equal(a, b), node
         )
 
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        return greater_equal(a, b), greater_equal(b, a)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        a, b = node.inputs
+        return _select_tangents(node, tangents, greater(a, b), greater(b, a))
+
 
 class Minimum(Binary):
     """Elementwise minimum; where ``a == b`` each gets half the gradient."""
+
+    keeps_zero_cotangents = True
 
     float_template = "({0} if {0} <= {1} or {0} != {0} else {1})"
 
@@ -932,6 +959,28 @@ class Minimum(Binary):
     def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
         a, b = node.inputs
         return _tie_split(less(a, b), equal(a, b), node), _tie_split(less(b, a), equal(a, b), node)
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        return less_equal(a, b), less_equal(b, a)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        a, b = node.inputs
+        return _select_tangents(node, tangents, less(a, b), less(b, a))
+
+
+def _select_tangents(
+    node: Expr, tangents: Sequence[Expr | None], a_wins: Expr, b_wins: Expr
+) -> Expr | None:
+    """The tangent of the winner (the mean of both at ties), by selection: the loser's
+    tangent may be inf or nan, which a product with 0 would pass on."""
+    batch, (ta, tb) = lift_tangents(node, tangents)
+    if ta is None and tb is None:
+        return None
+    zero = as_expr(0, like=node)
+    ta, tb = zero if ta is None else ta, zero if tb is None else tb
+    tie = multiply(add(ta, tb), as_expr(0.5, like=node))
+    return fit(where(a_wins, ta, where(b_wins, tb, tie)), node, batch)
 
 
 def _tie_split(wins: Expr, ties: Expr, node: Expr) -> Expr:
@@ -1060,6 +1109,8 @@ ne = not_equal
 class Where(Op):
     """``a`` where ``condition`` holds, else ``b`` (``np.where``)."""
 
+    keeps_zero_cotangents = True
+
     name = "where"
     accepts_weak_scalars = True
     elementwise = True
@@ -1074,6 +1125,13 @@ class Where(Op):
 
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
         return "({1} if {0} else {2})".format(*args)
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        c = node.inputs[0]
+        return None, c, where(c, False, True)
+
+    def discards(self, node: Expr) -> Sequence[int]:
+        return (1, 2)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         c, a, b = node.inputs
@@ -1105,6 +1163,8 @@ class Clip(Op):
     """``x`` limited to ``[lo, hi]`` (``np.clip``); ``x`` gets the gradient where
     ``lo <= x <= hi``, the bounds where they are active."""
 
+    keeps_zero_cotangents = True
+
     name = "clip"
     accepts_weak_scalars = True
     elementwise = True
@@ -1116,6 +1176,11 @@ class Clip(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return "np.clip({}, {}, {})".format(*args)
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        x, lo, hi = node.inputs
+        below, above = less(x, lo), greater(x, hi)
+        return where(below, False, where(above, False, True)), below, where(below, False, above)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x, lo, hi = node.inputs

@@ -213,6 +213,9 @@ class _Extremum(Reduction):
         x = node.inputs[0]
         return ew.equal(x, self.expand(node, x))
 
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        return (self._mask(node),)
+
     def _ties(self, mask: Expr, x: Expr) -> Expr:
         ties = Sum(self.axes, keepdims=True)(shape_ops.astype(mask, float_of(x.dtype)))
         return shape_ops.broadcast_to(ties, x.shape)
