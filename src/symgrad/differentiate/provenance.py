@@ -25,15 +25,18 @@ def _forget(key: int) -> None:
 
 
 def record(results: Iterable[Expr], sources: Iterable[Expr]) -> None:
-    """Note that ``results`` are derivatives of the graph of ``sources``."""
+    """Note that ``results`` are derivatives of the graph of ``sources``.
+
+    Nodes are hash-consed, so one node can be the derivative of several functions (zeros,
+    say); the latest derivation is the one remembered. Variables are never recorded."""
     sources = tuple(sources)
     for r in results:
+        if not r.inputs and r.name is not None:
+            continue
         key = id(r)
         if key not in _WATCHES:
             _WATCHES[key] = weakref.ref(r, lambda _, key=key: _forget(key))
-        _DERIVED_FROM[key] = tuple(
-            {id(s): s for s in _DERIVED_FROM.get(key, ()) + sources}.values()
-        )
+        _DERIVED_FROM[key] = sources
 
 
 def forward_roots(outputs: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:

@@ -783,7 +783,8 @@ class Divide(Binary):
 
 
 class Power(Binary):
-    """``a ** b``. The derivative in ``b`` is taken as 0 where ``a`` is 0."""
+    """``a ** b``. Where ``b`` is 0 the derivative in ``a`` is 0 (``a ** 0`` is 1 for every
+    ``a``, 0 included); where ``a`` is 0 the derivative in ``b`` is taken as 0."""
 
     name = "power"
     ufunc = np.power
@@ -818,13 +819,18 @@ class Power(Binary):
         exponent = constant_value(b)
         if exponent is not None and exponent.ndim == 0:
             e = exponent.item()
-            da = (
-                e * a
-                if e == 2
-                else (as_expr(1, like=node) if e == 1 else e * power(a, as_expr(e - 1, like=b)))
-            )
+            if e == 0:
+                da = None
+            elif e == 1:
+                da = as_expr(1, like=node)
+            else:
+                da = e * a if e == 2 else e * power(a, as_expr(e - 1, like=b))
         else:
+            # b * a ** (b - 1) is 0 * inf = nan at a = 0, b = 0: select 0 there instead (so
+            # that the second derivative sees the selection too).
             da = b * power(a, b - 1)
+            if exponent is None or not exponent.all():
+                da = where(equal(b, 0), as_expr(0, like=da), da)
         # log(a) * a**b, with a = 0 replaced by 1 so that 0**b contributes 0, not nan.
         safe_a = where(equal(a, 0), as_expr(1, like=a), a)
         db = multiply(log(safe_a), node)
