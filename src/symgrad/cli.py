@@ -68,7 +68,7 @@ def grad_command(args: argparse.Namespace, out: IO[str]) -> int:
 
     import symgrad as sg
 
-    from .check.sympy_bridge import variable_symbols
+    from .check.sympy_bridge import real_symbols, variable_symbols
     from .parse import parse, variable_names
 
     shapes = dict(_parse_assignment(v, "--var") for v in args.var)
@@ -104,7 +104,7 @@ def grad_command(args: argparse.Namespace, out: IO[str]) -> int:
     f = sg.compile([y, gradients], inputs=inputs)
     value, results = f(*arrays)
 
-    expression = sg.to_sympy(y)
+    expression = sg.to_sympy(y, real=True)  # real symbols: readable derivatives of abs...
     out.write(f"y = {sympy.sstr(expression)}\n")
     for name, a in zip(variables, arrays):
         out.write(f"  at {name} = {_show(a, 6)}\n")
@@ -112,7 +112,7 @@ def grad_command(args: argparse.Namespace, out: IO[str]) -> int:
     for x, g in zip(wrt, results):
         out.write(f"\ndy/d{x.name} (symgrad): {_show(g, 8)}\n")
         symbols = variable_symbols(x)
-        formula = [sympy.sstr(sympy.diff(expression, s)) for s in symbols.ravel()]
+        formula = [sympy.sstr(sympy.diff(expression, real_symbols(s))) for s in symbols.ravel()]
         shown = formula[0] if x.ndim == 0 else "[" + ", ".join(formula) + "]"
         out.write(f"dy/d{x.name} (SymPy):   {shown[:2000]}\n")
     report = sg.check_grad(y, wrt, dict(zip(variables.values(), arrays)))
