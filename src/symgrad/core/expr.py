@@ -11,6 +11,7 @@ table is weak: a node lives only as long as someone refers to it.
 from __future__ import annotations
 
 import numbers
+import operator
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -332,7 +333,7 @@ def _is_operand(value: Any) -> bool:
 def same_nodes(a: Sequence[Expr], b: Sequence[Expr]) -> bool:
     """True if ``a`` and ``b`` hold the same nodes in the same order (by identity: ``==`` on
     nodes builds a comparison)."""
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 # Operators call the op modules, which import this one; bind them once this class exists.

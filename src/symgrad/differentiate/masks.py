@@ -18,8 +18,7 @@ gets no ``where`` at all. Graphs without selections are differentiated as before
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..core.expr import Expr
 from ..core.shapes import Shape
@@ -28,15 +27,22 @@ from ..ops import reductions, shape_ops
 from ..ops.leaves import as_expr
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class Masked:
     """A cotangent that is right where ``mask`` holds (a bool expression broadcastable to
     the node's shape) and may be anything, nan included, elsewhere, unless ``exact``: then
-    it is 0 there already."""
+    it is 0 there already. The mask may be given as a function making it, called only if
+    it is needed (an exact cotangent that reaches a variable never needs it)."""
 
-    value: Expr
-    mask: Expr
-    exact: bool = False
+    __slots__ = ("value", "exact", "_mask")
+
+    def __init__(self, value: Expr, mask: Expr | Callable[[], Expr], exact: bool = False):
+        self.value, self.exact, self._mask = value, exact, mask
+
+    @property
+    def mask(self) -> Expr:
+        if not isinstance(self._mask, Expr):
+            self._mask = self._mask()
+        return self._mask
 
 
 Adjoint = Expr | Masked
@@ -52,7 +58,7 @@ def exact(adjoint: Adjoint) -> Expr:
 def add(a: Adjoint, b: Adjoint) -> Adjoint:
     """The sum of two contributions to one cotangent."""
     if isinstance(a, Masked) and isinstance(b, Masked):
-        if a.mask is b.mask:
+        if a._mask is b._mask:
             return Masked(ew.add(a.value, b.value), a.mask, a.exact and b.exact)
         return Masked(ew.add(exact(a), exact(b)), _either(a.mask, b.mask), exact=True)
     return ew.add(exact(a), exact(b))
@@ -86,7 +92,8 @@ def _selected(node: Expr, x: Expr, contribution: Expr, mask: Expr | None) -> Adj
     if mask is None:
         return contribution
     if node.op.elementwise and x.shape != node.shape:  # the mask is over the output's shape
-        mask = _any_to(mask, node.shape, x.shape)
+        full = mask
+        return Masked(contribution, lambda: _any_to(full, node.shape, x.shape), exact=True)
     return Masked(contribution, mask, exact=True)
 
 

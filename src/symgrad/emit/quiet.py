@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..core.expr import Expr
+from ..ops.base import Op
 
 WITH = 'with np.errstate(all="ignore"):  # what a where drops may be out of the domain'
 
@@ -21,6 +22,8 @@ def quiet_nodes(order: Sequence[Expr], keep: set[int]) -> set[int]:
     """Ids of the nodes in ``order`` (inputs before users) whose values reach only inputs
     that a selection discards, directly or through other such elementwise nodes. The nodes
     in ``keep`` (results) are never quiet."""
+    if not any(type(node.op).discards is not Op.discards for node in order):
+        return set()  # no selection discards anything: the common case, one cheap pass
     readers: dict[int, list[tuple[Expr, int]]] = {}
     for node in order:
         for i, x in enumerate(node.inputs):
