@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad.check import budget
@@ -198,3 +200,27 @@ def test_outside_the_main_thread_the_budget_runs_in_a_child_process():
     assert results["error"] == "ZeroDivisionError"
     report = results["report"]
     assert report.ok and report.variables[0].sympy is not None
+
+
+# --- fuzzing the names ----------------------------------------------------------------------
+
+_NAMES = st.sampled_from(["x", "x", "v", "v[0]", "v[1]", "v_2", "x_2", "A[0, 1]", "A"])
+_SHAPES = st.sampled_from([(), (2,), (1, 2)])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(_NAMES, _SHAPES), min_size=1, max_size=5))
+def test_any_names_give_one_symbol_per_element_and_a_right_check(declared):
+    variables = [sg.var(name, shape=shape) for name, shape in declared]
+    y = sum(((k + 1) * sg.sin(v) * v).sum() for k, v in enumerate(variables))
+    expression = sg.to_sympy(y)
+    sizes = [int(np.prod(shape)) for _, shape in declared]
+    assert len(expression.free_symbols) == sum(sizes)
+    for symbol in expression.free_symbols:  # readable: each is a declared name, or one with _k
+        assert any(symbol.name.startswith(name) for name, _ in declared), symbol.name
+    rng = np.random.default_rng(len(declared))
+    at = {v: rng.uniform(-1, 1, size=v.shape) for v in variables}
+    report = sg.check_grad(y, variables, at)
+    assert report.ok, str(report)
+    assert all(c.sympy is not None for c in report.variables)
+    assert len({c.name for c in report.variables}) == len(variables)

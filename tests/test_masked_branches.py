@@ -316,3 +316,14 @@ def test_a_masked_chain_is_made_exact_once():
     g = sg.grad(y, x)
     # the where of the rule and the one that makes the chain exact
     assert sum(isinstance(n.op, Where) for n in topological_order([g])) == 2
+
+
+def test_selections_in_loop_bodies_and_with_masks_given_at_run_time():
+    x = sg.var("x", shape=(3,))
+    m = sg.var("m", shape=(3,), dtype=bool)
+    a = np.array([0.0, 4.0, -1.0])
+    final, _ = sg.scan(lambda c, v: (c + sg.where(v > 0, sg.sqrt(v), 0.0), c), sg.const(0.0), x)
+    np.testing.assert_array_equal(sg.compile(sg.grad(final, x))(a), [0.0, 0.25, 0.0])
+    y = sg.where(m, sg.sqrt(x), 0.0).sum()
+    got = sg.compile(sg.grad(y, x), inputs=[x, m])(a, np.array([False, True, False]))
+    np.testing.assert_array_equal(got, [0.0, 0.25, 0.0])
