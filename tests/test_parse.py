@@ -110,6 +110,8 @@ def test_variables_are_in_order_of_appearance():
         ("x.eval()", "evaluate the expression at --at"),
         ("x if x > 0 else -x", "use where(cond, a, b)"),
         ("x and y", "'and'/'or'"),
+        ("explore(x, 'page.html')", "use the command: symgrad explore"),  # writes no file
+        ("origin_of(x)", "not an expression"),
     ],
 )
 def test_near_misses_get_a_hint(text, message):

@@ -60,6 +60,9 @@ EXCLUDED: dict[str, str] = {
     "to_sympy": "symgrad grad prints the SymPy form",
     "from_sympy": "it reads SymPy objects, not text",
     "show": "use the command: symgrad show",
+    "explore": "use the command: symgrad explore",
+    "origin_of": "it returns a file and a line, not an expression",
+    "record_source_lines": "it is a with-block for Python code",
     "load_graph": "it reads files",
     "save_graph": "it writes files",
 }
