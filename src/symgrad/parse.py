@@ -91,6 +91,8 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.LtE: operator.le,
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
+    ast.Eq: operator.eq,  # elementwise on expressions, as in NumPy
+    ast.NotEq: operator.ne,
 }
 
 
@@ -442,7 +444,7 @@ class _Interpreter(ast.NodeVisitor):
 
     def visit_Compare(self, node: ast.Compare) -> Any:
         if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARE:
-            raise ParseError("only single comparisons with < <= > >= are allowed (eq, ne for =)")
+            raise ParseError("only single comparisons with < <= > >= == != are allowed")
         return self._combine(
             _COMPARE[type(node.ops[0])], self.visit(node.left), self.visit(node.comparators[0])
         )
