@@ -139,6 +139,17 @@ def test_sympy_can_be_turned_off():
     assert "SymPy skipped: sympy=False" in str(report)
 
 
+def test_a_derivative_sympy_cannot_take_is_not_a_singular_point():
+    # SymPy leaves d/dx floor(x) unevaluated; floor is flat at 0.5 and 1.5, so the check
+    # goes on with finite differences and passes.
+    x = sg.var("x", shape=(2,))
+    report = sg.check_grad(sg.sum(sg.floor(x) * x), x, {x: [0.5, 1.5]})
+    assert report.ok and not report.variables[0].singular, str(report)
+    assert report.variables[0].sympy is None
+    assert "SymPy leaves the derivative of floor(x[0]) unevaluated" in report.note
+    np.testing.assert_array_equal(report.variables[0].gradient, [0.0, 1.0])  # floor(x)
+
+
 def test_sympys_recursion_limit_degrades_to_finite_differences():
     x = sg.var("x")
     y = x

@@ -317,6 +317,11 @@ def _sympy_gradients(
         out = np.zeros(v.shape)
         for index in np.ndindex(*v.shape):
             derivative = sympy.diff(expression, real[symbols[index]])
+            for unknown in derivative.atoms(sympy.Derivative):
+                # Not a singular point: SymPy has no rule for it (floor, ceil...).
+                raise NotImplementedError(
+                    f"SymPy leaves the derivative of {unknown.expr} unevaluated"
+                )
             out[index] = _real_number(derivative, point)
         results.append(out)
     return results

@@ -12,7 +12,13 @@ import numpy as np
 import symgrad as sg
 
 from ..check import budget, finite_differences
-from ..check.gradcheck import GradCheckReport, VariableCheck, _compare, _default_tolerances
+from ..check.gradcheck import (
+    GradCheckReport,
+    VariableCheck,
+    _compare,
+    _default_tolerances,
+    _real_number,
+)
 from ..check.sympy_bridge import symbol_names, to_object_arrays, variable_symbols
 from ..core.walk import topological_order
 from .problem import Problem
@@ -190,13 +196,16 @@ def _replaced(array: np.ndarray, symbols: dict[object, object]) -> np.ndarray:
 
 
 def _numbers(formula: np.ndarray, point: dict[object, object]) -> np.ndarray | None:
-    """The formula's value at the point (30 digits), or None if SymPy gives no number."""
+    """The formula's value at the point (30 digits), nan where it is not a finite real
+    number (a singular point); None if SymPy left a derivative unevaluated (of floor, say)."""
+    import sympy
+
     out = np.zeros(formula.shape)
-    try:
-        for index in np.ndindex(*formula.shape):
-            out[index] = float(formula[index].evalf(30, subs=point))
-    except (TypeError, ValueError):
-        return None  # an unevaluated derivative (of floor, say)
+    for index in np.ndindex(*formula.shape):
+        element = formula[index]
+        if isinstance(element, sympy.Basic) and element.has(sympy.Derivative):
+            return None
+        out[index] = _real_number(sympy.sympify(element, strict=True), point)
     return out
 
 
@@ -221,12 +230,24 @@ def check(
         with np.errstate(all="ignore"):
             numeric = finite_differences.jacobian(lower[key], problem.arrays, index)
         value = np.asarray(b.value, dtype=np.float64)
+        keep = np.ones(value.shape, dtype=bool)
+        singular: tuple[str, ...] = ()
+        sympy_comparison = None
+        if b.sympy_value is not None:
+            keep = np.isfinite(b.sympy_value)  # SymPy's value is nan at singular points
+            singular = tuple(
+                b.label + (f"[{', '.join(map(str, i))}]" if i else "")
+                for i in np.ndindex(*keep.shape)
+                if not keep[i]
+            )
+            sympy_comparison = _compare(value, b.sympy_value, rtol, atol, keep)
         rows.append(
             VariableCheck(
                 name=b.label,
                 gradient=value,
-                sympy=None if b.sympy_value is None else _compare(value, b.sympy_value, rtol, atol),
-                finite_differences=_compare(value, numeric, rtol, atol),
+                sympy=sympy_comparison,
+                finite_differences=_compare(value, numeric, rtol, atol, keep),
+                singular=singular,
             )
         )
     return GradCheckReport(rows, rtol, atol, label="derivative")
