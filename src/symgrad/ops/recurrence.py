@@ -61,6 +61,16 @@ def _recurrence(a, b, axis, reverse):
 '''
 
 
+def _fits(value: int, dtype: np.dtype) -> bool:
+    """True if the integer ``value`` is a value of ``dtype``."""
+    if dtype.kind == "b":
+        return value in (0, 1)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return int(info.min) <= value <= int(info.max)
+    return abs(value) <= float(np.finfo(dtype).max)
+
+
 def _check_axis(name: str, axis: int, ndim: int) -> None:
     if not 0 <= axis < ndim:
         raise ShapeError(name, f"axis {axis} out of range for a {ndim}-d input")
@@ -81,6 +91,8 @@ class Shift(Op):
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
         _check_axis(self.name, self.axis, x.ndim)
+        if not _fits(self.fill, x.dtype):  # the emitted np.full_like would fail
+            raise ShapeError(self.name, f"the fill {self.fill} does not fit {x.dtype}")
         return x.shape, x.dtype
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
