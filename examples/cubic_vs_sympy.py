@@ -8,7 +8,7 @@ x = sg.var("x")
 y = 4 * x**3 + x**2 + 3
 dy = sg.grad(y, x)
 
-t = sympy.Symbol("x", real=True)
+t = sympy.Symbol("x")  # the symbol to_sympy uses for the variable x
 ours = sg.to_sympy(dy)
 theirs = sympy.diff(4 * t**3 + t**2 + 3, t)
 print("symgrad's derivative, as SymPy sees it:", ours)

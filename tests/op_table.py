@@ -14,6 +14,7 @@ import numpy as np
 import symgrad as sg
 from symgrad import linalg as la
 from symgrad.ops import shape_ops
+from symgrad.ops.recurrence import recurrence, shift
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,10 @@ CASES = [
     Case("diag_extract", lambda x: sg.diag(x, k=-1) ** 2, ((3, 4),)),
     Case("cumprod", lambda x: x.cumprod(axis=1), ((2, 3),)),
     Case("cumprod_flat", lambda x: sg.cumprod(x), ((2, 2),)),
+    Case("recurrence", lambda a, b: recurrence(a, b, 1), ((2, 4), (2, 4))),
+    Case("recurrence_reverse", lambda a, b: recurrence(a, b, 0, reverse=True), ((3, 2), (3, 2))),
+    Case("shift", lambda x: shift(x, 1, 1, fill=1) * x, ((2, 3),)),
+    Case("shift_back", lambda x: shift(x, 0, -2) * x, ((3, 2),)),
     Case("average", lambda x: sg.average(x, axis=0), ((3, 2),)),
     Case(
         "average_weights", lambda x, w: sg.average(x, axis=1, weights=w), ((2, 3), (3,)), 0.5, 2.0

@@ -372,8 +372,7 @@ def test_symbolic_dims(build, ref):
 )
 def test_cumprod_derivatives_are_exact_at_zeros(values):
     """First derivatives, reverse and forward. cumprod is a polynomial, so central
-    differences are exact at zeros too. (Higher derivatives are exact only away from zeros:
-    the gradient is constant 0 after the first zero.)"""
+    differences are exact at zeros too. (Second derivatives: tests/test_special_points.py.)"""
     a = np.array(values)
     x = sg.var("x", shape=a.shape)
     w = np.random.default_rng(0).normal(size=a.shape)

@@ -289,6 +289,49 @@ def test_highlight_through_a_loop_and_a_branch():
     assert all(graph.nodes[n]["cluster"] is None for n in nodes)
 
 
+def test_highlight_follows_masked_cotangents_through_selections():
+    # Cotangents behind where and clip carry masks; the where that applies a mask where the
+    # chain ends is on the path, the comparisons that make the masks are not.
+    x, w = sg.var("x", shape=(3,)), sg.var("w", shape=(3,))
+    y = sg.sum(sg.where(x > 0, sg.log(sg.sqrt(x)) * w, 0.0)) + sg.sum(sg.clip(x, -1.0, 1.0) * w)
+    gx, gw = sg.grad(y, [x, w])
+    graph = sg.to_networkx([gx, gw])
+    nodes, edges = highlighted(graph, x)
+    data = graph.nodes
+    (result,) = [n for n in graph.nodes if data[n]["output"] == (0,)]
+    (seed,) = [n for n in nodes if data[n]["role"] == "constant"]
+    assert result in nodes and not any(data[n]["output"] == (1,) for n in nodes)
+    assert all(data[n]["role"] in ("gradient", "constant") for n in nodes)
+    assert not any(data[n]["op"] in ("greater", "less", "less_equal") for n in nodes)
+    for n in nodes - {seed}:
+        assert any(b == n for _, b, _ in edges), data[n]["label"]
+    for n in nodes - {result}:
+        assert any(a == n for a, _, _ in edges), data[n]["label"]
+    # By hand: clip's rule selects with two wheres, where's rule with one; then the masked
+    # chain through log (cotangent / sqrt(x)) and sqrt (times 0.5 / sqrt(x), a forward value
+    # off the path), the where applying the mask where the chain ends, and the sum of both.
+    ops = sorted(data[n]["op"] for n in nodes)
+    assert ops == sorted(
+        ["const", "reshape", "broadcast_to", "multiply", "where", "where"]  # clip
+        + ["where", "multiply", "divide", "multiply", "where"]  # where, log, sqrt, mask
+        + ["add"]
+    ), ops
+
+
+def test_highlight_reaches_a_cond_behind_a_masked_cotangent():
+    # The cond's output gets a masked cotangent, made exact (a where) before the cond's rule
+    # reads it: that where is a step of the path from the seed into the cond.
+    x = sg.var("x", shape=(3,))
+    c = sg.cond(sg.sum(x) > 0, sg.sqrt, sg.sin, x)
+    g = sg.grad(sg.sum(sg.where(x > 0, sg.log(c), 0.0)), x)
+    graph = sg.to_networkx(g)
+    nodes, _ = highlighted(graph, x)
+    ops = sorted(graph.nodes[n]["op"] for n in nodes)
+    assert ops == sorted(
+        ["const", "reshape", "broadcast_to", "where", "divide", "where", "cond", "item"]
+    ), ops
+
+
 def test_highlight_in_a_forward_graph_skips_comparisons_and_stop_gradient():
     x, w = sg.var("x"), sg.var("w")
     y = sg.where(x > 0, sg.sin(x), w) + sg.stop_gradient(x * x) * w

@@ -252,6 +252,12 @@ def _node(op, params=None, inputs=(0,)):
         ),
         ([_var([1] * 33)], "at most 32 dimensions"),
         ([_var([2**40, 2**40])], "2\\*\\*63 - 1"),
+        ([_var([4], "int8"), _node("shift", {"axis": 0, "by": 1, "fill": 1000})], "fill 1000"),
+        ([_var([4]), _node("shift", {"axis": 1, "by": 1, "fill": 0})], "axis 1 out of range"),
+        (
+            [_var([3]), _var([4]), _node("recurrence", {"axis": 0, "reverse": False}, (0, 1))],
+            "coefficients \\(3,\\) and terms \\(4,\\) differ",
+        ),
     ],
     ids=[
         "negative axis",
@@ -272,6 +278,9 @@ def _node(op, params=None, inputs=(0,)):
         "constant index out of range",
         "33 dimensions",
         "too many bytes",
+        "shift fill out of its dtype",
+        "shift axis",
+        "recurrence shapes",
     ],
 )
 def test_files_describing_graphs_no_one_could_build_are_refused(tmp_path, nodes, message):

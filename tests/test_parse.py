@@ -80,6 +80,8 @@ def test_the_functions_the_old_table_missed():
         "x % 0.3": v % 0.3,
         "-x**2": -(v**2),
         "astype(x, 'float32')": v.astype(np.float32),
+        "where(x == x[0], 1.0, x)": np.where(v == v[0], 1.0, v),
+        "where(x != 0.3, x, 0.0)": np.where(v != 0.3, v, 0.0),
     }
     for text, expected in cases.items():
         expr = parse(text, {"A": A, "x": x})
@@ -110,6 +112,8 @@ def test_variables_are_in_order_of_appearance():
         ("x.eval()", "evaluate the expression at --at"),
         ("x if x > 0 else -x", "use where(cond, a, b)"),
         ("x and y", "'and'/'or'"),
+        ("explore(x, 'page.html')", "use the command: symgrad explore"),  # writes no file
+        ("origin_of(x)", "not an expression"),
     ],
 )
 def test_near_misses_get_a_hint(text, message):

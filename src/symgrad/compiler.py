@@ -27,7 +27,9 @@ def compile(
 
     ``outputs`` is an expression or a (nested) list, tuple or dict of them; the function
     returns results in the same structure. ``inputs`` defaults to every variable the outputs
-    use, in the order they were declared. Only the nodes the outputs need are computed.
+    use, in the order they were declared; for a derivative, every variable of the function
+    it was taken from too (``sg.grad(x.sum(), x)`` takes ``x``, which it does not need).
+    Only the nodes the outputs need are computed.
 
     >>> import numpy as np, symgrad as sg
     >>> x = sg.var("x", shape=(3,))
@@ -42,7 +44,7 @@ def compile(
     )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)  # holds nodes, which == compares elementwise
 class Lowered:
     """A graph compiled to source: the inputs, the optimized output nodes (in the structure
     of ``outputs``, flattened) and their emitted module."""
@@ -64,13 +66,18 @@ def lower(
     # The inputs are the variables of the graph as built, even if optimizing drops one.
     given_order = topological_order(given)
     free = [n for n in given_order if isinstance(n.op, Variable)]
+    forward_order = topological_order(roots)
+    if inputs is None and derived:
+        # A derivative takes the variables of the function it came from, used or not.
+        more = [n for n in forward_order if isinstance(n.op, Variable)]
+        free = list({id(n): n for n in free + more}.values())
     input_list = _check_inputs(free, inputs)
     blocking = "blocking" in chosen_passes(optimize)
     leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
     emitted = emit_module(input_list, leaves, order, structure.source, blocking=blocking)
     stats = Stats(
-        built=len(topological_order(roots)),
+        built=len(forward_order),
         differentiated=len(topological_order(roots + derived + given)),
         after_pruning=len(given_order),
         after_optimization=len(order),

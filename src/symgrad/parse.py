@@ -60,6 +60,9 @@ EXCLUDED: dict[str, str] = {
     "to_sympy": "symgrad grad prints the SymPy form",
     "from_sympy": "it reads SymPy objects, not text",
     "show": "use the command: symgrad show",
+    "explore": "use the command: symgrad explore",
+    "origin_of": "it returns a file and a line, not an expression",
+    "record_source_lines": "it is a with-block for Python code",
     "load_graph": "it reads files",
     "save_graph": "it writes files",
 }
@@ -88,6 +91,8 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.LtE: operator.le,
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
+    ast.Eq: operator.eq,  # elementwise on expressions, as in NumPy
+    ast.NotEq: operator.ne,
 }
 
 
@@ -439,7 +444,7 @@ class _Interpreter(ast.NodeVisitor):
 
     def visit_Compare(self, node: ast.Compare) -> Any:
         if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARE:
-            raise ParseError("only single comparisons with < <= > >= are allowed (eq, ne for =)")
+            raise ParseError("only single comparisons with < <= > >= == != are allowed")
         return self._combine(
             _COMPARE[type(node.ops[0])], self.visit(node.left), self.visit(node.comparators[0])
         )

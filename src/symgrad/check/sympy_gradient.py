@@ -6,20 +6,27 @@ import numpy as np
 import sympy
 
 from ..core.expr import Expr
-from .sympy_bridge import to_object_arrays, variable_symbols
+from ..core.walk import topological_order
+from ..ops.leaves import Variable
+from .sympy_bridge import real_symbols, symbol_names, to_object_arrays, variable_symbols
 
 
 def sympy_gradient(y: Expr, x: Expr, at: dict[Expr, np.ndarray]) -> tuple[object, np.ndarray]:
-    """(SymPy's expression of ``y``, its derivative in each element of ``x`` at ``at``)."""
-    (value,) = to_object_arrays([y])
+    """(SymPy's expression of ``y``, its derivative in each element of ``x`` at ``at``).
+
+    The derivative is taken in real symbols (as for ``Abs`` and ``sign`` it must be)."""
+    variables = [n for n in topological_order([y]) if isinstance(n.op, Variable)]
+    names = symbol_names([*variables, x, *at])
+    (value,) = to_object_arrays([y], names=names)
     expression = value[()]
+    real = real_symbols(expression)
     point = {}
     for variable, array in at.items():
-        symbols = variable_symbols(variable)
+        symbols = variable_symbols(variable, names[id(variable)])
         for index in np.ndindex(*symbols.shape):
-            point[symbols[index]] = float(np.asarray(array)[index])
-    symbols = variable_symbols(x)
+            point[real_symbols(symbols[index])] = float(np.asarray(array)[index])
+    symbols = variable_symbols(x, names[id(x)])
     out = np.zeros(x.shape)
     for index in np.ndindex(*x.shape):
-        out[index] = float(sympy.diff(expression, symbols[index]).evalf(subs=point))
+        out[index] = float(sympy.diff(real, real_symbols(symbols[index])).evalf(subs=point))
     return expression, out

@@ -11,10 +11,15 @@ import numpy as np
 
 import symgrad as sg
 
-from ..check import finite_differences
-from ..check.gradcheck import GradCheckReport, VariableCheck, _compare, _default_tolerances
-from ..check.sympy_bridge import to_object_arrays, variable_symbols
-from ..check.time_budget import TimeBudgetExceeded, time_budget
+from ..check import budget, finite_differences
+from ..check.gradcheck import (
+    GradCheckReport,
+    VariableCheck,
+    _compare,
+    _default_tolerances,
+    _real_number,
+)
+from ..check.sympy_bridge import symbol_names, to_object_arrays, variable_symbols
 from ..core.walk import topological_order
 from .problem import Problem
 
@@ -24,7 +29,7 @@ SYMPY_MAX_ELEMENTS = 4096
 SYMPY_MAX_GRAPH_ELEMENTS = 100_000
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)  # holds nodes, which == compares elementwise
 class Block:
     """One derivative: of the output with respect to ``wrt`` (in order), e.g. d^2f/dx dy."""
 
@@ -89,7 +94,8 @@ def sympy_forms(
 ) -> SympyForms:
     """SymPy's form of the output, and each block's formula (and, at the point, value).
 
-    SymPy runs within ``timeout`` seconds; a derivative with more than
+    SymPy runs within ``timeout`` seconds, in real symbols (so that derivatives of ``abs``
+    and ``sign`` come out as real functions); a derivative with more than
     ``SYMPY_MAX_ELEMENTS`` elements is left out.
     """
     elements = _graph_elements(problem.output)
@@ -101,11 +107,12 @@ def sympy_forms(
             hopeless=True,
         )
     try:
-        with time_budget(timeout):
-            return SympyForms(_sympy_forms(problem, found, with_values))
-    except TimeBudgetExceeded:
-        for b in found:
-            b.formula = b.sympy_value = None
+        # The blocks are filled in here, not by the work itself: that may run in a child
+        # process (see ``check.budget``).
+        function, formulas, values = budget.run(
+            lambda: _sympy_forms(problem, found, with_values), timeout
+        )
+    except budget.OutOfTime:
         return SympyForms(
             None,
             f"skipped: it took longer than {timeout:g} s (--timeout SECONDS allows more, "
@@ -119,6 +126,9 @@ def sympy_forms(
         return SympyForms(
             None, f"skipped: SymPy failed on this expression ({type(error).__name__}: {message})"
         )
+    for b, formula, value in zip(found, formulas, values):
+        b.formula, b.sympy_value = formula, value
+    return SympyForms(function)
 
 
 def _graph_elements(output: sg.Expr) -> int:
@@ -130,17 +140,29 @@ def _graph_elements(output: sg.Expr) -> int:
     return total
 
 
-def _sympy_forms(problem: Problem, found: Sequence[Block], with_values: bool) -> np.ndarray:
+def _sympy_forms(
+    problem: Problem, found: Sequence[Block], with_values: bool
+) -> tuple[np.ndarray, list[np.ndarray | None], list[np.ndarray | None]]:
+    """(SymPy's form of the output, each block's formula, each block's value)."""
     import sympy
 
-    (function,) = to_object_arrays([problem.output])
-    symbols = {id(v): variable_symbols(v) for v in problem.inputs}
+    names = symbol_names(problem.inputs)
+    symbols, real = {}, {}
+    for v in problem.inputs:
+        plain = variable_symbols(v, names[id(v)])
+        symbols[id(v)] = np.empty(plain.shape, dtype=object)
+        for index in np.ndindex(*plain.shape):
+            real[plain[index]] = symbols[id(v)][index] = sympy.Symbol(plain[index].name, real=True)
+    (function,) = to_object_arrays([problem.output], names=names)
+    function = _replaced(function, real)
     made: dict[tuple[int, ...], np.ndarray] = {(): function}
     point = {}
     if with_values and problem.values:
         for v, a in zip(problem.inputs, problem.arrays):
             for index in np.ndindex(*symbols[id(v)].shape):
                 point[symbols[id(v)][index]] = sympy.Float(float(a[index]), 30)
+    formulas: list[np.ndarray | None] = []
+    values: list[np.ndarray | None] = []
     for b in found:
         key: tuple[int, ...] = ()
         for v in b.wrt:
@@ -157,20 +179,33 @@ def _sympy_forms(problem: Problem, found: Sequence[Block], with_values: bool) ->
                 for j in np.ndindex(*syms.shape):
                     out[i + j] = sympy.diff(outer[i], syms[j])
             made[key] = out
-        b.formula = made.get(key)
-        if b.formula is not None and point:
-            b.sympy_value = _numbers(b.formula, point)
-    return function
+        formulas.append(made.get(key))
+        values.append(_numbers(formulas[-1], point) if formulas[-1] is not None and point else None)
+    return function, formulas, values
+
+
+def _replaced(array: np.ndarray, symbols: dict[object, object]) -> np.ndarray:
+    """``array`` (SymPy expressions) with ``symbols`` replaced."""
+    import sympy
+
+    out = np.empty(array.shape, dtype=object)
+    for index in np.ndindex(*array.shape):
+        e = array[index]
+        out[index] = e.xreplace(symbols) if isinstance(e, sympy.Basic) else e
+    return out
 
 
 def _numbers(formula: np.ndarray, point: dict[object, object]) -> np.ndarray | None:
-    """The formula's value at the point (30 digits), or None if SymPy gives no number."""
+    """The formula's value at the point (30 digits), nan where it is not a finite real
+    number (a singular point); None if SymPy left a derivative unevaluated (of floor, say)."""
+    import sympy
+
     out = np.zeros(formula.shape)
-    try:
-        for index in np.ndindex(*formula.shape):
-            out[index] = float(formula[index].evalf(30, subs=point))
-    except (TypeError, ValueError):
-        return None  # an unevaluated derivative (of floor, say)
+    for index in np.ndindex(*formula.shape):
+        element = formula[index]
+        if isinstance(element, sympy.Basic) and element.has(sympy.Derivative):
+            return None
+        out[index] = _real_number(sympy.sympify(element, strict=True), point)
     return out
 
 
@@ -191,16 +226,28 @@ def check(
         key = tuple(id(v) for v in b.wrt[:-1])
         if key not in lower:  # the derivative one order lower, differenced numerically
             lower[key] = sg.compile(_rebuild(problem, b.wrt[:-1]), inputs=problem.inputs)
-        index = problem.inputs.index(b.wrt[-1])
+        index = next(i for i, v in enumerate(problem.inputs) if v is b.wrt[-1])
         with np.errstate(all="ignore"):
             numeric = finite_differences.jacobian(lower[key], problem.arrays, index)
         value = np.asarray(b.value, dtype=np.float64)
+        keep = np.ones(value.shape, dtype=bool)
+        singular: tuple[str, ...] = ()
+        sympy_comparison = None
+        if b.sympy_value is not None:
+            keep = np.isfinite(b.sympy_value)  # SymPy's value is nan at singular points
+            singular = tuple(
+                b.label + (f"[{', '.join(map(str, i))}]" if i else "")
+                for i in np.ndindex(*keep.shape)
+                if not keep[i]
+            )
+            sympy_comparison = _compare(value, b.sympy_value, rtol, atol, keep)
         rows.append(
             VariableCheck(
                 name=b.label,
                 gradient=value,
-                sympy=None if b.sympy_value is None else _compare(value, b.sympy_value, rtol, atol),
-                finite_differences=_compare(value, numeric, rtol, atol),
+                sympy=sympy_comparison,
+                finite_differences=_compare(value, numeric, rtol, atol, keep),
+                singular=singular,
             )
         )
     return GradCheckReport(rows, rtol, atol, label="derivative")

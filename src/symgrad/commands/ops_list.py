@@ -62,7 +62,7 @@ def text() -> str:
     count = len([n for n in FUNCTIONS if not n.startswith("linalg.")])
     lines = [
         f"{count} functions and {len(methods) + 1} methods, by kind; operators + - * / ** @ % "
-        "and comparisons < <= > >= work too.",
+        "and comparisons < <= > >= == != work too.",
         f"Constants: {', '.join(CONSTANTS)}.",
     ]
     width = 30  # longer signatures get a line of their own

@@ -24,7 +24,7 @@ class UsageError(ValueError):
     """A command-line argument is malformed; the message says which and how."""
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)  # holds nodes, which == compares elementwise
 class Problem:
     """An expression with its variables, in the order they appear in the text."""
 

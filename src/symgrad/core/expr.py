@@ -2,14 +2,18 @@
 
 Every ``Expr`` is made by :func:`apply`, which returns the existing node when the same op has
 already been applied to the same inputs. Identical subexpressions are therefore one object,
-and ``==``/``hash`` by identity are comparisons by value. The table is weak: a node lives only
-as long as someone refers to it.
+so identity (``is``, ``hash``) is comparison by value. ``==`` and ``!=`` build elementwise
+comparisons, as in NumPy: code that handles nodes compares them with ``is`` only (never
+``==``, ``in``, ``.index`` or ``.count`` on sequences of nodes; see :func:`same_nodes`). The
+table is weak: a node lives only as long as someone refers to it.
 """
 
 from __future__ import annotations
 
+import numbers
+import operator
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +31,9 @@ on_new_node: Callable[[Expr], None] | None = None
 
 def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
     """The node for ``op(*inputs)``: shape and dtype inferred once, when it is first built."""
-    key = (op, inputs)
+    # Inputs by identity: a tuple of nodes would compare them with ``==`` on a hash
+    # collision. The node keeps its inputs alive, so their ids stay theirs while it lives.
+    key = (op, tuple(map(id, inputs)))
     node = _NODES.get(key)
     if node is None:
         shape, dtype = op.infer(inputs)
@@ -207,10 +213,18 @@ class Expr:
     def __ge__(self, other: Any) -> Expr:
         return _ew.greater_equal(self, other)
 
-    # ``==`` and ``!=`` stay identity (hash-consing makes that equality by value); the
-    # elementwise comparisons are ``sg.eq`` and ``sg.ne``.
-    __eq__ = object.__eq__
-    __ne__ = object.__ne__
+    # Elementwise, as in NumPy (also ``sg.eq`` and ``sg.ne``). Operands that cannot be
+    # array data (None, strings, other objects) compare as Python objects do: by identity.
+    def __eq__(self, other: Any) -> Expr:  # type: ignore[override]
+        if not _is_operand(other):
+            return NotImplemented
+        return _ew.equal(self, other)
+
+    def __ne__(self, other: Any) -> Expr:  # type: ignore[override]
+        if not _is_operand(other):
+            return NotImplemented
+        return _ew.not_equal(self, other)
+
     __hash__ = object.__hash__
 
     def __getitem__(self, index: Any) -> Expr:
@@ -322,6 +336,17 @@ class Expr:
 
             raise BindError(f"eval: no value given for variable(s) {missing}")
         return compile_(self, inputs=free)(*[values[id(n)] for n in free])
+
+
+def _is_operand(value: Any) -> bool:
+    """True for what ``==`` compares elementwise: expressions, numbers and array data."""
+    return isinstance(value, (Expr, numbers.Number, np.generic, np.ndarray, list, tuple))
+
+
+def same_nodes(a: Sequence[Expr], b: Sequence[Expr]) -> bool:
+    """True if ``a`` and ``b`` hold the same nodes in the same order (by identity: ``==`` on
+    nodes builds a comparison)."""
+    return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 # Operators call the op modules, which import this one; bind them once this class exists.

@@ -11,17 +11,17 @@ import contextlib
 import os
 import sys
 import threading
-import weakref
 from collections.abc import Iterator
 
 from . import expr as _expr
 from .expr import Expr
+from .node_map import NodeMap
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Frames of these files are wrappers between the user and the package (decorators).
 _WRAPPERS = {os.path.abspath(m.__file__) for m in (contextlib,) if m.__file__}  # type: ignore[attr-defined]
 
-_ORIGINS: weakref.WeakKeyDictionary[Expr, tuple[str, int]] = weakref.WeakKeyDictionary()
+_ORIGINS: NodeMap[tuple[str, int]] = NodeMap()  # by identity: == on nodes compares values
 _INSIDE: dict[object, bool] = {}  # code object -> in the package (or a wrapper)?
 _LOCK = threading.Lock()
 _DEPTH = [0]  # nesting of record_source_lines blocks

@@ -1,24 +1,25 @@
 """Which nodes differentiation made, so compile statistics and pictures can tell the forward
 graph from the derivative graph.
 
-A weak map from each derivative result to the outputs it was derived from, and to how it
-was derived (so a picture can replay the pass and see which nodes carry the derivative);
+A map from each derivative result to the outputs it was derived from, and to how it was
+derived (so a picture can replay the pass and see which nodes carry the derivative);
 entries vanish with the results.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from collections.abc import Iterable
 
 from ..core.expr import Expr
+from ..core.node_map import NodeMap
 from ..core.walk import topological_order
 
-_DERIVED_FROM: weakref.WeakKeyDictionary[Expr, tuple[Expr, ...]] = weakref.WeakKeyDictionary()
+# result -> the outputs it is a derivative of
+_DERIVED_FROM: NodeMap[tuple[Expr, ...]] = NodeMap()
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # holds nodes: one pass is equal only to itself
 class Derivation:
     """One reverse or forward pass: ``outputs`` differentiated with ``seeds`` (their
     cotangents, in reverse mode; the tangents of ``wrt``, in forward mode)."""
@@ -30,7 +31,7 @@ class Derivation:
 
 
 # result -> (its pass, its position among the pass's results)
-_HOW: weakref.WeakKeyDictionary[Expr, tuple[Derivation, int]] = weakref.WeakKeyDictionary()
+_HOW: NodeMap[tuple[Derivation, int]] = NodeMap()
 
 
 def record(
@@ -38,10 +39,16 @@ def record(
 ) -> None:
     """Note that ``results`` are derivatives of the graph of ``sources``, made by
     ``derivation`` (the i-th result: with respect to ``wrt[i]`` in reverse mode, the
-    tangent of ``outputs[i]`` in forward mode)."""
+    tangent of ``outputs[i]`` in forward mode).
+
+    Nodes are hash-consed, so one node can be the derivative of several functions (zeros,
+    say); the latest derivation is the one remembered (a record without ``derivation``
+    keeps the pass noted before). Variables are never recorded."""
     sources = tuple(sources)
     for i, r in enumerate(results):
-        _DERIVED_FROM[r] = tuple(dict.fromkeys(_DERIVED_FROM.get(r, ()) + sources))
+        if not r.inputs and r.name is not None:
+            continue
+        _DERIVED_FROM[r] = sources
         if derivation is not None:
             _HOW[r] = (derivation, i)
 

@@ -23,7 +23,7 @@ from ..ops.subgraph import Item, MultiOutput
 from ..optimize.rewrite import rewrite
 from ..optimize.stabilize import stabilize
 from ..structure import flatten, unflatten
-from . import provenance
+from . import masks, provenance
 
 
 def stable_form(ys: Sequence[Expr]) -> list[Expr]:
@@ -62,13 +62,23 @@ def backpropagate(
     ys = stable_form(ys)
     order = topological_order(ys)
     depends = depends_on(order, wrt)
-    adjoint: dict[int, Expr] = {}
+    # Cotangents through selections carry their masks (see ``masks``).
+    adjoint: dict[int, masks.Adjoint] = {}
 
-    def accumulate(node: Expr, contribution: Expr) -> None:
+    def accumulate(node: Expr, contribution: masks.Adjoint) -> None:
         previous = adjoint.get(id(node))
-        adjoint[id(node)] = contribution if previous is None else ew.add(previous, contribution)
+        adjoint[id(node)] = contribution if previous is None else masks.add(previous, contribution)
         if trace is not None and previous is not None:
-            trace.append(((previous, contribution), adjoint[id(node)]))
+            made = masks.value(adjoint[id(node)])
+            trace.append(((masks.value(previous), masks.value(contribution)), made))
+
+    def exact(a: masks.Adjoint) -> Expr:
+        """The cotangent ``a`` holds, 0 outside its mask (a step of the trace if that takes
+        a ``where``)."""
+        made = masks.exact(a)
+        if trace is not None and made is not masks.value(a):
+            trace.append(([masks.value(a)], made))
+        return made
 
     for y, g in zip(ys, cotangents):
         if id(y) in depends:
@@ -79,6 +89,7 @@ def backpropagate(
         if isinstance(node.op, Item):
             g = adjoint.get(id(node))
             if g is not None:
+                g = exact(g)
                 parts = outputs_adjoint.setdefault(id(node.inputs[0]), {})
                 index = node.op.index
                 parts[index] = g if index not in parts else ew.add(parts[index], g)
@@ -93,12 +104,13 @@ def backpropagate(
         needed = [id(x) in depends for x in node.inputs]
         if not any(needed):
             continue
-        for x, contribution, need in zip(node.inputs, node.op.vjp(node, g), needed):
+        for x, contribution, need in zip(node.inputs, masks.pull_back(node, g), needed):
             if need and contribution is not None:
                 if trace is not None:
-                    trace.append((g if isinstance(g, list) else [g], contribution))
+                    given = g if isinstance(g, list) else [masks.value(g)]
+                    trace.append((given, masks.value(contribution)))
                 accumulate(x, contribution)
-    return [adjoint.get(id(w)) for w in wrt]
+    return [None if id(w) not in adjoint else exact(adjoint[id(w)]) for w in wrt]
 
 
 def check_wrt(wrt: Sequence[Any], what: str = "wrt") -> list[Expr]:

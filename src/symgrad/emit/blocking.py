@@ -28,7 +28,7 @@ BLOCK_ELEMENTS = 1 << 16
 MIN_ELEMENTS = 1 << 18
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)  # one region is equal only to itself
 class Region:
     """Nodes computed together, a block of ``rows`` rows (axis 0 of ``shape``) at a time."""
 

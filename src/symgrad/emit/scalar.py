@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.expr import Expr
 from ..ops.leaves import Constant, Variable
-from . import literals
+from . import literals, quiet
 from .names import Namer
 
 NUMPY_FALLBACK = '''\
@@ -82,6 +82,7 @@ def float_function(
     keep = {id(x) for x in outputs} | {id(x) for x in inputs}
     free: list[str] = []
     count = 0
+    silent, blocks = quiet.quiet_nodes(order, keep), quiet.QuietBlocks()
     for i, node in enumerate(order):
         op = node.op
         if isinstance(op, Variable):
@@ -106,6 +107,8 @@ def float_function(
             count += 1
         body.append(f"    {names[id(node)]} = {text}")
         given.append((id(node), names[id(node)]))
+        if id(node) in silent:
+            blocks.wrap(body, len(body) - 1, "    ")
     results = [f"np.{node.dtype.name}({names[id(node)]})" for node in outputs]
     body.append(f"    return {render_result(results)}")
     return [

@@ -13,13 +13,13 @@ from collections import ChainMap
 from collections.abc import Callable, Sequence
 
 from ..core.dtypes import dtype_name
-from ..core.expr import Expr
+from ..core.expr import Expr, same_nodes
 from ..core.shapes import Shape, format_shape, size_of
 from ..core.walk import topological_order
 from ..errors import ShapeError
 from ..ops.leaves import Constant, Parameter, Variable
 from ..ops.subgraph import Body, Item, MultiOutput
-from . import blocking, literals, scalar
+from . import blocking, literals, quiet, scalar
 from .blocking import Region
 from .names import Namer, hint
 
@@ -142,11 +142,13 @@ class _Emitter:
         life = _Lifetimes(
             [n for s in segments for n in (s.members if isinstance(s, Region) else (s,))]
         )
+        silent, blocks = quiet.quiet_nodes(order, keep), quiet.QuietBlocks()
         body: list[str] = []
         for segment in segments:
             if isinstance(segment, Region):
-                body += self._region(segment, names, keep, life, indent)
+                body += self._region(segment, names, keep, life, indent, silent, blocks)
                 continue
+            start = len(body)
             node = segment
             if isinstance(node.op, (Variable, Parameter)):
                 if id(node) not in names:
@@ -163,6 +165,8 @@ class _Emitter:
             dead = life.dying(node.inputs, here, here, keep, names)
             if dead:
                 body.append(f"{indent}del {', '.join(dead)}")
+            if id(node) in silent:
+                blocks.wrap(body, start, indent)
         return body
 
     def _statement(
@@ -212,7 +216,7 @@ class _Emitter:
         call, attribute = shared
         group = {id(node): (node, attribute)}  # node, and the attribute of the call it is
         for r in life.readers.get(id(node.inputs[0]), ()):
-            if id(r) in group or id(r) in names or r.inputs != node.inputs:
+            if id(r) in group or id(r) in names or not same_nodes(r.inputs, node.inputs):
                 continue
             other = r.op.emit_shared(r, args)
             if other is not None and other[0] == call:
@@ -243,6 +247,8 @@ class _Emitter:
         keep: set[int],
         life: _Lifetimes,
         indent: str,
+        silent: set[int],
+        blocks: quiet.QuietBlocks,
     ) -> list[str]:
         """A loop computing ``region`` a block of rows at a time: arrays needed whole are
         allocated first and filled block by block, totals accumulate, and every other
@@ -277,6 +283,7 @@ class _Emitter:
         temporaries = members - region.totals - region.whole
         for m in region.members:
             here = life.position[id(m)]
+            start = len(lines)
             self.current = m.op.name
             self.helpers.update(m.op.helpers)
             if id(m) in region.totals:
@@ -306,6 +313,8 @@ class _Emitter:
             ]
             if dead:
                 lines.append(f"{inner}del {', '.join(sorted(dead))}")
+            if id(m) in silent:
+                blocks.wrap(lines, start, inner)
         # Operands read last inside the loop, and the loop's views of them, die after it.
         outside = [x for m in region.members for x in m.inputs if id(x) not in members]
         dead = life.dying(outside, first, last, keep, names) + block_views
@@ -330,7 +339,7 @@ class _Emitter:
         reader = next(iter(outside.values())) if len(outside) == 1 else None
         placement = (
             reader.op.emit_placement(reader, self.ctx)
-            if reader is not None and id(m) not in keep and reader.inputs.count(m) == 1
+            if reader is not None and id(m) not in keep and sum(x is m for x in reader.inputs) == 1
             else None
         )
         if placement is None:

@@ -35,12 +35,12 @@ def _table(rows: list[tuple[str, ...]], styles: dict[tuple[int, int], str] | Non
 
 
 def report_table(report: GradCheckReport) -> str:
-    """A ``check_grad`` report: one row per variable, the verdict, and the note."""
+    """A ``check_grad`` report: one row per variable, the verdict, and the notes."""
     rows = report.rows()
     last = len(rows[0]) - 1
     styles = {(i, last): _GOOD if v.ok else _BAD for i, v in enumerate(report.variables, 1)}
     verdict = f'<p style="{_GOOD if report.ok else _BAD}">{html.escape(report.verdict())}</p>'
-    note = "".join(f"<p>{html.escape(line)}</p>" for line in report.note.splitlines())
+    note = "".join(f"<p>{html.escape(line)}</p>" for line in report.notes())
     return f"<div>{_table(rows, styles)}{verdict}{note}</div>"
 
 

@@ -56,6 +56,11 @@ class Op:
     #: True where the order of the inputs does not matter (``a + b == b + a``); pictures
     #: label the operands of every other op with their positions.
     commutative: ClassVar[bool] = False
+    #: True where the VJP gives every input exactly 0 where the cotangent is 0, whatever the
+    #: inputs' values, inf and nan included: it adds, negates or selects the cotangent, or
+    #: scales it by 0 or 1 (``add``, ``where``, ``maximum``, ``relu``). A masked cotangent
+    #: (``symgrad.differentiate.masks``) passes such ops without needing a ``where``.
+    keeps_zero_cotangents: ClassVar[bool] = False
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -143,6 +148,25 @@ class Op:
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         """The output as an object array of SymPy expressions, given the inputs as such."""
         raise NotImplementedError(f"the op {self.name!r} has no SymPy translation")
+
+    # --- selection ----------------------------------------------------------------------------
+    def selection(self, node: Expr) -> Sequence[Expr | None] | None:
+        """For ops that pass each output element on from one input (``where``, ``clip``,
+        ``maximum``, ``max`` over axes, a ``cond`` branch): per input, a bool expression
+        true where that input's cotangent may be nonzero (``None``: anywhere). Elementwise
+        ops give masks broadcastable to the output's shape, other ops to the input's.
+
+        Reverse mode keeps these masks on the cotangents flowing into the selected inputs,
+        so that the elementwise ops behind them give exactly 0 elsewhere instead of
+        ``0 * inf = nan`` (see ``symgrad.differentiate.masks``). ``None``: selects nothing."""
+        return None
+
+    def discards(self, node: Expr) -> Sequence[int]:
+        """Positions of the inputs whose values reach the output only where selected, so
+        that nan or inf elsewhere is dropped (``where``'s branches; a ``cond`` operand that
+        one branch alone reads). The emitter computes what only such inputs read with
+        floating-point warnings off: those positions are out of the branch's domain."""
+        return ()
 
     # --- description --------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:

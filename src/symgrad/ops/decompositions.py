@@ -15,7 +15,8 @@ Derivatives hold where the function is smooth:
   what a symmetric input built as ``X @ X.T`` or ``X + X.T`` needs;
 * ``eigh``: where the eigenvalues are distinct; ``svd``: where the singular values are
   distinct and nonzero, for thin factors (``full_matrices=False``, or a square matrix);
-* ``pinv``: where the rank does not change (full rank).
+* ``pinv``: where the rank does not change (full rank, or a deficient rank that small
+  perturbations keep, as for ``X.T @ X`` with more columns than rows in ``X``).
 """
 
 from __future__ import annotations
@@ -670,7 +671,11 @@ def _squared_gaps(s: Expr) -> Expr:
 @dataclasses.dataclass(frozen=True)
 class Pinv(_MatrixFunction):
     """Moore-Penrose pseudo-inverse (``np.linalg.pinv``); derivatives where the rank is
-    constant (full rank)."""
+    constant, rank-deficient matrices included.
+
+    Where the rank changes under a perturbation the pseudo-inverse jumps and has no
+    derivative; the derivative given is then that of the constant-rank formula (exact
+    along the perturbations that keep the rank)."""
 
     name = "pinv"
     template = "np.linalg.pinv({0})"
@@ -681,34 +686,30 @@ class Pinv(_MatrixFunction):
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         # Transpose of the JVP below:
-        # A_bar = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)
+        # A_bar = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A).
+        # Every term is needed unless A has full rank: a rank-deficient square matrix has
+        # A P != I and P A != I.
         a, p, g = node.inputs[0], node, cotangent
         p_t, g_t = matrix_transpose(p), matrix_transpose(g)
         total = ew.negative(matmul(matmul(p_t, g), p_t))
-        if _may_be_taller(a):  # else A P = I (full row rank)
-            x = matmul(g_t, matmul(p, p_t))
-            total = ew.add(total, ew.subtract(x, matmul(a, matmul(p, x))))
-        if _may_be_wider(a):  # else P A = I (full column rank)
-            y = matmul(matmul(p_t, p), g_t)
-            total = ew.add(total, ew.subtract(y, matmul(matmul(y, p), a)))
+        x = matmul(g_t, matmul(p, p_t))
+        total = ew.add(total, ew.subtract(x, matmul(a, matmul(p, x))))
+        y = matmul(matmul(p_t, p), g_t)
+        total = ew.add(total, ew.subtract(y, matmul(matmul(y, p), a)))
         return (total,)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub & Pereyra 1973)
+        # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub & Pereyra 1973),
+        # the derivative along perturbations that keep the rank.
         (t,) = tangents
         if t is None:
             return None
         a, p = node.inputs[0], node
         p_t, t_t = matrix_transpose(p), matrix_transpose(t)
         total = ew.negative(matmul(matmul(p, t), p))
-        if _may_be_taller(a):
-            total = ew.add(
-                total, matmul(matmul(p, p_t), ew.subtract(t_t, matmul(matmul(t_t, a), p)))
-            )
-        if _may_be_wider(a):
-            x = matmul(t_t, matmul(p_t, p))
-            total = ew.add(total, ew.subtract(x, matmul(p, matmul(a, x))))
-        return total
+        total = ew.add(total, matmul(matmul(p, p_t), ew.subtract(t_t, matmul(matmul(t_t, a), p))))
+        x = matmul(t_t, matmul(p_t, p))
+        return ew.add(total, ew.subtract(x, matmul(p, matmul(a, x))))
 
 
 # --- functions ------------------------------------------------------------------------------
@@ -883,8 +884,10 @@ def svdvals(x: Any, /) -> Expr:
 def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Expr:
     """Moore-Penrose pseudo-inverse (``np.linalg.pinv`` with its default cutoff).
 
-    Derivatives hold where the rank does not change, so for matrices of full rank; the
-    cutoffs ``rcond`` and ``rtol`` (which drop small singular values) are not supported.
+    Derivatives hold where the rank does not change: at matrices of full rank, and at
+    rank-deficient ones along perturbations that keep the rank (``pinv(X.T @ X)`` in ``X``).
+    Where the rank changes the pseudo-inverse jumps; the derivative given is the
+    constant-rank one. The cutoffs ``rcond`` and ``rtol`` are not supported.
 
     >>> import symgrad as sg
     >>> sg.linalg.pinv(sg.const([[1.0], [1.0]])).eval().round(12).tolist()

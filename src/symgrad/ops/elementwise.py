@@ -140,6 +140,8 @@ class Unary(Op):
 class Negative(Unary):
     """``-x``."""
 
+    keeps_zero_cotangents = True
+
     math_template = "-{0}"
 
     name = "negative"
@@ -399,6 +401,8 @@ class Sigmoid(Unary):
 class Relu(Unary):
     """``max(x, 0)``; its derivative at 0 is 0."""
 
+    keeps_zero_cotangents = True
+
     math_template = "({0} if {0} > 0 or {0} != {0} else 0.0)"
 
     name = "relu"
@@ -409,6 +413,13 @@ class Relu(Unary):
 
     def derivative(self, x: Expr, y: Expr) -> Expr:
         return shape_ops.astype(greater(x, 0), y.dtype)
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        return (greater(node.inputs[0], 0),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents  # selected, not multiplied by 0: t may be inf where x <= 0
+        return None if t is None else where(greater(node.inputs[0], 0), t, as_expr(0, like=t))
 
 
 class Softplus(Unary):
@@ -690,6 +701,8 @@ class Binary(Op):
 class Add(Binary):
     """``a + b``."""
 
+    keeps_zero_cotangents = True
+
     float_template = "{0} + {1}"
 
     name = "add"
@@ -714,6 +727,8 @@ class Add(Binary):
 
 class Subtract(Binary):
     """``a - b``."""
+
+    keeps_zero_cotangents = True
 
     float_template = "{0} - {1}"
 
@@ -792,7 +807,8 @@ class Divide(Binary):
 
 
 class Power(Binary):
-    """``a ** b``. The derivative in ``b`` is taken as 0 where ``a`` is 0."""
+    """``a ** b``. Where ``b`` is 0 the derivative in ``a`` is 0 (``a ** 0`` is 1 for every
+    ``a``, 0 included); where ``a`` is 0 the derivative in ``b`` is taken as 0."""
 
     name = "power"
     ufunc = np.power
@@ -829,13 +845,18 @@ class Power(Binary):
         exponent = constant_value(b)
         if exponent is not None and exponent.ndim == 0:
             e = exponent.item()
-            da = (
-                e * a
-                if e == 2
-                else (as_expr(1, like=node) if e == 1 else e * power(a, as_expr(e - 1, like=b)))
-            )
+            if e == 0:
+                da = None
+            elif e == 1:
+                da = as_expr(1, like=node)
+            else:
+                da = e * a if e == 2 else e * power(a, as_expr(e - 1, like=b))
         else:
+            # b * a ** (b - 1) is 0 * inf = nan at a = 0, b = 0: select 0 there instead (so
+            # that the second derivative sees the selection too).
             da = b * power(a, b - 1)
+            if exponent is None or not exponent.all():
+                da = where(equal(b, 0), as_expr(0, like=da), da)
         # log(a) * a**b, with a = 0 replaced by 1 so that 0**b contributes 0, not nan.
         safe_a = where(equal(a, 0), as_expr(1, like=a), a)
         db = multiply(log(safe_a), node)
@@ -933,6 +954,8 @@ def _small_exponent(node: Expr) -> float | None:
 class Maximum(Binary):
     """Elementwise maximum; where ``a == b`` each gets half the gradient."""
 
+    keeps_zero_cotangents = True
+
     float_template = "({0} if {0} >= {1} or {0} != {0} else {1})"
 
     name = "maximum"
@@ -947,9 +970,19 @@ class Maximum(Binary):
             greater(b, a), equal(a, b), node
         )
 
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        return greater_equal(a, b), greater_equal(b, a)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        a, b = node.inputs
+        return _select_tangents(node, tangents, greater(a, b), greater(b, a))
+
 
 class Minimum(Binary):
     """Elementwise minimum; where ``a == b`` each gets half the gradient."""
+
+    keeps_zero_cotangents = True
 
     float_template = "({0} if {0} <= {1} or {0} != {0} else {1})"
 
@@ -962,6 +995,28 @@ class Minimum(Binary):
     def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
         a, b = node.inputs
         return _tie_split(less(a, b), equal(a, b), node), _tie_split(less(b, a), equal(a, b), node)
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        a, b = node.inputs
+        return less_equal(a, b), less_equal(b, a)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        a, b = node.inputs
+        return _select_tangents(node, tangents, less(a, b), less(b, a))
+
+
+def _select_tangents(
+    node: Expr, tangents: Sequence[Expr | None], a_wins: Expr, b_wins: Expr
+) -> Expr | None:
+    """The tangent of the winner (the mean of both at ties), by selection: the loser's
+    tangent may be inf or nan, which a product with 0 would pass on."""
+    batch, (ta, tb) = lift_tangents(node, tangents)
+    if ta is None and tb is None:
+        return None
+    zero = as_expr(0, like=node)
+    ta, tb = zero if ta is None else ta, zero if tb is None else tb
+    tie = multiply(add(ta, tb), as_expr(0.5, like=node))
+    return fit(where(a_wins, ta, where(b_wins, tb, tie)), node, batch)
 
 
 def _tie_split(wins: Expr, ties: Expr, node: Expr) -> Expr:
@@ -1031,7 +1086,7 @@ class GreaterEqual(Comparison):
 
 
 class Equal(Comparison):
-    """Elementwise ``a == b`` (``==`` on expressions is identity; use ``sg.eq``)."""
+    """Elementwise ``a == b`` (also the ``==`` operator on expressions)."""
 
     float_template = "{0} == {1}"
 
@@ -1092,6 +1147,8 @@ ne = not_equal
 class Where(Op):
     """``a`` where ``condition`` holds, else ``b`` (``np.where``)."""
 
+    keeps_zero_cotangents = True
+
     name = "where"
     accepts_weak_scalars = True
     elementwise = True
@@ -1108,6 +1165,13 @@ class Where(Op):
 
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
         return "({1} if {0} else {2})".format(*args)
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        c = node.inputs[0]
+        return None, c, where(c, False, True)
+
+    def discards(self, node: Expr) -> Sequence[int]:
+        return (1, 2)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         c, a, b = node.inputs
@@ -1139,6 +1203,8 @@ class Clip(Op):
     """``x`` limited to ``[lo, hi]`` (``np.clip``); ``x`` gets the gradient where
     ``lo <= x <= hi``, the bounds where they are active."""
 
+    keeps_zero_cotangents = True
+
     name = "clip"
     accepts_weak_scalars = True
     elementwise = True
@@ -1152,6 +1218,11 @@ class Clip(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return "np.clip({}, {}, {})".format(*args)
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        x, lo, hi = node.inputs
+        below, above = less(x, lo), greater(x, hi)
+        return where(below, False, where(above, False, True)), below, where(below, False, above)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x, lo, hi = node.inputs

@@ -26,6 +26,7 @@ from ..core.shapes import (
 )
 from ..errors import ShapeError
 from . import elementwise as ew
+from . import recurrence as _rec
 from . import shape_ops
 from .base import EmitContext, Op
 from .leaves import as_expr, const
@@ -153,7 +154,9 @@ class Mean(Reduction):
 
 
 class Prod(Reduction):
-    """Product over axes. Its gradient is exact where elements are zero (no division)."""
+    """Product over axes; derivatives of every order are exact where elements are zero.
+
+    They are built from products only (``products_of_others``), never dividing by x."""
 
     name = "prod"
     numpy_name = "prod"
@@ -178,22 +181,25 @@ class Prod(Reduction):
 def products_of_others(x: Expr, axes: tuple[int, ...]) -> Expr:
     """For each element, the product of the other elements along ``axes``.
 
-    Exact where elements are zero: with no zero in a group it is prod/x; with one zero, the
-    zero element gets the product of the rest and the others 0; with more, all get 0.
+    The product of those before it times the product of those after it, along the last
+    axis, times the products of the other groups of the remaining axes: products only, no
+    division, so exact where elements are zero, and so are its own derivatives.
     """
-    zero, one = as_expr(0, like=x), as_expr(1, like=x)
-    is_zero = ew.equal(x, zero)
-    nonzero = ew.where(is_zero, one, x)
-    product = shape_ops.broadcast_to(Prod(axes, keepdims=True)(nonzero), x.shape)
-    zeros = shape_ops.broadcast_to(
-        Sum(axes, keepdims=True)(shape_ops.astype(is_zero, x.dtype)), x.shape
-    )
-    one_zero = ew.where(is_zero, product, zero)
-    return ew.where(
-        ew.equal(zeros, zero),
-        ew.divide(product, nonzero),
-        ew.where(ew.equal(zeros, one), one_zero, zero),
-    )
+    if not axes:
+        return shape_ops.broadcast_to(as_expr(1, like=x), x.shape)
+    *rest, last = axes
+    before = _rec.shift(cumprod(x, last), last, 1, fill=1)
+    after = _flip(_rec.shift(cumprod(_flip(x, last), last), last, 1, fill=1), last)
+    along = ew.multiply(before, after)
+    if not rest:
+        return along
+    groups = Prod((last,), keepdims=True)(x)  # one product per group along the last axis
+    others = shape_ops.broadcast_to(products_of_others(groups, tuple(rest)), x.shape)
+    return ew.multiply(along, others)
+
+
+def _flip(x: Expr, axis: int) -> Expr:
+    return shape_ops.getitem(x, (slice(None),) * axis + (slice(None, None, -1),))
 
 
 class _Extremum(Reduction):
@@ -218,6 +224,9 @@ class _Extremum(Reduction):
     def _mask(self, node: Expr) -> Expr:
         x = node.inputs[0]
         return ew.equal(x, self.expand(node, x))
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        return (self._mask(node),)
 
     def _ties(self, mask: Expr, x: Expr) -> Expr:
         ties = Sum(self.axes, keepdims=True)(shape_ops.astype(mask, float_of(x.dtype)))
@@ -516,33 +525,40 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom, like ``np.var``."""
     x = as_expr(x)
     axes = normalize_axes("var", axis, x.ndim)
-    centred = ew.subtract(x, mean(x, axis=axes, keepdims=True))
+    centred = _constant_if_single(ew.subtract(x, mean(x, axis=axes, keepdims=True)), x, axes)
     total = sum(ew.multiply(centred, centred), axis=axes, keepdims=keepdims)
     dtype = total.dtype if total.dtype.kind == "f" else np.dtype(np.float64)
     n = count(x, axes, dtype)
     return ew.divide(total, ew.subtract(n, float(ddof)) if ddof else n)
 
 
+def _constant_if_single(centred: Expr, x: Expr, axes: tuple[int, ...]) -> Expr:
+    """``x - mean(x)`` over groups of one element is 0 whatever ``x``: its derivative is 0,
+    also where ``std`` (``sqrt``'s derivative at 0 is inf) or ``ddof=1`` (a division by
+    0) would multiply it by inf. For symbolic sizes, decided when the code runs."""
+    dims = [x.shape[a] for a in axes]
+    if builtins.all(isinstance(d, int) for d in dims):
+        return ew.stop_gradient(centred) if int(np.prod(dims)) == 1 else centred
+    single = ew.equal(count(x, axes, np.dtype(np.float64)), 1.0)
+    return ew.where(single, ew.stop_gradient(centred), centred)
+
+
 def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
-    """Standard deviation over ``axis``, like ``np.std``."""
+    """Standard deviation over ``axis``, like ``np.std``. Over one element it is constant
+    (derivative 0); where two or more elements are all equal it has no derivative (like
+    ``abs`` at 0, but in every direction at once) and its gradient is nan."""
     return ew.sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
 # --- cumprod, ptp, average ------------------------------------------------------------------
 
 
-def _reverse_cumsum(x: Expr, axis: int) -> Expr:
-    """Sums from each element to the end along ``axis``."""
-    flip = (slice(None),) * axis + (slice(None, None, -1),)
-    return shape_ops.getitem(Cumsum(axis)(shape_ops.getitem(x, flip)), flip)
-
-
 @dataclasses.dataclass(frozen=True)
 class Cumprod(Op):
     """Cumulative product along one axis (``np.cumprod``).
 
-    Its first derivatives are exact also where elements are zero (no division by them);
-    higher ones only away from zeros."""
+    Its derivatives of every order are exact also where elements are zero: they are linear
+    recurrences (``symgrad.ops.recurrence``), with no division by the elements."""
 
     name = "cumprod"
     axis: int
@@ -556,39 +572,25 @@ class Cumprod(Op):
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.cumprod({args[0]}, axis={self.axis})"
 
-    def _zeros(self, node: Expr) -> tuple[Expr, Expr, Expr, Expr]:
-        """Where no zero precedes (or is) an element; where the first zero is; the input
-        with zeros replaced by 1; and the products with the first zero replaced by 1.
-
-        Up to the first zero, d y_i / d x_j = y_i / x_j. At the first zero z only the
-        products skipping it depend on x_z; after it nothing depends on x_j, j > z."""
-        x = node.inputs[0]
-        zero, one = as_expr(0, like=x), as_expr(1, like=x)
-        is_zero = ew.equal(x, zero)
-        seen = Cumsum(self.axis)(shape_ops.astype(is_zero, node.dtype))
-        before = ew.equal(seen, as_expr(0, like=seen))
-        first = ew.where(is_zero, ew.equal(seen, as_expr(1, like=seen)), False)
-        skipping = Cumprod(self.axis)(ew.where(first, one, x))
-        return before, first, ew.where(is_zero, one, x), skipping
-
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # d y[i] / d x[j] = prod(x[:j]) * prod(x[j + 1 : i + 1]) for j <= i, so the cotangent
+        # of x[j] is prod(x[:j]) * r[j], with r[j] = g[j] + x[j + 1] * r[j + 1].
+        x = node.inputs[0]
         axis = self.axis + ew.batch_of(cotangent, node)
-        before, first, nonzero, skipping = self._zeros(node)
-        up_to_zero = ew.divide(_reverse_cumsum(ew.multiply(cotangent, node), axis), nonzero)
-        at_zero = _reverse_cumsum(ew.multiply(cotangent, skipping), axis)
-        zero = as_expr(0, like=at_zero)
-        g = ew.where(before, up_to_zero, ew.where(first, at_zero, zero))
-        return (shape_ops.astype(g, node.inputs[0].dtype),)
+        before = _rec.shift(node, self.axis, 1, fill=1)  # prod(x[:j])
+        g = ew.multiply(before, _rec.recurrence(x, cotangent, axis, reverse=True))
+        return (shape_ops.astype(g, x.dtype),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        # d y[i] = x[i] * d y[i - 1] + t[i] * prod(x[:i])
         (t,) = tangents
         if t is None:
             return None
-        nb = ew.batch_of(t, node.inputs[0])
-        before, first, nonzero, skipping = self._zeros(node)
-        up_to_zero = ew.multiply(node, Cumsum(self.axis + nb)(ew.divide(t, nonzero)))
-        t_first = Sum((self.axis + nb,), keepdims=True)(ew.where(first, t, as_expr(0, like=t)))
-        return ew.fit(ew.where(before, up_to_zero, ew.multiply(skipping, t_first)), node, nb)
+        x = node.inputs[0]
+        nb = ew.batch_of(t, x)
+        before = _rec.shift(node, self.axis, 1, fill=1)
+        terms = ew.fit(ew.multiply(t, before), node, nb)
+        return _rec.recurrence(x, terms, self.axis + nb)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.cumprod(args[0], axis=self.axis)
@@ -596,8 +598,7 @@ class Cumprod(Op):
 
 def cumprod(x: Any, axis: int | None = None) -> Expr:
     """Cumulative product along ``axis`` (of the flattened array by default), like
-    ``np.cumprod``. First derivatives are exact also where elements are zero; higher
-    derivatives are exact where no element is zero.
+    ``np.cumprod``. Its derivatives of every order are exact also where elements are zero.
 
     >>> import symgrad as sg
     >>> sg.cumprod(sg.const([1.0, 2.0, 3.0])).eval().tolist()

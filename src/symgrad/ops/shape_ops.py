@@ -531,13 +531,13 @@ def indexed_shape(shape: Shape, items: tuple[IndexItem, ...]) -> Shape:
                 )
         elif isinstance(dim, int):
             out.append(len(range(*slice(*item[1:]).indices(dim))))
-        elif item[1:] == (None, None, None):
+        elif item[1:] in ((None, None, None), (None, None, -1)):  # all of it, or reversed
             out.append(dim)
         else:
             raise ShapeError(
                 "getitem",
                 f"cannot slice the symbolic dimension {dim!r} with "
-                f"{slice(*item[1:])!r}; only ':' keeps it",
+                f"{slice(*item[1:])!r}; only ':' and '::-1' keep it",
             )
         axis += 1
     out.extend(shape[axis:])

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.expr import Expr, apply
+from ..core.expr import Expr, apply, same_nodes
 from ..core.shapes import Shape
 from ..core.walk import topological_order
 from ..errors import ShapeError
@@ -27,12 +27,24 @@ from .leaves import Parameter, is_leaf_constant
 TUPLE = np.dtype(object)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Body:
-    """A closed subgraph: ``results`` computed from ``params`` (and constants only)."""
+    """A closed subgraph: ``results`` computed from ``params`` (and constants only).
+
+    Bodies are equal when they hold the same nodes (by identity, as nodes are hash-consed)."""
 
     params: tuple[Expr, ...]
     results: tuple[Expr, ...]
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is Body
+            and same_nodes(self.params, other.params)
+            and same_nodes(self.results, other.results)
+        )
+
+    def __hash__(self) -> int:
+        return hash((tuple(map(id, self.params)), tuple(map(id, self.results))))
 
     def __repr__(self) -> str:
         return f"<Body {len(self.params)} params -> {len(self.results)} results>"
@@ -74,7 +86,7 @@ def substitute(outputs: Sequence[Expr], mapping: dict[int, Expr]) -> list[Expr]:
     for node in topological_order(outputs):
         if id(node) not in done:
             inputs = tuple(done[id(x)] for x in node.inputs)
-            done[id(node)] = node if inputs == node.inputs else node.op(*inputs)
+            done[id(node)] = node if same_nodes(inputs, node.inputs) else node.op(*inputs)
     return [done[id(o)] for o in outputs]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..core.expr import Expr
+from ..core.expr import Expr, same_nodes
 from .control_flow import into_bodies, prune
 from .fold import fold_constants
 from .rewrite import Rule, rewrite
@@ -56,7 +56,8 @@ def optimize(outputs: Sequence[Expr], passes: bool | Sequence[str] = True) -> li
         if name in chosen:
             result = rewrite(result, into_bodies(PASSES[name]))
     pruned = prune(result)
-    if pruned != result:  # states found constant inside loops: simplify what reads them
+    # States found constant inside loops: simplify what reads them.
+    if not same_nodes(pruned, result):
         for name in ("fold_constants", "simplify"):
             if name in chosen:
                 pruned = rewrite(pruned, into_bodies(PASSES[name]))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..core.expr import Expr
+from ..core.expr import Expr, same_nodes
 from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
 from ..ops.control import PARTS, Cond, Loop, Parts
@@ -91,7 +91,7 @@ def prune(outputs: Sequence[Expr]) -> list[Expr]:
             remap[id(node)] = [outs[i] for i in index_of]
             done[id(node)] = node  # never read: its items were remapped
         else:
-            done[id(node)] = node if inputs == node.inputs else node.op(*inputs)
+            done[id(node)] = node if same_nodes(inputs, node.inputs) else node.op(*inputs)
     return [done[id(o)] for o in outputs]
 
 

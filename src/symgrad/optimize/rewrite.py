@@ -9,6 +9,7 @@ only change how a value is computed, never what it is.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 
 from ..core.expr import Expr
@@ -25,7 +26,8 @@ def rewrite(outputs: Sequence[Expr], rule: Rule) -> list[Expr]:
     done: dict[int, Expr] = {}
     for node in topological_order(outputs):
         inputs = tuple(done[id(x)] for x in node.inputs)
-        current = node if inputs == node.inputs else node.op(*inputs)
+        # by identity (``==`` on nodes builds a comparison); inlined: this loop is hot
+        current = node if all(map(operator.is_, inputs, node.inputs)) else node.op(*inputs)
         for _ in range(MAX_STEPS):
             replacement = rule(current)
             if replacement is None or replacement is current:

@@ -61,6 +61,31 @@ class Cond(MultiOutput):
             lines += statements or [f"{inner}pass"]
         return lines
 
+    def _one_branch(self) -> tuple[set[int], set[int]]:
+        """Positions of the operands only the then branch reads, and only the else branch."""
+        then_uses, else_uses = self.then_body.uses(), self.else_body.uses()
+        return then_uses - else_uses, else_uses - then_uses
+
+    def selection(self, node: Expr) -> Sequence[Expr | None]:
+        from .. import elementwise as ew
+
+        pred = node.inputs[0]
+        taken = pred if pred.dtype == np.bool_ else ew.not_equal(pred, 0)
+        then_only, else_only = self._one_branch()
+        masks: list[Expr | None] = [None]
+        for i in range(len(node.inputs) - 1):
+            if i in then_only:
+                masks.append(taken)
+            elif i in else_only:
+                masks.append(ew.where(taken, False, True))
+            else:
+                masks.append(None)
+        return masks
+
+    def discards(self, node: Expr) -> Sequence[int]:
+        then_only, else_only = self._one_branch()
+        return tuple(1 + i for i in sorted(then_only | else_only))
+
     def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
         cots = list(cotangent)
         pred, *args = node.inputs

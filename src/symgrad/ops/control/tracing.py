@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core.expr import Expr
+from ...core.expr import Expr, same_nodes
 from ...core.shapes import format_shape
 from ...core.walk import topological_order
 from ...errors import ShapeError
@@ -317,7 +317,7 @@ def close(params: Sequence[Expr], results: Sequence[Expr], captures: Captures) -
             continue
         inside.add(id(node))
         inputs = tuple(mapped(x) for x in node.inputs)
-        done[id(node)] = node if inputs == node.inputs else node.op(*inputs)
+        done[id(node)] = node if same_nodes(inputs, node.inputs) else node.op(*inputs)
     return [mapped(r) for r in results]
 
 

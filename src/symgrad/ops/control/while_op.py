@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ...core.dtypes import dtype_name
-from ...core.expr import Expr
+from ...core.expr import Expr, same_nodes
 from ...core.shapes import Dim
 from ..subgraph import Body
 from .common import assign, expect, types
@@ -119,7 +119,7 @@ class While(Loop):
                 types(body.params) == types(inputs),
                 "while_loop: the body's parameters do not match the op's inputs",
             )
-        expect(self.test.params == params, "while_loop: test and body params differ")
+        expect(same_nodes(self.test.params, params), "while_loop: test and body params differ")
         expect(
             len(self.test.results) == 1 and self.test.results[0].ndim == 0,
             "while_loop: the test must give one scalar",
