@@ -1,7 +1,5 @@
 """Translating graphs to SymPy and back, and check_grad's three-way comparison."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 import sympy
@@ -122,22 +120,19 @@ def test_check_grad_agrees_on_a_correct_gradient():
     assert "vs SymPy" in text and "finite diff" in text and "OK" in text
 
 
-@dataclasses.dataclass(frozen=True)
-class _WrongCube(ew.Unary):
-    """x**3 with a deliberately wrong derivative (2x^2 instead of 3x^2): test-only."""
-
-    name = "wrong_cube_for_tests"
-    ufunc = np.square
-    template = "{0} ** 3"
-    sympy_fn = staticmethod(lambda x: x**3)
-
-    def derivative(self, x, y):
-        return 2 * x * x
+_wrong_cube = ew.unary(
+    "wrong_cube_for_tests",
+    "x**3 with a deliberately wrong derivative (2x^2 instead of 3x^2): test-only.",
+    numpy="{0} ** 3",
+    dtype=lambda dtype: dtype,
+    sympy=lambda x: x**3,
+    derivative=lambda g, x, y: g * (2 * x * x),
+)
 
 
 def test_check_grad_catches_a_wrong_derivative():
     x = sg.var("x", shape=(2,))
-    y = _WrongCube()(x).sum()
+    y = _wrong_cube(x).sum()
     report = sg.check_grad(y, x, {x: [1.0, 2.0]})
     assert not report.ok
     (v,) = report.variables

@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -292,7 +292,11 @@ def _joined_tangents(
 
 # An index item: ("int", i) | ("slice", start, stop, step) | ("new",). Slices are stored as
 # tuples because slice objects are not hashable before Python 3.12.
-IndexItem = tuple[Any, ...]
+IndexItem = (
+    tuple[Literal["int"], int]
+    | tuple[Literal["slice"], int | None, int | None, int | None]
+    | tuple[Literal["new"]]
+)
 _FULL: tuple[IndexItem, ...] = (("slice", None, None, None),)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..core.expr import Expr, apply
 from ..core.shapes import Shape
 from ..core.walk import topological_order
-from .base import _PARAMETER_CHECKS, EmitContext, Op
+from .base import EmitContext, Op
 from .leaves import Parameter, as_expr, is_leaf_constant, parameter
 
 TUPLE = np.dtype(object)
@@ -55,9 +55,6 @@ class Body:
         """The results with ``args`` in place of the parameters (the body inlined)."""
         mapping = {id(p): a for p, a in zip(self.params, args)}
         return substitute(self.results, mapping)
-
-
-_PARAMETER_CHECKS["Body"] = lambda v: type(v) is Body
 
 
 def check_closed(body: Body) -> Body:

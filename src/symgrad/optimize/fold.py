@@ -7,11 +7,14 @@ folding gives exactly what the emitted code would.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 from ..core.expr import Expr, apply
 from ..core.shapes import is_concrete
 from ..ops import shape_ops
+from ..ops.base import as_helper
 from ..ops.leaves import Constant
 from .patterns import fill_value
 
@@ -39,8 +42,10 @@ def fold_constants(node: Expr) -> Expr | None:
         return None
     names = [f"_{i}" for i in range(len(node.inputs))]
     namespace: dict[str, object] = {"np": np}
-    for source in node.op.helpers.values():
-        exec(source, namespace)  # the op's own helper functions, from its definition
+    for helper in node.op.helpers.values():
+        helper = as_helper(helper)
+        namespace.update({m: importlib.import_module(m) for m in helper.imports})
+        exec(helper.source, namespace)  # the op's own helper functions, from its definition
     namespace.update({n: x.op.value for n, x in zip(names, node.inputs)})
     try:
         with np.errstate(all="ignore"):
