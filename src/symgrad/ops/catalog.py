@@ -14,6 +14,8 @@ functions a user may call).
 
 from __future__ import annotations
 
+import ast
+import builtins
 import functools
 import importlib
 import pkgutil
@@ -110,6 +112,19 @@ def sympy_functions() -> dict[Any, Callable[..., Any]]:
         elif isinstance(target, type) and issubclass(target, sympy.Basic):
             table[target] = cls.function
     return table
+
+
+def builtins_called() -> set[str]:
+    """The builtins ops' emission forms call (``abs`` in the float form ``abs({0})``): the
+    float forms, and the NumPy templates and written forms of elementwise ops."""
+    names: set[str] = set()
+    for cls in ops().values():
+        for form in (cls.float_form, getattr(cls, "written", None), getattr(cls, "numpy", None)):
+            if isinstance(form, str):
+                filled = form.format(*(f"_{i}" for i in range(3)))
+                tree = ast.parse(filled, mode="eval")
+                names.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    return names & set(dir(builtins))
 
 
 def helper_names() -> set[str]:
