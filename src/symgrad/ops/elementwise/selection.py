@@ -131,7 +131,7 @@ maximum = binary(
     "maximum",
     "Elementwise maximum; where ``a == b`` each gets half the gradient.",
     numpy=np.maximum,
-    float_form="({0} if {0} >= {1} or {0} != {0} else {1})",
+    float_form="({0} if {0} > {1} or {0} != {0} else {1})",  # ties give b, as in NumPy
     sympy=sympy.Max,
     partials=lambda a, b, z: (
         _tie_split(greater(a, b), equal(a, b), z),
@@ -142,7 +142,7 @@ minimum = binary(
     "minimum",
     "Elementwise minimum; where ``a == b`` each gets half the gradient.",
     numpy=np.minimum,
-    float_form="({0} if {0} <= {1} or {0} != {0} else {1})",
+    float_form="({0} if {0} < {1} or {0} != {0} else {1})",  # ties give b, as in NumPy
     sympy=sympy.Min,
     partials=lambda a, b, z: (
         _tie_split(less(a, b), equal(a, b), z),

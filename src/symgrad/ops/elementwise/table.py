@@ -78,6 +78,12 @@ def same_number(dtype: np.dtype) -> np.dtype:
     return dtype
 
 
+def number_in_float(dtype: np.dtype) -> np.dtype:
+    """``in_float`` for numbers; bools are refused (formulas that negate their operand, as
+    ``-x``, fail on them in NumPy)."""
+    return in_float(same_number(dtype))
+
+
 def same(dtype: np.dtype) -> np.dtype:
     """The operand's dtype, whatever it is."""
     return dtype

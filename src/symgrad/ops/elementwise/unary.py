@@ -11,7 +11,7 @@ import sympy
 
 from .. import shape_ops
 from ..leaves import as_expr
-from .table import in_float, same, same_number, unary
+from .table import in_float, number_in_float, same, same_number, unary
 
 # --- arithmetic -----------------------------------------------------------------------------
 
@@ -233,7 +233,7 @@ sigmoid = unary(
     "sigmoid",
     "The logistic function ``1 / (1 + exp(-x))``, computed without overflow.",
     numpy="np.exp(-np.logaddexp(0, -{0}))",
-    dtype=in_float,
+    dtype=number_in_float,
     float_form=(
         "(1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0})))"
     ),
@@ -253,7 +253,7 @@ softplus = unary(
     "softplus",
     "``log(1 + exp(x))``, computed without overflow.",
     numpy="np.logaddexp(0, {0})",
-    dtype=in_float,
+    dtype=number_in_float,
     float_form="(math.log1p(math.exp(-abs({0}))) + ({0} if {0} > 0 else 0.0))",
     sympy=lambda x: sympy.log(1 + sympy.exp(x)),
     derivative=lambda g, x, y: g * sigmoid(x),
