@@ -23,7 +23,7 @@ from .errors import GraphFileError
 from .ops.base import Op
 from .ops.control import fresh_trips_dim
 from .ops.leaves import Constant, Parameter, Variable, parameter, var
-from .ops.subgraph import Body, MultiOutput, check_closed
+from .ops.subgraph import Body, Item, MultiOutput, check_closed
 from .structure import flatten
 
 FORMAT = "symgrad-graph"
@@ -207,14 +207,17 @@ def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr
         f"must have exactly the fields op, params, inputs; got {sorted(map(str, entry))}",
     )
     name, params, inputs = entry["op"], entry["params"], entry["inputs"]
-    _expect(isinstance(name, str) and name in Op.registry, f"unknown op {name!r}")
+    former = _former_ops()
+    _expect(
+        isinstance(name, str) and (name in Op.registry or name in former), f"unknown op {name!r}"
+    )
     _expect(isinstance(params, dict), "params must be an object")
     _expect(
         isinstance(inputs, list) and all(type(k) is int and 0 <= k < len(nodes) for k in inputs),
         f"inputs must be indices of earlier nodes (0 to {len(nodes) - 1}), got {inputs!r:.80}",
     )
     args = tuple(nodes[k] for k in inputs)
-    cls = Op.registry[name]
+    cls, item = (Op.registry[name], None) if name in Op.registry else former[name]
     if cls is Variable:
         _expect(not args, "a variable has no inputs")
         _expect(set(params) == {"name", "shape", "dtype"}, "variable params: name, shape, dtype")
@@ -230,7 +233,7 @@ def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr
         return apply(Constant(value, params["weak"]), ())
     fields = {f.name for f in dataclasses.fields(cls)}
     _expect(
-        set(params) == fields,
+        set(params) == fields or (item is not None and set(params) <= fields),
         f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}",
     )
     values = {
@@ -247,7 +250,19 @@ def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr
         if isinstance(values.get(field), str) and values[field].startswith("trips#"):
             values[field] = renamed.setdefault(values[field], fresh_trips_dim())
     op = cls(**values)
-    return apply(op, args)
+    node = apply(op, args)
+    return node if item is None else apply(Item(item), (node,))
+
+
+def _former_ops() -> dict[str, tuple[type[Op], int]]:
+    """Names under which earlier versions saved one result of what is now a multi-output op
+    (``svd_u``: the ``U`` of ``svd``), as the ops declare them (``former_ops``): each with
+    the op and the result's position."""
+    return {
+        former: (cls, index)
+        for cls in Op.registry.values()
+        for index, former in enumerate(getattr(cls, "former_ops", ()))
+    }
 
 
 def _decode_body(spec: Any, nodes: list[Expr]) -> Body:

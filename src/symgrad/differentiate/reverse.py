@@ -79,7 +79,7 @@ def backpropagate(
             continue
         if isinstance(node.op, MultiOutput):
             parts = outputs_adjoint.get(id(node))
-            g = None if parts is None else [parts.get(i) for i in range(len(node.op.output_types))]
+            g = None if parts is None else [parts.get(i) for i in range(node.op.n_outputs)]
         else:
             g = adjoint.get(id(node))
         if g is None or not node.inputs:

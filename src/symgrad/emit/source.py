@@ -138,7 +138,7 @@ class _Emitter:
             if isinstance(node.op, Constant):
                 self._constant(node, names, keep, body, indent)
                 continue
-            if id(node) not in names:  # else made early, by a call shared with a sibling
+            if id(node) not in names:  # else made early: a scatter a region filled in place
                 self._statement(node, names, keep, life, indent, body)
             here = life.position[id(node)]
             dead = life.dying(node.inputs, here, here, keep, names)
@@ -160,13 +160,11 @@ class _Emitter:
         self.helpers.update(op.helpers)
         args = self._args(node, names)
         if isinstance(op, MultiOutput):
-            outs: list[str | None] = [None] * len(op.output_types)
+            outs: list[str | None] = [None] * op.n_outputs
             for index, item in life.items_of.get(id(node), {}).items():
                 outs[index] = names[id(item)] = self.namer.fresh(op.output_hint(index))
             body.append(f"{indent}# {op.name}")
             body.extend(op.emit_block(node, args, outs, _BlockContext(self, names, indent)))
-        elif self._shared(node, args, names, life, indent, body):
-            return
         else:
             name = self.namer.fresh(hint(node))
             names[id(node)] = name
@@ -175,39 +173,6 @@ class _Emitter:
                 text = op.emit(node, args, self.ctx)
             body.append(f"{indent}{name} = {text}  # {_describe(node)}")
         self.statements += 1
-
-    def _shared(
-        self,
-        node: Expr,
-        args: list[str],
-        names: ChainMap[int, str],
-        life: _Lifetimes,
-        indent: str,
-        body: list[str],
-    ) -> bool:
-        """If ``node`` is one result of a call that later nodes on the same inputs also
-        read (see ``Op.emit_shared``), make the call once and name every result now."""
-        shared = node.op.emit_shared(node, args)
-        if shared is None or not node.inputs:
-            return False
-        call, attribute = shared
-        group = {id(node): (node, attribute)}  # node, and the attribute of the call it is
-        for r in life.readers.get(id(node.inputs[0]), ()):
-            if id(r) in group or id(r) in names or r.inputs != node.inputs:
-                continue
-            other = r.op.emit_shared(r, args)
-            if other is not None and other[0] == call:
-                group[id(r)] = (r, other[1])
-        if len(group) == 1:
-            return False
-        result = self.namer.fresh(call.split("(")[0].rsplit(".", 1)[-1])
-        body.append(f"{indent}{result} = {call}")
-        for member, attribute in group.values():
-            name = names[id(member)] = self.namer.fresh(hint(member))
-            body.append(f"{indent}{name} = {result}.{attribute}  # {_describe(member)}")
-            self.statements += 1
-        body.append(f"{indent}del {result}")
-        return True
 
     def _args(self, node: Expr, names: ChainMap[int, str]) -> list[str]:
         args = [names[id(x)] for x in node.inputs]

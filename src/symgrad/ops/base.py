@@ -96,13 +96,6 @@ class Op:
         dtype, and dead after this statement), or ``None`` if the op cannot."""
         return None
 
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        """For one of several results of one NumPy call (slogdet's sign and log, eigh's
-        values and vectors, svd's factors): that call, and the attribute of its result this
-        node is. The emitter makes the call once for all the nodes on the same inputs that
-        name the same call; a node alone is emitted by ``emit``. ``None`` for other ops."""
-        return None
-
     def emit_total(self, node: Expr, block: str, total: str) -> tuple[str, str] | None:
         """For an op reducing a whole array to one number, when the emitter computes its
         input a block at a time: the initial value of the running ``total``, and the
@@ -156,11 +149,11 @@ class Op:
 
 @dataclasses.dataclass(frozen=True)
 class Helper:
-    """A function (or class) the emitted module defines, and the modules its source imports
+    r"""A function (or class) the emitted module defines, and the modules its source imports
     besides numpy (``("math",)``); the emitter writes those imports.
 
-    >>> Helper("def _double(x):\n    return 2 * x\n").imports
-    ()
+    >>> Helper("def _erf(x):\n    return np.vectorize(math.erf)(x)\n", ("math",)).imports
+    ('math',)
     """
 
     source: str

@@ -142,16 +142,31 @@ def results_like(values: Sequence[Any], like: Sequence[Expr], what: str) -> list
 
 
 class MultiOutput(Op):
-    """An op computing several values at once (control flow). Its node is a tuple node;
-    :class:`Item` nodes read the outputs. It is emitted as a block of statements by
-    ``emit_block`` instead of one expression, and its VJP and JVP take and give one entry
-    per output."""
+    """An op computing several values at once (control flow, decompositions with several
+    results). Its node is a tuple node; :class:`Item` nodes read the outputs. It is emitted
+    as a block of statements by ``emit_block`` instead of one expression, and its VJP and
+    JVP take and give one entry per output."""
 
     fresh = False  # outputs may alias inputs (a loop that runs zero times)
 
     @property
     def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
+        """The shape and dtype of each output, where the op alone fixes them (control flow:
+        its bodies do). Ops whose output types depend on the inputs' shapes override
+        ``output_types_for`` and ``n_outputs`` instead."""
         raise NotImplementedError
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.output_types)
+
+    def output_types_for(self, inputs: Sequence[Expr]) -> tuple[tuple[Shape, np.dtype], ...]:
+        """The shape and dtype of each output of the op applied to ``inputs``."""
+        return self.output_types
+
+    def output_hint(self, index: int) -> str:
+        """A name for output ``index`` in the emitted code."""
+        return "out"
 
     def bodies(self) -> dict[str, Body]:
         """The subgraphs, by field name."""
@@ -199,7 +214,7 @@ class Item(Op):
         (source,) = inputs
         if not isinstance(source.op, MultiOutput):
             raise TypeError("item reads the outputs of a multi-output op")
-        return source.op.output_types[self.index]
+        return source.op.output_types_for(source.inputs)[self.index]
 
     def label(self) -> str:
         return f"[{self.index}]"
@@ -220,7 +235,7 @@ class Item(Op):
 
 def items(node: Expr) -> list[Expr]:
     """Every output of a multi-output node."""
-    return [apply(Item(i), (node,)) for i in range(len(node.op.output_types))]
+    return [apply(Item(i), (node,)) for i in range(node.op.n_outputs)]
 
 
 def is_multi(node: Expr) -> bool:

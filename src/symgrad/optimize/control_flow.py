@@ -69,7 +69,7 @@ def prune(outputs: Sequence[Expr]) -> list[Expr]:
         if not isinstance(node.op, MultiOutput):
             continue
         op, key = node.op, id(node)
-        index_of = list(range(len(op.output_types)))
+        index_of = list(range(op.n_outputs))
         if isinstance(op, (While, Scan)):
             key = _loop_key(node)
             union = tuple(sorted(records[key]))
