@@ -10,7 +10,8 @@ operators (cheaper derivative rules, powers written as products) and the three-i
 The modules, by concept:
 
 * ``table``: the row machinery and the dtype rules;
-* ``unary``: the unary functions; ``special``: those with long derivatives (``sinc``);
+* ``unary``: the unary functions; ``special``: those needing more than a row (``sinc``,
+  ``erf``, ``erfc``);
 * ``arithmetic``: ``+ - * / **`` and the other binary functions;
 * ``comparisons``: ``< <= > >= == !=``; ``selection``: ``where``, ``clip``, ``maximum``,
   ``minimum``;
@@ -32,6 +33,7 @@ from .arithmetic import (
     fmod,
     hypot,
     logaddexp,
+    logaddexp2,
     mod,
     multiply,
     power,
@@ -49,7 +51,7 @@ from .comparisons import (
     not_equal,
 )
 from .selection import Clip, Where, clip, maximum, minimum, where
-from .special import sinc
+from .special import erf, erfc, sinc
 from .table import Binary, Elementwise, Unary, binary, function_of, unary
 from .unary import (
     abs,

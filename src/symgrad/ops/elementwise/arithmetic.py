@@ -16,7 +16,7 @@ from .broadcasting import batch_of, fit, lift_tangents
 from .comparisons import equal, less
 from .selection import where
 from .table import Binary, binary, function_of
-from .unary import ceil, exp, floor, log, negative
+from .unary import ceil, exp, exp2, floor, log, negative
 
 
 def add_tangents(*terms: Expr | None) -> Expr | None:
@@ -230,6 +230,13 @@ logaddexp = binary(
     numpy=np.logaddexp,
     sympy=lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)),
     partials=lambda a, b, z: (exp(subtract(a, z)), exp(subtract(b, z))),
+)
+logaddexp2 = binary(
+    "logaddexp2",
+    "``log2(2**a + 2**b)`` without overflow.",
+    numpy=np.logaddexp2,
+    sympy=lambda a, b: sympy.log(2**a + 2**b, 2),
+    partials=lambda a, b, z: (exp2(subtract(a, z)), exp2(subtract(b, z))),
 )
 mod = binary(
     "mod",

@@ -43,7 +43,7 @@ from ...core.dtypes import float_of, ufunc_result
 from ...core.expr import Expr
 from ...core.shapes import Shape, broadcast_shapes
 from .. import reductions
-from ..base import EmitContext, Op
+from ..base import EmitContext, Helper, Op
 from ..leaves import as_expr, as_exprs
 from .broadcasting import batch_of, fit, lift_tangents
 
@@ -229,10 +229,11 @@ def unary(
     dtype: DtypeRule | None = None,
     written: str | None = None,
     fresh: bool = True,
+    helpers: dict[str, str | Helper] | None = None,
 ) -> Callable[[Any], Expr]:
     """Register the unary op of one table row; return its public function, whose
     ``op_class`` is the op's class. ``fresh=False`` for an op emitted as an alias of its
-    input."""
+    input; ``helpers`` for functions a NumPy template calls (see ``Op.helpers``)."""
     cls = _row_class(
         Unary,
         name,
@@ -245,6 +246,7 @@ def unary(
         differentiable=derivative is not None,
         written=written,
         fresh=fresh,
+        helpers=helpers or {},
     )
     return function_of(cls)
 
@@ -259,6 +261,7 @@ def binary(
     float_form: str | None = None,
     dtype: DtypeRule | None = None,
     written: str | None = None,
+    helpers: dict[str, str | Helper] | None = None,
 ) -> Callable[[Any, Any], Expr]:
     """Register the binary op of one table row; return its public function, whose
     ``op_class`` is the op's class."""
@@ -273,6 +276,7 @@ def binary(
         partials_rule=_static(partials),
         differentiable=partials is not None,
         written=written,
+        helpers=helpers or {},
     )
     return function_of(cls)
 
