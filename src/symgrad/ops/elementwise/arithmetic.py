@@ -16,7 +16,22 @@ from .broadcasting import batch_of, fit, lift_tangents
 from .comparisons import equal, less
 from .selection import where
 from .table import Binary, binary, function_of
-from .unary import ceil, exp, exp2, floor, log, negative
+from .unary_functions import ceil, exp, exp2, floor, log, negative
+
+# The public functions (symgrad exports them as sg.<name>).
+__all__ = [
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "power",
+    "hypot",
+    "arctan2",
+    "logaddexp",
+    "logaddexp2",
+    "mod",
+    "fmod",
+]
 
 
 def add_tangents(*terms: Expr | None) -> Expr | None:

@@ -8,6 +8,9 @@ import sympy
 
 from .table import binary
 
+# The public functions (symgrad exports them as sg.<name>).
+__all__ = ["less", "less_equal", "greater", "greater_equal", "equal", "not_equal", "eq", "ne"]
+
 less = binary(
     "less",
     "``a < b``.",

@@ -20,6 +20,9 @@ from .broadcasting import batch_of, fit, lift_tangents
 from .comparisons import equal, greater, less
 from .table import binary, sympy_map
 
+# The public functions (symgrad exports them as sg.<name>).
+__all__ = ["where", "clip", "maximum", "minimum"]
+
 
 @dataclasses.dataclass(frozen=True)
 class Where(Op):

@@ -13,7 +13,10 @@ from .arithmetic import add, divide, multiply, subtract
 from .comparisons import less
 from .selection import where
 from .table import in_float, unary
-from .unary import abs, cos, exp
+from .unary_functions import abs, cos, exp
+
+# The public functions (symgrad exports them as sg.<name>).
+__all__ = ["sinc", "erf", "erfc"]
 
 # --- sinc -----------------------------------------------------------------------------------
 

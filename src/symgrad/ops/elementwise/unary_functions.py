@@ -13,6 +13,44 @@ from .. import shape_ops
 from ..leaves import as_expr
 from .table import in_float, number_in_float, same, same_number, unary
 
+# The public functions (symgrad exports them as sg.<name>).
+__all__ = [
+    "negative",
+    "square",
+    "sqrt",
+    "abs",
+    "sign",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "deg2rad",
+    "rad2deg",
+    "sigmoid",
+    "relu",
+    "softplus",
+    "floor",
+    "ceil",
+    "round",
+    "stop_gradient",
+    "detach",
+]
+
 # --- arithmetic -----------------------------------------------------------------------------
 
 negative = unary(
