@@ -156,9 +156,9 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
     for cls in type(node).__mro__:
         if cls in functions:
             return functions[cls](*args)
+    known = sorted(getattr(f, "__name__", str(f)) for f in functions)
     raise ValueError(
         f"from_sympy: {type(node).__name__} ({sympy.sstr(node)[:60]}) has no symgrad "
-        "counterpart; supported: numbers, symbols, + * ** , log, exp, trigonometric and "
-        "hyperbolic functions and their inverses, Abs, sign, Max, Min, Piecewise, Heaviside "
-        "and comparisons"
+        "counterpart; supported: numbers, symbols, + * **, Piecewise, "
+        f"Heaviside and {', '.join(known)}"
     )

@@ -10,6 +10,15 @@ value) that holds in one place:
 * ``to_sympy``: the translation to SymPy, on object arrays of SymPy expressions.
 
 Passes look ops up only through this interface and the registry ``Op.registry``.
+
+Optional hints let the emitter do better; each has a default that is always correct:
+``float_form``/``emit_float`` (the op on Python floats), ``emit_into`` (write into a dead
+input's buffer), ``emit_total`` (a whole-array reduction folded block by block),
+``emit_placement`` (a scatter whose input is computed in place), ``helpers`` (functions the
+emitted module defines), and the flags ``elementwise``, ``fresh``, ``accepts_weak_scalars``
+and ``differentiable``. An op with several results is a ``MultiOutput`` (``subgraph.py``).
+Parameters are checked against their real types when an op is built. See
+docs/adding-an-op.md.
 """
 
 from __future__ import annotations
