@@ -664,3 +664,18 @@ def test_results_of_one_decomposition_share_one_call():
     # One result alone keeps its cheaper call.
     alone = sg.compile(sg.linalg.eigvalsh(A)).source
     assert "np.linalg.eigvalsh(" in alone and "np.linalg.eigh(" not in alone
+
+
+def test_decompositions_of_constants_are_folded_to_numpys_values():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x = sg.var("x", shape=(2,))
+    u, s, vh = la.svd(a)
+    sign, logabsdet = la.slogdet(a)
+    outputs = [x * la.eigvalsh(a), x * s, u @ vh, sign * logabsdet]
+    f = sg.compile(outputs)
+    assert "np.linalg" not in f.source.split("def evaluate")[1].split("class BindError")[0]
+    got = f(np.ones(2))
+    np.testing.assert_array_equal(got[0], np.linalg.eigvalsh(a))
+    np.testing.assert_array_equal(got[1], np.linalg.svd(a, compute_uv=False))
+    np.testing.assert_array_equal(got[2], np.linalg.svd(a).U @ np.linalg.svd(a).Vh)
+    np.testing.assert_array_equal(got[3], np.prod(np.linalg.slogdet(a)))

@@ -16,6 +16,7 @@ from ..core.shapes import is_concrete
 from ..ops import shape_ops
 from ..ops.base import as_helper
 from ..ops.leaves import Constant
+from ..ops.subgraph import Item, MultiOutput
 from .patterns import fill_value
 
 FOLD_LIMIT = 256  # elements; larger results stay computed at run time
@@ -29,7 +30,22 @@ class _ConcreteShapes:
         return f"({', '.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
 
 
+class _BlockOnConstants(_ConcreteShapes):
+    """What a multi-output op's ``emit_block`` may ask, for folding its results."""
+
+    indent = ""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def fresh(self, hint: str) -> str:
+        self._count += 1
+        return f"_unused{self._count}"
+
+
 def fold_constants(node: Expr) -> Expr | None:
+    if isinstance(node.op, Item):
+        return _fold_item(node)
     if (
         node.inputs
         and node.op.accepts_weak_scalars
@@ -57,6 +73,34 @@ def fold_constants(node: Expr) -> Expr | None:
         return None
     weak = value.ndim == 0 and all(x.op.weak for x in node.inputs)
     return apply(Constant(value, weak), ())
+
+
+def _fold_item(node: Expr) -> Expr | None:
+    """A result of a multi-output op without bodies (a decomposition) on constants, computed
+    by the op's own block of statements."""
+    source = node.inputs[0]
+    op = source.op
+    if (
+        not isinstance(op, MultiOutput)
+        or op.bodies()
+        or not all(isinstance(x.op, Constant) for x in source.inputs)
+        or not is_concrete(node.shape)
+        or int(np.prod(node.shape, dtype=np.int64)) > FOLD_LIMIT
+    ):
+        return None
+    names = [f"_{i}" for i in range(len(source.inputs))]
+    outs = [f"_out{i}" for i in range(op.n_outputs)]
+    namespace: dict[str, object] = {"np": np}
+    namespace.update({n: x.op.value for n, x in zip(names, source.inputs)})
+    try:
+        with np.errstate(all="ignore"):
+            exec("\n".join(op.emit_block(source, names, outs, _BlockOnConstants())), namespace)
+    except (ArithmeticError, ValueError, TypeError, IndexError, np.linalg.LinAlgError):
+        return None  # left to fail at run time as written
+    value = np.asarray(namespace[outs[node.op.index]])
+    if value.dtype != node.dtype or value.shape != node.shape:
+        return None
+    return apply(Constant(value), ())
 
 
 def _fold_fills(node: Expr) -> Expr | None:
