@@ -32,8 +32,8 @@ s = sg.var("s")
     [
         lambda: x * 1.0,
         lambda: 1.0 * x,
-        lambda: x + 0.0,
-        lambda: 0.0 + x,
+        lambda: x + (-0.0),
+        lambda: (-0.0) + x,
         lambda: x - 0.0,
         lambda: x / 1.0,
         lambda: x**1.0,
@@ -41,7 +41,7 @@ s = sg.var("s")
         lambda: sg.stop_gradient(x),
         lambda: x * sg.broadcast_to(1.0, (3,)),
     ],
-    ids=["x*1", "1*x", "x+0", "0+x", "x-0", "x/1", "x**1", "--x", "stop_gradient", "x*ones"],
+    ids=["x*1", "1*x", "x+-0", "-0+x", "x-0", "x/1", "x**1", "--x", "stop_gradient", "x*ones"],
 )
 def test_simplify_removes_identities(build):
     assert _one(simplify, build()) is x
@@ -75,13 +75,16 @@ def test_simplify_sum_of_broadcast_scalar():
     "build",
     [
         lambda: x * 0.0,  # inf * 0 is nan: not an identity
+        lambda: x + 0.0,  # -0.0 + 0.0 is +0.0
+        lambda: 0.0 + x,
+        lambda: x - (-0.0),
         lambda: s * sg.const(np.ones(3)),  # the result is wider than s
         lambda: 1.0 - x,  # not commutative
         lambda: 1.0 / x,
         lambda: x * 2.0,
         lambda: sg.astype(x, "float32"),
     ],
-    ids=["x*0", "broadcasting", "1-x", "1/x", "x*2", "cast"],
+    ids=["x*0", "x+0", "0+x", "x--0", "broadcasting", "1-x", "1/x", "x*2", "cast"],
 )
 def test_simplify_leaves_non_identities(build):
     expr = build()

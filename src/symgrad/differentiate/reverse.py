@@ -20,15 +20,8 @@ from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..ops.leaves import as_expr
 from ..ops.subgraph import Item, MultiOutput
-from ..optimize.rewrite import rewrite
-from ..optimize.stabilize import stabilize
 from ..structure import flatten, unflatten
 from . import provenance
-
-
-def stable_form(ys: Sequence[Expr]) -> list[Expr]:
-    """``ys`` with the stabilization rewrites applied (the same values, computed stably)."""
-    return rewrite(ys, stabilize)
 
 
 def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
@@ -52,10 +45,10 @@ def backpropagate(
     """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
     ``cotangents``, which may share leading batch axes.
 
-    The outputs are differentiated in their numerically stable form (``log(1 + exp(x))``
-    as ``softplus(x)``...), so that hand-written formulas get gradients that stay finite
-    where the formula's own naive gradient would overflow."""
-    ys = stable_form(ys)
+    This is the chain rule exactly as the ops' rules state it. Hand-written formulas such
+    as ``log(1 + exp(x))`` are differentiated as written; the optimizer's ``stabilize``
+    pass takes the derivative again of their stable form (``softplus(x)``), so that
+    compiled gradients stay finite where the naive one overflows."""
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     adjoint: dict[int, Expr] = {}
@@ -183,9 +176,14 @@ def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -
         cotangent = 1.0
     leaves, _ = flatten(wrt)
     variables = check_wrt(leaves)
-    adjoints = backpropagate([y], [seed(y, cotangent)], variables)
-    results = finish(variables, adjoints, disconnected)
-    provenance.record(results, [y])
+
+    def gradients(sources: Sequence[Expr]) -> list[Expr]:
+        (y,) = sources
+        adjoints = backpropagate([y], [seed(y, cotangent)], variables)
+        return finish(variables, adjoints, disconnected)
+
+    results = gradients([y])
+    provenance.record(results, [y], gradients)
     return unflatten(wrt, results)
 
 
@@ -212,7 +210,11 @@ def vjp(y: Any, wrt: Any, cotangent: Any, disconnected: str = "zero") -> Any:
         raise ValueError(f"vjp: {len(ys)} outputs but {len(cotangents)} cotangents")
     leaves, _ = flatten(wrt)
     variables = check_wrt(leaves)
-    seeds = [seed(v, c) for v, c in zip(ys, cotangents)]
-    results = finish(variables, backpropagate(ys, seeds, variables), disconnected)
-    provenance.record(results, ys)
+
+    def pulled_back(sources: Sequence[Expr]) -> list[Expr]:
+        seeds = [seed(v, c) for v, c in zip(sources, cotangents)]
+        return finish(variables, backpropagate(sources, seeds, variables), disconnected)
+
+    results = pulled_back(ys)
+    provenance.record(results, ys, pulled_back)
     return unflatten(wrt, results)

@@ -12,10 +12,13 @@ import numpy as np
 from ..core.expr import Expr, apply
 from ..core.shapes import is_concrete
 from ..ops import shape_ops
+from ..ops.base import Op
 from ..ops.leaves import Constant
 from .patterns import fill_value
+from .rewrite import Pass
 
 FOLD_LIMIT = 256  # elements; larger results stay computed at run time
+_CONSTANT_LIKE = (Constant, shape_ops.BroadcastTo, shape_ops.Reshape)
 
 
 class _ConcreteShapes:
@@ -26,15 +29,13 @@ class _ConcreteShapes:
         return f"({', '.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
 
 
-def fold_constants(node: Expr) -> Expr | None:
-    if (
-        node.inputs
-        and node.op.accepts_weak_scalars
-        and not all(isinstance(x.op, Constant) for x in node.inputs)
-    ):
-        return _fold_fills(node)
-    if not node.inputs or not all(isinstance(x.op, Constant) for x in node.inputs):
+def _fold(node: Expr) -> Expr | None:
+    inputs = node.inputs
+    if not inputs:
         return None
+    for x in inputs:
+        if not isinstance(x.op, Constant):
+            return _fold_fills(node) if node.op.accepts_weak_scalars else None
     if not is_concrete(node.shape) or int(np.prod(node.shape, dtype=np.int64)) > FOLD_LIMIT:
         return None
     names = [f"_{i}" for i in range(len(node.inputs))]
@@ -56,13 +57,19 @@ def fold_constants(node: Expr) -> Expr | None:
 
 def _fold_fills(node: Expr) -> Expr | None:
     """An elementwise op on broadcast constants is a broadcast of the op on the scalars."""
+    for x in node.inputs:
+        if not isinstance(x.op, _CONSTANT_LIKE):
+            return None
     values = [fill_value(x) for x in node.inputs]
     if any(v is None for v in values):
         return None
     scalars = tuple(
         apply(Constant(np.asarray(v, x.dtype)), ()) for v, x in zip(values, node.inputs)
     )
-    folded = fold_constants(node.op(*scalars))
+    folded = _fold(node.op(*scalars))
     if folded is None:
         return None
     return shape_ops.broadcast_to(folded, node.shape)
+
+
+fold_constants = Pass("fold_constants", [(Op, _fold)])

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.expr import Expr
 from ..ops.leaves import Constant
 from ..ops.shape_ops import BroadcastTo, Reshape
 
+_CONSTANT_LIKE = (Constant, BroadcastTo, Reshape)
 
-def fill_value(node: Expr) -> float | None:
-    """The single value every element of ``node`` has, if it is a constant (possibly
-    reshaped or broadcast); ``None`` otherwise."""
+
+def constant_behind(node: Expr) -> np.ndarray | None:
+    """The value of the constant ``node`` is (possibly reshaped or broadcast), or ``None``."""
     while isinstance(node.op, (BroadcastTo, Reshape)):
         node = node.inputs[0]
-    if not isinstance(node.op, Constant):
-        return None
-    value = node.op.value
-    if value.size == 0:
+    return node.op.value if isinstance(node.op, Constant) else None
+
+
+def fill_value(node: Expr) -> float | int | bool | None:
+    """The single value every element of ``node`` has, exactly (a Python number, +0.0 and
+    -0.0 told apart), if it is a constant (possibly reshaped or broadcast); else ``None``."""
+    if not isinstance(node.op, _CONSTANT_LIKE):
+        return None  # the common case, answered at once
+    value = constant_behind(node)
+    if value is None or value.size == 0:
         return None
     first = value.flat[0]
-    if value.size > 1 and not np.all(value == first):
+    if value.size > 1 and not (
+        np.all(value == first) and np.all(np.signbit(value) == np.signbit(first))
+    ):
         return None
-    return float(first)
+    return first.item()
+
+
+def zero_sign(node: Expr) -> float | None:
+    """+1.0 if every element of ``node`` is the constant +0.0 (or an integer 0), -1.0 if
+    every one is -0.0; ``None`` otherwise."""
+    value = fill_value(node)
+    if value is None or value != 0:
+        return None
+    return math.copysign(1.0, value)
 
 
 def is_fill(node: Expr, value: float) -> bool:

@@ -1,7 +1,10 @@
-"""Algebraic simplification: identities that hold for every value, inf and nan included.
+"""Algebraic simplification: identities that hold for every value, inf, nan and the sign of
+zero included (IEEE 754 arithmetic, as NumPy computes it).
 
-``x * 0`` is *not* rewritten (inf * 0 is nan), nor anything that would change a shape or a
-dtype; ``x + 0`` may turn a -0.0 into itself instead of +0.0, which compares equal.
+So ``x * 0`` is *not* rewritten (inf * 0 is nan), ``x + 0.0`` is not either (-0.0 + 0.0 is
++0.0, and the sign of zero shows in ``1 / x`` and ``arctan2``), while ``x - 0.0`` and
+``x + (-0.0)`` are (both give ``x`` for every ``x``); nor is anything that would change a
+shape or a dtype.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from ..core.shapes import broadcast_shapes
 from ..errors import ShapeError
 from ..ops import elementwise as ew
 from ..ops import linalg, reductions, shape_ops
+from ..ops.base import Op
 from ..ops.leaves import Constant, as_expr, const
-from .patterns import fill_value, is_fill, same_type
+from .patterns import fill_value, is_fill, same_type, zero_sign
+from .rewrite import Pass
 
 
 def _other_if(node: Expr, value: float, commutative: bool = True) -> Expr | None:
@@ -28,57 +33,89 @@ def _other_if(node: Expr, value: float, commutative: bool = True) -> Expr | None
     return None
 
 
-def simplify(node: Expr) -> Expr | None:
-    op = node.op
-    if op.accepts_weak_scalars:
-        found = _unbroadcast_operand(node)
-        if found is not None:
-            return found
-    if isinstance(op, ew.StopGradient):
-        return node.inputs[0]  # derivatives are already built; at run time it is the identity
-    if isinstance(op, ew.Multiply):
-        found = _other_if(node, 1.0)
-        if found is None:
-            found = _merge_powers_of_two(node)
-        return found if found is not None else _negation_outward(node)
-    if isinstance(op, ew.Add):
-        a, b = node.inputs
-        if a is b and a.dtype.kind == "f":  # x + x is exactly 2 * x
-            return ew.multiply(2.0, a)
-        if isinstance(b.op, ew.Negative):  # a + (-b) is exactly a - b
-            return _if_same_type(ew.subtract(a, b.inputs[0]), node)
-        if isinstance(a.op, ew.Negative):
-            return _if_same_type(ew.subtract(b, a.inputs[0]), node)
-        found = _scatter_then_add(node)
-        return found if found is not None else _other_if(node, 0.0)
-    if isinstance(op, ew.Subtract):
-        a, b = node.inputs
-        if isinstance(b.op, ew.Negative):  # a - (-b) is exactly a + b
-            return _if_same_type(ew.add(a, b.inputs[0]), node)
-        return _other_if(node, 0.0, commutative=False)
-    if isinstance(op, ew.Divide):
-        return _other_if(node, 1.0, commutative=False)
-    if isinstance(op, ew.Power):
-        found = _cube_as_square_times(node)
-        return found if found is not None else _other_if(node, 1.0, commutative=False)
-    if isinstance(op, ew.Negative):
-        if isinstance(node.inputs[0].op, ew.Negative):
-            return node.inputs[0].inputs[0]
-        return _negated_factor(node)
-    if isinstance(op, shape_ops.Transpose) and isinstance(node.inputs[0].op, shape_ops.Transpose):
-        inner = node.inputs[0]
-        perm = tuple(inner.op.axes[a] for a in op.axes)
-        return shape_ops.transpose(inner.inputs[0], perm)
-    if isinstance(op, (shape_ops.Reshape, shape_ops.BroadcastTo)) and type(
-        node.inputs[0].op
-    ) is type(op):
-        source = node.inputs[0].inputs[0]  # reshape of a reshape: one reshape (same for
-        return source if same_type(source, node) else op(source)  # broadcasts)
-    if isinstance(op, reductions.Sum):
-        return _sum_of_fill(node)
-    if isinstance(op, linalg.Matmul):
-        return _outer_product(node)
+def _identity_operand(node: Expr) -> Expr | None:
+    """``x * 1``, ``1 * x``, ``x / 1`` and ``x ** 1``: ``x``, for every ``x``."""
+    return _other_if(node, 1.0, commutative=isinstance(node.op, ew.Multiply))
+
+
+def _plus_zero(node: Expr) -> Expr | None:
+    """``x + (-0.0)`` is ``x`` for every ``x``; ``x + 0.0`` only where ``x`` cannot be -0.0
+    (integers), since -0.0 + 0.0 is +0.0."""
+    a, b = node.inputs
+    for x, zero in ((a, b), (b, a)):
+        sign = zero_sign(zero)
+        if sign is not None and same_type(x, node) and (sign < 0 or x.dtype.kind in "biu"):
+            return x
     return None
+
+
+def _minus_zero(node: Expr) -> Expr | None:
+    """``x - 0.0`` is ``x`` for every ``x`` (-0.0 - 0.0 is -0.0); ``x - (-0.0)`` is
+    ``x + 0.0``, which is not."""
+    a, b = node.inputs
+    sign = zero_sign(b)
+    if sign is not None and same_type(a, node) and (sign > 0 or a.dtype.kind in "biu"):
+        return a
+    return None
+
+
+def _double_sum(node: Expr) -> Expr | None:
+    """``x + x`` is exactly ``2 * x`` (floats; for integers both may overflow alike, but
+    the rewrite gains nothing there)."""
+    a, b = node.inputs
+    if a is b and a.dtype.kind == "f":
+        return ew.multiply(2.0, a)
+    return None
+
+
+def _added_negation(node: Expr) -> Expr | None:
+    """``a + (-b)`` and ``(-b) + a`` are exactly ``a - b``."""
+    a, b = node.inputs
+    if isinstance(b.op, ew.Negative):
+        return _if_same_type(ew.subtract(a, b.inputs[0]), node)
+    if isinstance(a.op, ew.Negative):
+        return _if_same_type(ew.subtract(b, a.inputs[0]), node)
+    return None
+
+
+def _subtracted_negation(node: Expr) -> Expr | None:
+    """``a - (-b)`` is exactly ``a + b``."""
+    a, b = node.inputs
+    if isinstance(b.op, ew.Negative):
+        return _if_same_type(ew.add(a, b.inputs[0]), node)
+    return None
+
+
+def _without_stop_gradient(node: Expr) -> Expr:
+    """Derivatives are already built; at run time ``stop_gradient`` is the identity."""
+    return node.inputs[0]
+
+
+def _double_negation(node: Expr) -> Expr | None:
+    inner = node.inputs[0]
+    return inner.inputs[0] if isinstance(inner.op, ew.Negative) else None
+
+
+def _transpose_of_transpose(node: Expr) -> Expr | None:
+    inner = node.inputs[0]
+    if not isinstance(inner.op, shape_ops.Transpose):
+        return None
+    perm = tuple(inner.op.axes[a] for a in node.op.axes)
+    return shape_ops.transpose(inner.inputs[0], perm)
+
+
+def _reshape_of_reshape(node: Expr) -> Expr | None:
+    """A reshape of a reshape is one reshape (and a broadcast of a broadcast one broadcast)."""
+    op = node.op
+    if type(node.inputs[0].op) is not type(op):
+        return None
+    source = node.inputs[0].inputs[0]
+    return source if same_type(source, node) else op(source)
+
+
+def _takes_weak_scalars(op_class: type[Op]) -> bool:
+    """Elementwise arithmetic, which broadcasts its operands by itself."""
+    return op_class.accepts_weak_scalars
 
 
 def _scatter_then_add(node: Expr) -> Expr | None:
@@ -154,9 +191,8 @@ def _scale(node: Expr) -> tuple[float, Expr] | None:
     if not isinstance(node.op, ew.Multiply):
         return None
     for c, x in (node.inputs, node.inputs[::-1]):
-        value = fill_value(c)
-        if c.ndim == 0 and value is not None and isinstance(c.op, Constant):
-            return value, x
+        if isinstance(c.op, Constant) and c.ndim == 0:
+            return c.op.value.item(), x
     return None
 
 
@@ -176,25 +212,40 @@ def _is_power_of_two(value: float) -> bool:
 
 
 def _merge_powers_of_two(node: Expr) -> Expr | None:
-    """``c1 * (c2 * x)`` to ``(c1 * c2) * x`` where one of them is a power of two of at
-    least 1: scaling by it is exact and commutes with rounding, so the merged product is
-    bitwise the same (``c1 * c2`` itself is then exact too). Floats only: the constants
-    are read as Python floats, which would turn an integer product into a float one."""
+    """``a * (b * x)`` to ``(a * b) * x`` where that is bitwise the same for every ``x``:
+    ``a * b`` is finite and either ``b`` is a power of two and ``|a| >= 1`` (``b * x`` is
+    exact, or overflows where ``(a * b) * x`` does too), or ``a`` is a power of two of at
+    least 1 and ``b`` a whole number (``b * x`` then rounds at most once, in the normal
+    range, where scaling by a power of two commutes with rounding; a fraction such as 1.5
+    could round a subnormal product). Floats only: the constants are read as Python floats,
+    which would turn an integer product into a float one."""
     if node.dtype.kind != "f":
         return None
     outer = _scale(node)
     inner = None if outer is None else _scale(outer[1])
     if outer is None or inner is None or not same_type(inner[1], node):
         return None
-    if not (_is_power_of_two(outer[0]) or _is_power_of_two(inner[0])):
+    a, b = outer[0], inner[0]
+    with np.errstate(over="ignore"):
+        merged = np.multiply(np.asarray(a, node.dtype), np.asarray(b, node.dtype))
+    if not np.isfinite(merged):
         return None
-    return _if_same_type(ew.multiply(as_expr(outer[0] * inner[0], like=node), inner[1]), node)
+    exact = (_is_power_of_two(b) and abs(a) >= 1) or (
+        _is_power_of_two(a) and float(b).is_integer() and abs(b) >= 1
+    )
+    if not exact:
+        return None
+    return _if_same_type(ew.multiply(as_expr(float(merged), like=node), inner[1]), node)
 
 
 def _sum_of_fill(node: Expr) -> Expr | None:
     """The sum of a broadcast scalar (or of a constant fill) is that scalar times the number
-    of elements summed."""
+    of elements summed (rounded once, where adding the copies may round at each step; the
+    same inf, nan and sign of zero)."""
     x = node.inputs[0]
+    reduced = [x.shape[a] for a in node.op.axes]
+    if not all(isinstance(d, int) and d > 0 for d in reduced):
+        return None  # an empty sum is +0.0, where the product could be nan or -0.0
     if isinstance(x.op, shape_ops.BroadcastTo) and x.inputs[0].ndim == 0:
         scalar = x.inputs[0]
     else:
@@ -206,3 +257,31 @@ def _sum_of_fill(node: Expr) -> Expr | None:
         return None
     total = ew.multiply(scalar, reductions.count(x, node.op.axes, node.dtype))
     return shape_ops.broadcast_to(total, node.shape) if node.shape else total
+
+
+simplify = Pass(
+    "simplify",
+    [
+        (_takes_weak_scalars, _unbroadcast_operand),
+        (ew.StopGradient, _without_stop_gradient),
+        (ew.Multiply, _identity_operand),
+        (ew.Multiply, _merge_powers_of_two),
+        (ew.Multiply, _negation_outward),
+        (ew.Add, _double_sum),
+        (ew.Add, _added_negation),
+        (ew.Add, _scatter_then_add),
+        (ew.Add, _plus_zero),
+        (ew.Subtract, _subtracted_negation),
+        (ew.Subtract, _minus_zero),
+        (ew.Divide, _identity_operand),
+        (ew.Power, _cube_as_square_times),
+        (ew.Power, _identity_operand),
+        (ew.Negative, _double_negation),
+        (ew.Negative, _negated_factor),
+        (shape_ops.Transpose, _transpose_of_transpose),
+        (shape_ops.Reshape, _reshape_of_reshape),
+        (shape_ops.BroadcastTo, _reshape_of_reshape),
+        (reductions.Sum, _sum_of_fill),
+        (linalg.Matmul, _outer_product),
+    ],
+)
