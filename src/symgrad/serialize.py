@@ -10,7 +10,6 @@ could have been built by hand. See docs/graph-format.md.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import os
 from typing import Any
@@ -70,8 +69,9 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
         "nodes": nodes,
         "outputs": _encode_structure(outputs, index),
     }
+    text = json.dumps(document, separators=(",", ":"))  # one C call; json.dump is pure Python
     with open(path, "w", encoding="utf-8") as file:
-        json.dump(document, file, separators=(",", ":"))
+        file.write(text)
 
 
 def load_graph(path: str | os.PathLike[str]) -> Any:
@@ -104,9 +104,11 @@ def _order_with_bodies(outputs: list[Expr]) -> list[Expr]:
     order: list[Expr] = []
     seen: set[int] = set()
 
-    def children(node: Expr) -> list[Expr]:
+    def children(node: Expr) -> tuple[Expr, ...]:
+        if not isinstance(node.op, MultiOutput):
+            return node.inputs
         inner = [n for body in _bodies(node).values() for n in (*body.params, *body.results)]
-        return [*node.inputs, *inner]
+        return (*node.inputs, *inner)
 
     for root in outputs:
         if id(root) in seen:
@@ -228,7 +230,7 @@ def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr
         _expect(isinstance(value, np.ndarray), "constant value must be an array")
         _expect(isinstance(params["weak"], bool), "constant weak must be true or false")
         return apply(Constant(value, params["weak"]), ())
-    fields = {f.name for f in dataclasses.fields(cls)}
+    fields = set(cls.field_names())
     _expect(
         set(params) == fields,
         f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}",

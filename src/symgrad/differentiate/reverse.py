@@ -26,15 +26,15 @@ from . import provenance
 
 def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
     """Ids of nodes in ``order`` whose value depends differentiably on a ``wrt`` node."""
-    wrt_ids = {id(w) for w in wrt}
-    depends: set[int] = set()
+    depends: set[int] = {id(w) for w in wrt}
     for node in order:
-        if id(node) in wrt_ids or (
-            node.dtype.kind in "fO"  # O: the outputs of control flow, read by items
-            and node.op.differentiable
-            and any(id(x) in depends for x in node.inputs)
-        ):
-            depends.add(id(node))
+        inputs = node.inputs
+        if not inputs or node.dtype.kind not in "fO" or not node.op.differentiable:
+            continue  # O: the outputs of control flow, read by items
+        for x in inputs:
+            if id(x) in depends:
+                depends.add(id(node))
+                break
     return depends
 
 
@@ -52,37 +52,42 @@ def backpropagate(
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     adjoint: dict[int, Expr] = {}
-
-    def accumulate(node: Expr, contribution: Expr) -> None:
-        previous = adjoint.get(id(node))
-        adjoint[id(node)] = contribution if previous is None else ew.add(previous, contribution)
-
+    # A node's adjoint is complete once the walk reaches it, and is then dropped (except
+    # those of ``wrt``, the result): memory holds only the adjoints still accumulating.
+    keep = {id(w) for w in wrt}
+    add = ew.add
     for y, g in zip(ys, cotangents):
         if id(y) in depends:
-            accumulate(y, g)
+            previous = adjoint.get(id(y))
+            adjoint[id(y)] = g if previous is None else add(previous, g)
     # Cotangents of multi-output nodes: one entry per output, collected from their items.
     outputs_adjoint: dict[int, dict[int, Expr]] = {}
     for node in reversed(order):
-        if isinstance(node.op, Item):
-            g = adjoint.get(id(node))
+        op = node.op
+        # Every contribution to the node's adjoint is in: take it.
+        take = adjoint.get if id(node) in keep else adjoint.pop
+        if isinstance(op, Item):
+            g = take(id(node), None)
             if g is not None:
                 parts = outputs_adjoint.setdefault(id(node.inputs[0]), {})
-                index = node.op.index
-                parts[index] = g if index not in parts else ew.add(parts[index], g)
+                index = op.index
+                parts[index] = g if index not in parts else add(parts[index], g)
             continue
-        if isinstance(node.op, MultiOutput):
-            parts = outputs_adjoint.get(id(node))
-            g = None if parts is None else [parts.get(i) for i in range(len(node.op.output_types))]
+        if isinstance(op, MultiOutput):
+            parts = outputs_adjoint.pop(id(node), None)
+            g = None if parts is None else [parts.get(i) for i in range(len(op.output_types))]
         else:
-            g = adjoint.get(id(node))
-        if g is None or not node.inputs:
+            g = take(id(node), None)
+        if g is None:
             continue
-        needed = [id(x) in depends for x in node.inputs]
+        inputs = node.inputs
+        needed = [id(x) in depends for x in inputs]
         if not any(needed):
             continue
-        for x, contribution, need in zip(node.inputs, node.op.vjp(node, g), needed):
+        for x, contribution, need in zip(inputs, op.vjp(node, g), needed):
             if need and contribution is not None:
-                accumulate(x, contribution)
+                previous = adjoint.get(id(x))
+                adjoint[id(x)] = contribution if previous is None else add(previous, contribution)
     return [adjoint.get(id(w)) for w in wrt]
 
 

@@ -67,17 +67,15 @@ class Op:
     def __post_init__(self) -> None:
         # Parameters reach the emitted source; check each against its declared type, so an
         # op built from a hostile file cannot carry text where a number belongs.
-        for field in dataclasses.fields(self):
-            check = _PARAMETER_CHECKS.get(str(field.type))
-            if check is None:
-                raise TypeError(
-                    f"{type(self).__name__}.{field.name}: parameter type {field.type} has no check"
-                )
-            value = getattr(self, field.name)
+        for name, kind, check in _checked_fields(type(self)):
+            value = getattr(self, name)
             if not check(value):
-                raise TypeError(
-                    f"{self.name}: parameter {field.name}={value!r:.60} is not a {field.type}"
-                )
+                raise TypeError(f"{self.name}: parameter {name}={value!r:.60} is not a {kind}")
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The names of the op's parameters, in order."""
+        return tuple(name for name, _, _ in _checked_fields(cls))
 
     def __call__(self, *inputs: Expr) -> Expr:
         return apply(self, inputs)
@@ -144,7 +142,7 @@ class Op:
     # --- description --------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
         """The op's parameters by name (what makes two ops of one kind differ)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {name: getattr(self, name) for name, _, _ in _checked_fields(type(self))}
 
     def label(self) -> str:
         """Short text naming the op and its parameters, for pictures and messages."""
@@ -180,3 +178,23 @@ _PARAMETER_CHECKS: dict[str, Any] = {
     "tuple[IndexItem, ...]": lambda v: type(v) is tuple and all(_is_index_item(i) for i in v),
     "Dim": _is_dim,
 }
+
+
+#: Per op class: (name, declared type, check) of each parameter. Derived from the class
+#: definitions once (``dataclasses.fields`` is slow, and ops are built by the million).
+_FIELDS: dict[type, tuple[tuple[str, str, Any], ...]] = {}
+
+
+def _checked_fields(cls: type) -> tuple[tuple[str, str, Any], ...]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        entries = []
+        for field in dataclasses.fields(cls):
+            check = _PARAMETER_CHECKS.get(str(field.type))
+            if check is None:
+                raise TypeError(
+                    f"{cls.__name__}.{field.name}: parameter type {field.type} has no check"
+                )
+            entries.append((field.name, str(field.type), check))
+        found = _FIELDS[cls] = tuple(entries)
+    return found

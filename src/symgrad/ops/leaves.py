@@ -91,6 +91,20 @@ class Constant(Leaf):
     def __hash__(self) -> int:
         return self._hash  # type: ignore[attr-defined]
 
+    @functools.cached_property
+    def fill(self) -> float | int | bool | None:
+        """The one value every element has, exactly (a Python number; +0.0 and -0.0 told
+        apart), or ``None`` if the elements differ or there are none."""
+        value = self.value
+        if value.size == 0:
+            return None
+        first = value.flat[0]
+        if value.size > 1 and not (
+            np.all(value == first) and np.all(np.signbit(value) == np.signbit(first))
+        ):
+            return None
+        return first.item()
+
     def __repr__(self) -> str:
         return f"Constant({self.value!r})"
 

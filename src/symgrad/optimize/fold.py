@@ -72,4 +72,4 @@ def _fold_fills(node: Expr) -> Expr | None:
     return shape_ops.broadcast_to(folded, node.shape)
 
 
-fold_constants = Pass("fold_constants", [(Op, _fold)])
+fold_constants = Pass("fold_constants", [(Op, _fold, _CONSTANT_LIKE)])

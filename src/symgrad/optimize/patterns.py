@@ -23,17 +23,11 @@ def constant_behind(node: Expr) -> np.ndarray | None:
 def fill_value(node: Expr) -> float | int | bool | None:
     """The single value every element of ``node`` has, exactly (a Python number, +0.0 and
     -0.0 told apart), if it is a constant (possibly reshaped or broadcast); else ``None``."""
-    if not isinstance(node.op, _CONSTANT_LIKE):
-        return None  # the common case, answered at once
-    value = constant_behind(node)
-    if value is None or value.size == 0:
-        return None
-    first = value.flat[0]
-    if value.size > 1 and not (
-        np.all(value == first) and np.all(np.signbit(value) == np.signbit(first))
-    ):
-        return None
-    return first.item()
+    op = node.op
+    while isinstance(op, (BroadcastTo, Reshape)):
+        node = node.inputs[0]
+        op = node.op
+    return op.fill if type(op) is Constant else None
 
 
 def zero_sign(node: Expr) -> float | None:

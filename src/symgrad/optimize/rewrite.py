@@ -30,28 +30,43 @@ MAX_STEPS = 8  # rules applied to one node, at most (each step makes it simpler)
 
 
 class Pass:
-    """A named rewrite pass: its rules, each with the op classes it applies to.
+    """A named rewrite pass: its rules, each with the op classes it applies to and, where
+    the rule needs one, the op classes of which at least one input must be (a rule for
+    ``x + (-y)`` is only tried on additions that read a negation).
 
     A pass is itself a rule (the first of its rules that has a replacement), so
     ``rewrite(outputs, simplify)`` runs one pass.
     """
 
-    def __init__(self, name: str, rules: Sequence[tuple[Match, Rule]]):
+    def __init__(
+        self,
+        name: str,
+        rules: Sequence[tuple[Match, Rule] | tuple[Match, Rule, tuple[type[Op], ...]]],
+    ):
         self.name = name
         self.__name__ = name
-        self.rules = tuple(rules)
-        self._by_class: dict[type[Op], tuple[Rule, ...]] = {}
+        self.rules = tuple(
+            (entry[0], entry[1], entry[2] if len(entry) > 2 else None) for entry in rules
+        )
+        self._by_kind: dict[tuple[type[Op], ...], tuple[Rule, ...]] = {}
 
-    def rules_for(self, op_class: type[Op]) -> tuple[Rule, ...]:
-        """The rules that can match nodes of ``op_class``, in the pass's order."""
-        found = self._by_class.get(op_class)
+    def rules_for(self, kind: tuple[type[Op], ...]) -> tuple[Rule, ...]:
+        """The rules that can match a node of ``kind`` (its op class, then its inputs' op
+        classes), in the pass's order."""
+        found = self._by_kind.get(kind)
         if found is None:
-            found = tuple(rule for match, rule in self.rules if _matches(match, op_class))
-            self._by_class[op_class] = found
+            op_class, inputs = kind[0], kind[1:]
+            found = tuple(
+                rule
+                for match, rule, reads in self.rules
+                if _matches(match, op_class)
+                and (reads is None or any(issubclass(t, reads) for t in inputs))
+            )
+            self._by_kind[kind] = found
         return found
 
     def __call__(self, node: Expr) -> Expr | None:
-        for rule in self.rules_for(type(node.op)):
+        for rule in self.rules_for(kind_of(node)):
             replacement = rule(node)
             if replacement is not None and replacement is not node:
                 return replacement
@@ -59,6 +74,16 @@ class Pass:
 
     def __repr__(self) -> str:
         return f"<Pass {self.name}: {len(self.rules)} rules>"
+
+
+def kind_of(node: Expr) -> tuple[type[Op], ...]:
+    """The op class of ``node``, then those of its inputs: what selects the rules to try."""
+    inputs = node.inputs
+    if len(inputs) == 2:  # most nodes: no generator
+        return (type(node.op), type(inputs[0].op), type(inputs[1].op))
+    if len(inputs) == 1:
+        return (type(node.op), type(inputs[0].op))
+    return (type(node.op), *[type(x.op) for x in inputs])
 
 
 def _matches(match: Match, op_class: type[Op]) -> bool:
@@ -105,8 +130,8 @@ class Rewriter:
         # never reused while the rewriter lives.
         self._done: dict[int, Expr] = {}
         self._keep: list[Expr] = []
-        self._rules: dict[type[Op], tuple[Rule, ...]] = {}
-        self._tracked_rules = frozenset(rule for _, rule in tracked.rules) if tracked else None
+        self._rules: dict[tuple[type[Op], ...], tuple[Rule, ...]] = {}
+        self._tracked_rules = frozenset(entry[1] for entry in tracked.rules) if tracked else None
         self._touched: set[int] = set()  # rewritten forms with a tracked rewrite in their graph
 
     @paused_gc()
@@ -120,11 +145,11 @@ class Rewriter:
         (a result of :meth:`run`)."""
         return id(rewritten) in self._touched
 
-    def _rules_for(self, op_class: type[Op]) -> tuple[Rule, ...]:
-        found = self._rules.get(op_class)
+    def _rules_for(self, kind: tuple[type[Op], ...]) -> tuple[Rule, ...]:
+        found = self._rules.get(kind)
         if found is None:
-            found = self._rules[op_class] = tuple(
-                rule for p in self.passes for rule in p.rules_for(op_class)
+            found = self._rules[kind] = tuple(
+                rule for p in self.passes for rule in p.rules_for(kind)
             )
         return found
 
@@ -181,16 +206,23 @@ class Rewriter:
     def _rewrite(self, node: Expr) -> Expr:
         """The rewritten form of ``node``, whose inputs are rewritten already."""
         self.visits += 1
-        current = self._rebuilt(node)
-        touched = self._touched
-        if touched and any(id(x) in touched for x in current.inputs):
-            touched.add(id(current))
+        inputs = node.inputs
+        if inputs:
+            done = self._done
+            new = tuple([done[id(x)] for x in inputs])
+            current = node if all(map(operator.is_, new, inputs)) else node.op(*new)
+            touched = self._touched
+            if touched and any(id(x) in touched for x in new):
+                touched.add(id(current))
+        else:
+            current = node
         if isinstance(current.op, MultiOutput):
             current = self._with_bodies(current)
         else:
-            rules = self._rules.get(type(current.op))
+            kind = kind_of(current)
+            rules = self._rules.get(kind)
             if rules is None:
-                rules = self._rules_for(type(current.op))
+                rules = self._rules_for(kind)
             if rules:
                 current = self._apply(current, rules)
         if current is not node:
@@ -234,7 +266,7 @@ class Rewriter:
             if isinstance(current.op, MultiOutput):
                 current = self._with_bodies(current)
                 break
-            rules = self._rules_for(type(current.op))
+            rules = self._rules_for(kind_of(current))
         self.attempts += attempts
         return current
 

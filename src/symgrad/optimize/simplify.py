@@ -259,29 +259,34 @@ def _sum_of_fill(node: Expr) -> Expr | None:
     return shape_ops.broadcast_to(total, node.shape) if node.shape else total
 
 
+#: Constants, as rules see them: possibly reshaped or broadcast.
+_CONSTANT = (Constant, shape_ops.BroadcastTo, shape_ops.Reshape)
+_NEGATION = (ew.Negative,)
+
 simplify = Pass(
     "simplify",
     [
-        (_takes_weak_scalars, _unbroadcast_operand),
+        # (the ops a rule rewrites, the rule, the ops one of the inputs must be)
+        (_takes_weak_scalars, _unbroadcast_operand, (shape_ops.BroadcastTo,)),
         (ew.StopGradient, _without_stop_gradient),
-        (ew.Multiply, _identity_operand),
-        (ew.Multiply, _merge_powers_of_two),
-        (ew.Multiply, _negation_outward),
+        (ew.Multiply, _identity_operand, _CONSTANT),
+        (ew.Multiply, _merge_powers_of_two, (ew.Multiply,)),
+        (ew.Multiply, _negation_outward, _NEGATION),
         (ew.Add, _double_sum),
-        (ew.Add, _added_negation),
-        (ew.Add, _scatter_then_add),
-        (ew.Add, _plus_zero),
-        (ew.Subtract, _subtracted_negation),
-        (ew.Subtract, _minus_zero),
-        (ew.Divide, _identity_operand),
-        (ew.Power, _cube_as_square_times),
-        (ew.Power, _identity_operand),
-        (ew.Negative, _double_negation),
-        (ew.Negative, _negated_factor),
-        (shape_ops.Transpose, _transpose_of_transpose),
-        (shape_ops.Reshape, _reshape_of_reshape),
-        (shape_ops.BroadcastTo, _reshape_of_reshape),
-        (reductions.Sum, _sum_of_fill),
+        (ew.Add, _added_negation, _NEGATION),
+        (ew.Add, _scatter_then_add, (shape_ops.Scatter,)),
+        (ew.Add, _plus_zero, _CONSTANT),
+        (ew.Subtract, _subtracted_negation, _NEGATION),
+        (ew.Subtract, _minus_zero, _CONSTANT),
+        (ew.Divide, _identity_operand, _CONSTANT),
+        (ew.Power, _cube_as_square_times, (Constant,)),
+        (ew.Power, _identity_operand, _CONSTANT),
+        (ew.Negative, _double_negation, _NEGATION),
+        (ew.Negative, _negated_factor, (ew.Multiply,)),
+        (shape_ops.Transpose, _transpose_of_transpose, (shape_ops.Transpose,)),
+        (shape_ops.Reshape, _reshape_of_reshape, (shape_ops.Reshape,)),
+        (shape_ops.BroadcastTo, _reshape_of_reshape, (shape_ops.BroadcastTo,)),
+        (reductions.Sum, _sum_of_fill, _CONSTANT),
         (linalg.Matmul, _outer_product),
     ],
 )

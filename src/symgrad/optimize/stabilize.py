@@ -135,9 +135,10 @@ def _one_logsumexp(node: Expr) -> Expr | None:
 stabilize = Pass(
     "stabilize",
     [
-        (ew.Log, _stable_log),
-        (ew.Log1p, _stable_log1p),
-        (ew.Subtract, _stable_expm1),
-        (ew.Add, _one_logsumexp),
+        # (the ops a rule rewrites, the rule, the ops one of the inputs must be)
+        (ew.Log, _stable_log, (ew.Add, reductions.Sum, ew.Sigmoid)),
+        (ew.Log1p, _stable_log1p, (ew.Exp,)),
+        (ew.Subtract, _stable_expm1, (ew.Exp,)),
+        (ew.Add, _one_logsumexp, (ew.Log,)),
     ],
 )
