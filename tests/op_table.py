@@ -13,7 +13,7 @@ import numpy as np
 
 import symgrad as sg
 from symgrad import linalg as la
-from symgrad.ops import shape_ops
+from symgrad.ops import contractions, shape_ops
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,11 @@ CASES = [
             base, v * v
         ),
         ((5,), (2,)),
+    ),
+    Case(
+        "add_diagonal",
+        lambda m, v: contractions.AddDiagonal()(m * m, v * v),
+        ((3, 3), (3,)),
     ),
     Case(
         "composite",

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from ..core.expr import Expr
-from ..ops.leaves import Constant
+from ..ops import elementwise as ew
+from ..ops.leaves import Constant, Eye
 from ..ops.shape_ops import BroadcastTo, Reshape
 
 _CONSTANT_LIKE = (Constant, BroadcastTo, Reshape)
@@ -47,3 +48,35 @@ def is_fill(node: Expr, value: float) -> bool:
 def same_type(a: Expr, b: Expr) -> bool:
     """True if ``a`` can stand for ``b``: same shape and dtype."""
     return a.shape == b.shape and a.dtype == b.dtype
+
+
+def diagonal(node: Expr) -> Expr | None:
+    """For a square matrix built from the identity by elementwise scaling (``eye * v``,
+    ``-(eye * v) * w``..., as the seeds of a Jacobian become): its diagonal, as an
+    expression of shape ``()`` or ``(n,)``; ``None`` for other nodes. Off the diagonal such
+    a matrix is 0, or nan where a factor is inf or nan (0 * inf): the diagonal is what the
+    derivative means there."""
+    if node.ndim != 2 or node.shape[0] != node.shape[1] or node.dtype.kind != "f":
+        return None
+    n = node.shape[0]
+    factors: list[Expr] = []
+    negated = False
+    while not isinstance(node.op, Eye):  # a loop, not recursion: the chain may be long
+        if isinstance(node.op, ew.Negative):
+            negated = not negated
+            node = node.inputs[0]
+            continue
+        if not isinstance(node.op, ew.Multiply):
+            return None
+        a, b = node.inputs
+        matrix, factor = (a, b) if a.shape == (n, n) else (b, a)
+        if matrix.shape != (n, n) or factor.shape not in ((), (n,), (1, n), (n, 1)):
+            return None  # a full matrix factor scales off-diagonal entries too
+        factors.append(factor if factor.ndim < 2 else factor.reshape((n,)))
+        node = matrix
+    if node.shape != (n, n) or node.op.of_dtype != node.dtype:
+        return None
+    result = Constant(np.asarray(-1.0 if negated else 1.0, node.dtype), weak=True)()
+    for factor in reversed(factors):
+        result = ew.multiply(result, factor)
+    return result

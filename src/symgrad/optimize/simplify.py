@@ -14,11 +14,11 @@ import numpy as np
 from ..core.expr import Expr
 from ..core.shapes import broadcast_shapes
 from ..errors import ShapeError
+from ..ops import contractions, linalg, reductions, shape_ops
 from ..ops import elementwise as ew
-from ..ops import linalg, reductions, shape_ops
 from ..ops.base import Op
-from ..ops.leaves import Constant, as_expr, const
-from .patterns import fill_value, is_fill, same_type, zero_sign
+from ..ops.leaves import Constant, Eye, as_expr, const
+from .patterns import diagonal, fill_value, is_fill, same_type, zero_sign
 from .rewrite import Pass
 
 
@@ -186,6 +186,42 @@ def _outer_product(node: Expr) -> Expr | None:
     return None
 
 
+def _diagonal_product(node: Expr) -> Expr | None:
+    """A matrix product with a diagonal matrix made from the identity (a Jacobian's seeds,
+    scaled) scales the rows or columns of the other side: ``n`` products per row instead of
+    ``n^2``, and no nan from the zeros off the diagonal (see ``patterns.diagonal``)."""
+    a, b = node.inputs
+    d = diagonal(a)
+    if d is not None and b.ndim >= 1:
+        scale = d if b.ndim == 1 or d.ndim == 0 else shape_ops.reshape(d, (d.shape[0], 1))
+        return _if_same_type(ew.multiply(scale, b), node)
+    d = diagonal(b)
+    if d is not None and a.ndim >= 1:
+        return _if_same_type(ew.multiply(a, d), node)
+    return None
+
+
+def _diagonal_einsum(node: Expr) -> Expr | None:
+    """An einsum that is a matrix product with a diagonal matrix made from the identity:
+    the same scaling of rows or columns as for ``matmul``."""
+    product = contractions.as_matrix_product(node)
+    if product is None or (diagonal(product[0]) is None and diagonal(product[1]) is None):
+        return None
+    return _diagonal_product(linalg.matmul(*product))
+
+
+def _diagonal_sum(node: Expr) -> Expr | None:
+    """``m + d`` with ``d`` a diagonal matrix made from the identity: ``m`` with the
+    diagonal added, ``n`` additions instead of ``n^2`` (see ``patterns.diagonal``)."""
+    for d_matrix, m in (node.inputs, node.inputs[::-1]):
+        d = diagonal(d_matrix)
+        if d is not None and same_type(m, node) and same_type(d_matrix, node):
+            values = shape_ops.broadcast_to(d, node.shape[:1]) if d.ndim == 0 else d
+            if values.dtype == node.dtype:
+                return contractions.AddDiagonal()(m, values)
+    return None
+
+
 def _scale(node: Expr) -> tuple[float, Expr] | None:
     """(c, x) if ``node`` is ``c * x`` with ``c`` a 0-d constant."""
     if not isinstance(node.op, ew.Multiply):
@@ -276,6 +312,7 @@ simplify = Pass(
         (ew.Add, _added_negation, _NEGATION),
         (ew.Add, _scatter_then_add, (shape_ops.Scatter,)),
         (ew.Add, _plus_zero, _CONSTANT),
+        (ew.Add, _diagonal_sum, (Eye, ew.Multiply, ew.Negative)),
         (ew.Subtract, _subtracted_negation, _NEGATION),
         (ew.Subtract, _minus_zero, _CONSTANT),
         (ew.Divide, _identity_operand, _CONSTANT),
@@ -288,5 +325,7 @@ simplify = Pass(
         (shape_ops.BroadcastTo, _reshape_of_reshape, (shape_ops.BroadcastTo,)),
         (reductions.Sum, _sum_of_fill, _CONSTANT),
         (linalg.Matmul, _outer_product),
+        (linalg.Matmul, _diagonal_product, (Eye, ew.Multiply, ew.Negative)),
+        (contractions.Einsum, _diagonal_einsum, (Eye, ew.Multiply, ew.Negative)),
     ],
 )
