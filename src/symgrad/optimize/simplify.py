@@ -9,6 +9,8 @@ shape or a dtype.
 
 from __future__ import annotations
 
+import fractions
+
 import numpy as np
 
 from ..core.expr import Expr
@@ -275,24 +277,48 @@ def _merge_powers_of_two(node: Expr) -> Expr | None:
 
 
 def _sum_of_fill(node: Expr) -> Expr | None:
-    """The sum of a broadcast scalar (or of a constant fill) is that scalar times the number
-    of elements summed (rounded once, where adding the copies may round at each step; the
-    same inf, nan and sign of zero)."""
+    """The sum of a constant fill (a broadcast constant, typically) is the constant times
+    the number of elements summed, where that product is exact: then every partial sum is
+    exact too, so NumPy's sum in any order gives the same bits. (A sum of zeros is +0.0,
+    even of -0.0s.)"""
     x = node.inputs[0]
-    reduced = [x.shape[a] for a in node.op.axes]
-    if not all(isinstance(d, int) and d > 0 for d in reduced):
-        return None  # an empty sum is +0.0, where the product could be nan or -0.0
-    if isinstance(x.op, shape_ops.BroadcastTo) and x.inputs[0].ndim == 0:
-        scalar = x.inputs[0]
-    else:
-        value = fill_value(x)
-        if value is None or x.ndim == 0 or isinstance(x.op, Constant):
-            return None
-        scalar = const(np.asarray(value, dtype=node.dtype))
-    if scalar.dtype != node.dtype:
+    if isinstance(x.op, Constant):
+        return None  # an array constant's sums are left to constant folding
+    value = fill_value(x)
+    if value is None or node.dtype.kind not in "fiu":
         return None
-    total = ew.multiply(scalar, reductions.count(x, node.op.axes, node.dtype))
-    return shape_ops.broadcast_to(total, node.shape) if node.shape else total
+    reduced = [x.shape[a] for a in node.op.axes]
+    if value == 0:
+        total: float | int = 0
+    elif not all(isinstance(d, int) for d in reduced):
+        return None
+    else:
+        count = int(np.prod(reduced, dtype=np.int64))
+        total = _exact_multiple(value, count, node.dtype)
+        if total is None:
+            return None
+    return shape_ops.broadcast_to(const(np.asarray(total, dtype=node.dtype)), node.shape)
+
+
+def _exact_multiple(value: float | int, count: int, dtype: np.dtype) -> float | int | None:
+    """``value * count`` if it and every smaller multiple of ``value`` are exact in
+    ``dtype`` (so any order of additions gives it); ``None`` otherwise."""
+    if dtype.kind in "iu":
+        total = int(value) * count
+        info = np.iinfo(dtype)
+        return total if info.min <= total <= info.max and int(value) == value else None
+    if not np.isfinite(value):
+        return None
+    mantissa = fractions.Fraction(value).numerator  # value = mantissa / 2**k
+    if abs(mantissa) * count >= 2 ** (np.finfo(dtype).nmant + 1):
+        return None
+    total = fractions.Fraction(value) * count
+    result = np.asarray(float(total), dtype=dtype)
+    return (
+        float(result)
+        if np.isfinite(result) and fractions.Fraction(float(result)) == total
+        else None
+    )
 
 
 #: Constants, as rules see them: possibly reshaped or broadcast.
