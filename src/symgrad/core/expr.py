@@ -20,30 +20,52 @@ if TYPE_CHECKING:
     from ..ops.base import Op
 
 
+class _Table(dict):  # type: ignore[type-arg]
+    """The nodes of one op: inputs -> a weak reference to the node."""
+
+    __slots__ = ("op",)
+
+
 class _NodeRef(weakref.ref):  # type: ignore[type-arg]
-    """A weak reference to a node that knows its key in the table (a C-level constructor,
-    unlike ``weakref.KeyedRef``: building nodes is the hot path of every pass)."""
+    """A weak reference to a node that knows its entry in the tables (a C-level
+    constructor, unlike ``weakref.KeyedRef``: building nodes is the hot path of every
+    pass)."""
 
-    __slots__ = ("key",)
-    key: tuple[Any, ...]
+    __slots__ = ("table", "key")
+    table: dict[Any, _NodeRef]
+    key: Any
 
 
-#: ``(op, inputs)`` -> a weak reference to the node; an entry goes when its node does.
-_NODES: dict[tuple[Any, ...], _NodeRef] = {}
+# The hash-consing tables. Nodes of an op with inputs are found by op, then by the inputs
+# tuple (the node's own, so no key is stored per node); leaves by their op. An entry goes
+# when its node does, and an op's table when it is empty.
+_NODES: dict[Op, _Table] = {}
+_LEAVES: dict[Op, _NodeRef] = {}
 
 
 def _forget(ref: _NodeRef) -> None:
     """Weak-reference callback: drop the entry of a node that died (unless the key has been
     taken by a newer node since)."""
-    nodes = _NODES
-    if nodes is not None and nodes.get(ref.key) is ref:  # None at interpreter exit
-        del nodes[ref.key]
+    table = ref.table
+    if table.get(ref.key) is ref:
+        del table[ref.key]
+        if not table and table is not _LEAVES and _NODES is not None:  # None at exit
+            nodes = _NODES
+            if nodes.get(table.op) is table:  # type: ignore[attr-defined]
+                del nodes[table.op]  # type: ignore[attr-defined]
 
 
 def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
     """The node for ``op(*inputs)``: shape and dtype inferred once, when it is first built."""
-    key = (op, inputs)
-    ref = _NODES.get(key)
+    if inputs:
+        table = _NODES.get(op)
+        if table is None:
+            table = _NODES[op] = _Table()
+            table.op = op
+        key: Any = inputs
+    else:
+        table, key = _LEAVES, op
+    ref = table.get(key)
     if ref is not None:
         node = ref()
         if node is not None:
@@ -55,14 +77,15 @@ def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
     _set_shape(node, shape)
     _set_dtype(node, dtype)
     ref = _NodeRef(node, _forget)
+    ref.table = table
     ref.key = key
-    _NODES[key] = ref
+    table[key] = ref
     return node
 
 
 def live_nodes() -> int:
-    """How many nodes exist (the size of the hash-consing table)."""
-    return len(_NODES)
+    """How many nodes exist (the size of the hash-consing tables)."""
+    return len(_LEAVES) + sum(len(t) for t in _NODES.values())
 
 
 class Expr:

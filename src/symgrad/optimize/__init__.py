@@ -72,9 +72,7 @@ def rewriter(passes: bool | Sequence[str] = True) -> Rewriter:
     rules = [PASSES[name] for name in PIPELINE if name in chosen]
     if "stabilize" not in chosen:
         return Rewriter(rules)
-    result = Rewriter(rules, tracked=stabilize)
-    result.substitution = StableDerivatives(result).substitution
-    return result
+    return Rewriter(rules, StableDerivatives(), tracked=stabilize)
 
 
 def optimize(outputs: Sequence[Expr], passes: bool | Sequence[str] = True) -> list[Expr]:

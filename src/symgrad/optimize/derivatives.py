@@ -18,17 +18,15 @@ from ..differentiate import provenance
 from .rewrite import Rewriter, Substitution
 
 
-class StableDerivatives:
+class StableDerivatives(Substitution):
     """Replaces derivative results by the derivatives of their rewritten functions, where
-    ``stabilize`` changed something in them (a :class:`Substitution` for ``rewriter``,
-    which must track ``stabilize``)."""
+    ``stabilize`` changed something in them (for a rewriter that tracks ``stabilize``)."""
 
-    def __init__(self, rewriter: Rewriter):
-        self.rewriter = rewriter
-        self.substitution = Substitution(provenance.derived_ids(), self.replacement)
+    def __init__(self) -> None:
+        self.ids = provenance.derived_ids()
         self._remade: dict[int, tuple[provenance.Derivation, list[Expr] | None]] = {}
 
-    def replacement(self, node: Expr) -> Expr | None:
+    def replacement(self, node: Expr, rewriter: Rewriter) -> Expr | None:
         found = provenance.derivation_of(node)
         if found is None:
             return None
@@ -36,9 +34,9 @@ class StableDerivatives:
         entry = self._remade.get(id(derivation))
         if entry is None:
             sources = derivation.sources
-            rewritten = self.rewriter.run(sources)
+            rewritten = rewriter.run(sources)
             stabilized = not all(map(operator.is_, rewritten, sources)) and any(
-                self.rewriter.changed_by_tracked(s) for s in rewritten
+                rewriter.changed_by_tracked(s) for s in rewritten
             )
             entry = (derivation, derivation.remake(rewritten) if stabilized else None)
             self._remade[id(derivation)] = entry  # keeps the derivation (so its id) alive

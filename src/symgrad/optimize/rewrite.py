@@ -94,12 +94,16 @@ def _matches(match: Match, op_class: type[Op]) -> bool:
 
 class Substitution:
     """Nodes to replace before they are rewritten (their own inputs are then never
-    visited): ``ids`` says cheaply which nodes may have a replacement, ``replacement`` makes
-    it (or returns ``None``)."""
+    visited): ``ids`` says cheaply which nodes may have a replacement, and
+    :meth:`replacement` makes it. Subclasses say what to replace."""
 
-    def __init__(self, ids: Container[int], replacement: Callable[[Expr], Expr | None]):
-        self.ids = ids
-        self.replacement = replacement
+    ids: Container[int] = ()
+
+    def replacement(self, node: Expr, rewriter: Rewriter) -> Expr | None:
+        """The node to rewrite in place of ``node``, or ``None``; ``rewriter`` is the one
+        asking (passed rather than held, so no reference cycle keeps it and every node it
+        rewrote alive)."""
+        return None
 
 
 class Rewriter:
@@ -182,7 +186,7 @@ class Rewriter:
     def _substituted(self, node: Expr) -> bool:
         """If ``node`` has a substitute, rewrite that in its place and say so."""
         assert self.substitution is not None
-        replacement = self.substitution.replacement(node)
+        replacement = self.substitution.replacement(node, self)
         if replacement is None or replacement is node:
             return False
         self._keep.append(replacement)
