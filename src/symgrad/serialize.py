@@ -18,6 +18,7 @@ import numpy as np
 
 from .core.dtypes import as_dtype
 from .core.expr import Expr, apply
+from .core.gc_pause import paused_gc
 from .errors import GraphFileError
 from .ops.base import Op
 from .ops.control import fresh_trips_dim
@@ -32,6 +33,7 @@ MAX_ELEMENTS = 100_000_000  # per constant
 MAX_DIM = 2**40
 
 
+@paused_gc()
 def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
     """Save the graph behind ``outputs`` (an expression or a nested list/tuple/dict of
     them) as JSON.
@@ -47,14 +49,15 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
     leaves, _ = flatten(outputs)
     order = _order_with_bodies(leaves)
     index = {id(n): i for i, n in enumerate(order)}
-    nodes = [
-        {
-            "op": n.op.name,
-            "params": _encode_params(n.op),
-            "inputs": [index[id(x)] for x in n.inputs],
-        }
-        for n in order
-    ]
+    params: dict[int, dict[str, Any]] = {}  # by op: most nodes share theirs (sin, add...)
+    nodes = []
+    for n in order:
+        encoded = params.get(id(n.op))
+        if encoded is None:
+            encoded = params[id(n.op)] = _encode_params(n.op)
+        nodes.append(
+            {"op": n.op.name, "params": encoded, "inputs": [index[id(x)] for x in n.inputs]}
+        )
     for entry, n in zip(nodes, order):
         for field, body in _bodies(n).items():
             entry["params"][field] = {
@@ -74,6 +77,7 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
         file.write(text)
 
 
+@paused_gc()
 def load_graph(path: str | os.PathLike[str]) -> Any:
     """Load a graph saved by :func:`save_graph`: the outputs, in their saved structure.
 
@@ -105,8 +109,6 @@ def _order_with_bodies(outputs: list[Expr]) -> list[Expr]:
     seen: set[int] = set()
 
     def children(node: Expr) -> tuple[Expr, ...]:
-        if not isinstance(node.op, MultiOutput):
-            return node.inputs
         inner = [n for body in _bodies(node).values() for n in (*body.params, *body.results)]
         return (*node.inputs, *inner)
 
@@ -120,7 +122,10 @@ def _order_with_bodies(outputs: list[Expr]) -> list[Expr]:
             for child in pending:
                 if id(child) not in seen:
                     seen.add(id(child))
-                    stack.append((child, iter(children(child))))
+                    more = child.inputs
+                    if isinstance(child.op, MultiOutput):
+                        more = children(child)
+                    stack.append((child, iter(more)))
                     break
             else:
                 stack.pop()
@@ -203,18 +208,22 @@ def _decode_document(document: Any) -> Any:
 
 
 def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr:
+    # (Messages are formatted only on failure: this runs once per node of large files.)
     _expect(isinstance(entry, dict), "must be an object")
-    _expect(
-        set(entry) == {"op", "params", "inputs"},
-        f"must have exactly the fields op, params, inputs; got {sorted(map(str, entry))}",
-    )
+    if set(entry) != {"op", "params", "inputs"}:
+        raise GraphFileError(
+            f"must have exactly the fields op, params, inputs; got {sorted(map(str, entry))}"
+        )
     name, params, inputs = entry["op"], entry["params"], entry["inputs"]
-    _expect(isinstance(name, str) and name in Op.registry, f"unknown op {name!r}")
+    if not (isinstance(name, str) and name in Op.registry):
+        raise GraphFileError(f"unknown op {name!r}")
     _expect(isinstance(params, dict), "params must be an object")
-    _expect(
-        isinstance(inputs, list) and all(type(k) is int and 0 <= k < len(nodes) for k in inputs),
-        f"inputs must be indices of earlier nodes (0 to {len(nodes) - 1}), got {inputs!r:.80}",
-    )
+    if not (
+        isinstance(inputs, list) and all(type(k) is int and 0 <= k < len(nodes) for k in inputs)
+    ):
+        raise GraphFileError(
+            f"inputs must be indices of earlier nodes (0 to {len(nodes) - 1}), got {inputs!r:.80}"
+        )
     args = tuple(nodes[k] for k in inputs)
     cls = Op.registry[name]
     if cls is Variable:
@@ -231,10 +240,10 @@ def _decode_node(entry: Any, nodes: list[Expr], renamed: dict[str, str]) -> Expr
         _expect(isinstance(params["weak"], bool), "constant weak must be true or false")
         return apply(Constant(value, params["weak"]), ())
     fields = set(cls.field_names())
-    _expect(
-        set(params) == fields,
-        f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}",
-    )
+    if set(params) != fields:
+        raise GraphFileError(
+            f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}"
+        )
     values = {
         k: _decode_body(v["body"], nodes)
         if isinstance(v, dict) and set(v) == {"body"}

@@ -75,7 +75,10 @@ class Op:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         """The names of the op's parameters, in order."""
-        return tuple(name for name, _, _ in _checked_fields(cls))
+        names = _NAMES.get(cls)
+        if names is None:
+            names = _NAMES[cls] = tuple(name for name, _, _ in _checked_fields(cls))
+        return names
 
     def __call__(self, *inputs: Expr) -> Expr:
         return apply(self, inputs)
@@ -142,7 +145,8 @@ class Op:
     # --- description --------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
         """The op's parameters by name (what makes two ops of one kind differ)."""
-        return {name: getattr(self, name) for name, _, _ in _checked_fields(type(self))}
+        fields = _FIELDS.get(type(self)) or _checked_fields(type(self))
+        return {name: getattr(self, name) for name, _, _ in fields} if fields else {}
 
     def label(self) -> str:
         """Short text naming the op and its parameters, for pictures and messages."""
@@ -183,6 +187,7 @@ _PARAMETER_CHECKS: dict[str, Any] = {
 #: Per op class: (name, declared type, check) of each parameter. Derived from the class
 #: definitions once (``dataclasses.fields`` is slow, and ops are built by the million).
 _FIELDS: dict[type, tuple[tuple[str, str, Any], ...]] = {}
+_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _checked_fields(cls: type) -> tuple[tuple[str, str, Any], ...]:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Sequence
 
 from ..core.expr import Expr
@@ -72,7 +73,8 @@ def prune(outputs: Sequence[Expr]) -> list[Expr]:
             remap[id(node)] = [outs[i] for i in index_of]
             done[id(node)] = node  # never read: its items were remapped
         else:
-            done[id(node)] = node if inputs == node.inputs else node.op(*inputs)
+            same = all(map(operator.is_, inputs, node.inputs))
+            done[id(node)] = node if same else node.op(*inputs)
     return [done[id(o)] for o in outputs]
 
 
