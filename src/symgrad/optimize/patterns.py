@@ -8,6 +8,7 @@ import numpy as np
 
 from ..core.expr import Expr
 from ..ops import elementwise as ew
+from ..ops.contractions import DiagEmbed
 from ..ops.leaves import Constant, Eye
 from ..ops.shape_ops import BroadcastTo, Reshape
 
@@ -51,32 +52,41 @@ def same_type(a: Expr, b: Expr) -> bool:
 
 
 def diagonal(node: Expr) -> Expr | None:
-    """For a square matrix built from the identity by elementwise scaling (``eye * v``,
-    ``-(eye * v) * w``..., as the seeds of a Jacobian become): its diagonal, as an
-    expression of shape ``()`` or ``(n,)``; ``None`` for other nodes. Off the diagonal such
-    a matrix is 0, or nan where a factor is inf or nan (0 * inf): the diagonal is what the
-    derivative means there."""
+    """For a square matrix made from the identity (or a ``diag_embed``) by elementwise
+    scaling (``eye * v``, ``-(eye * v) / w``..., as the seeds of a Jacobian become): its
+    diagonal, as an expression of shape ``()`` or ``(n,)``; ``None`` for other nodes. Off
+    the diagonal such a matrix is 0, or nan where a factor is inf or nan (0 * inf): the
+    diagonal is what the derivative means there."""
     if node.ndim != 2 or node.shape[0] != node.shape[1] or node.dtype.kind != "f":
         return None
     n = node.shape[0]
     factors: list[Expr] = []
     negated = False
-    while not isinstance(node.op, Eye):  # a loop, not recursion: the chain may be long
-        if isinstance(node.op, ew.Negative):
+    while True:  # a loop, not recursion: the chain may be long
+        op = node.op
+        if isinstance(op, Eye):
+            start = Constant(np.asarray(1.0, node.dtype), weak=True)()
+            break
+        if isinstance(op, DiagEmbed) and (op.offset, op.axis1, op.axis2) == (0, 0, 1):
+            start = node.inputs[0]
+            break
+        if isinstance(op, ew.Negative):
             negated = not negated
             node = node.inputs[0]
             continue
-        if not isinstance(node.op, ew.Multiply):
+        if isinstance(op, ew.Multiply):
+            a, b = node.inputs
+            matrix, factor = (a, b) if a.shape == (n, n) else (b, a)
+        elif isinstance(op, ew.Divide):  # the matrix divided (not dividing: 1 / 0 is inf)
+            matrix, factor = node.inputs
+        else:
             return None
-        a, b = node.inputs
-        matrix, factor = (a, b) if a.shape == (n, n) else (b, a)
         if matrix.shape != (n, n) or factor.shape not in ((), (n,), (1, n), (n, 1)):
             return None  # a full matrix factor scales off-diagonal entries too
-        factors.append(factor if factor.ndim < 2 else factor.reshape((n,)))
+        factors.append((type(op), factor if factor.ndim < 2 else factor.reshape((n,))))
         node = matrix
-    if node.shape != (n, n) or node.op.of_dtype != node.dtype:
-        return None
-    result = Constant(np.asarray(-1.0 if negated else 1.0, node.dtype), weak=True)()
-    for factor in reversed(factors):
-        result = ew.multiply(result, factor)
+    # The diagonal's entries, computed as the matrix's were (negation commutes exactly).
+    result = ew.negative(start) if negated else start
+    for kind, factor in reversed(factors):
+        result = ew.multiply(result, factor) if kind is ew.Multiply else ew.divide(result, factor)
     return result
