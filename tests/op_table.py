@@ -15,7 +15,7 @@ import numpy as np
 
 import symgrad as sg
 from symgrad import linalg as la
-from symgrad.ops import arrangement, shape_ops
+from symgrad.ops import arrangement, contractions, shape_ops
 from symgrad.ops.leaves import Eye
 
 
@@ -180,6 +180,11 @@ CASES = [
             base, v * v
         ),
         ((5,), (2,)),
+    ),
+    Case(
+        "add_diagonal",
+        lambda m, v: contractions.AddDiagonal()(m * m, v * v),
+        ((3, 3), (3,)),
     ),
     Case(
         "composite",

@@ -46,13 +46,18 @@ def compile(
     leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
     emitted = emit_module(input_list, leaves, order, render, blocking=blocking)
-    stats = Stats(
-        built=len(topological_order(roots)),
-        differentiated=len(topological_order(roots + derived + given)),
-        after_pruning=len(given_order),
-        after_optimization=len(order),
-        statements=emitted.statements,
-    )
+    after_pruning, after_optimization = len(given_order), len(order)
+    del given_order, order
+
+    def stats() -> Stats:  # counted when asked for: two more walks of the whole graph
+        return Stats(
+            built=len(topological_order(roots)),
+            differentiated=len(topological_order(roots + derived + given)),
+            after_pruning=after_pruning,
+            after_optimization=after_optimization,
+            statements=emitted.statements,
+        )
+
     return Executable(emitted, input_list, outputs, stats)
 
 

@@ -16,41 +16,43 @@ def flatten(tree: Any) -> tuple[list[Any], Callable[[list[str]], str]]:
     """The leaves of ``tree`` in order, and a function writing source that rebuilds the tree
     from the leaves' source text (``[a, (b, c)]``)."""
     leaves: list[Any] = []
+    return leaves, _flatten(tree, leaves)
 
-    def walk(node: Any) -> Callable[[list[str]], str]:
-        if isinstance(node, (list, tuple)):
-            parts = [walk(child) for child in node]
-            if isinstance(node, list):
-                return lambda names: "[" + ", ".join(p(names) for p in parts) + "]"
-            return lambda names: "(" + "".join(p(names) + ", " for p in parts).rstrip(" ") + ")"
-        if isinstance(node, dict):
-            keys = list(node)
-            for k in keys:
-                if not isinstance(k, str):
-                    raise TypeError(f"output dict keys must be strings, got {k!r}")
-            parts = [walk(node[k]) for k in keys]
-            return lambda names: (
-                "{" + ", ".join(f"{ascii(k)}: {p(names)}" for k, p in zip(keys, parts)) + "}"
-            )
-        index = len(leaves)
-        leaves.append(node)
-        return lambda names: names[index]
 
-    return leaves, walk(tree)
+# Module-level recursion over the (user-written, shallow) nesting: a nested function that
+# calls itself is a reference cycle, which would keep the leaves (whole graphs) alive until
+# the cyclic collector runs.
+def _flatten(node: Any, leaves: list[Any]) -> Callable[[list[str]], str]:
+    if isinstance(node, (list, tuple)):
+        parts = [_flatten(child, leaves) for child in node]
+        if isinstance(node, list):
+            return lambda names: "[" + ", ".join(p(names) for p in parts) + "]"
+        return lambda names: "(" + "".join(p(names) + ", " for p in parts).rstrip(" ") + ")"
+    if isinstance(node, dict):
+        keys = list(node)
+        for k in keys:
+            if not isinstance(k, str):
+                raise TypeError(f"output dict keys must be strings, got {k!r}")
+        parts = [_flatten(node[k], leaves) for k in keys]
+        return lambda names: (
+            "{" + ", ".join(f"{ascii(k)}: {p(names)}" for k, p in zip(keys, parts)) + "}"
+        )
+    index = len(leaves)
+    leaves.append(node)
+    return lambda names: names[index]
 
 
 def unflatten(tree: Any, leaves: list[Any]) -> Any:
     """``tree`` with its leaves replaced, in order, by ``leaves``."""
-    values = iter(leaves)
+    return _unflatten(tree, iter(leaves))
 
-    def walk(node: Any) -> Any:
-        if isinstance(node, (list, tuple)):
-            return type(node)(walk(child) for child in node)
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()}
-        return next(values)
 
-    return walk(tree)
+def _unflatten(node: Any, values: Any) -> Any:
+    if isinstance(node, (list, tuple)):
+        return type(node)(_unflatten(child, values) for child in node)
+    if isinstance(node, dict):
+        return {k: _unflatten(v, values) for k, v in node.items()}
+    return next(values)
 
 
 def is_single(tree: Any) -> bool:

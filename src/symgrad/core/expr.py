@@ -19,22 +19,73 @@ from .shapes import Shape, format_shape
 if TYPE_CHECKING:
     from ..ops.base import Op
 
-_NODES: weakref.WeakValueDictionary[tuple[Any, ...], Expr] = weakref.WeakValueDictionary()
+
+class _Table(dict):  # type: ignore[type-arg]
+    """The nodes of one op: inputs -> a weak reference to the node."""
+
+    __slots__ = ("op",)
+
+
+class _NodeRef(weakref.ref):  # type: ignore[type-arg]
+    """A weak reference to a node that knows its entry in the tables (a C-level
+    constructor, unlike ``weakref.KeyedRef``: building nodes is the hot path of every
+    pass)."""
+
+    __slots__ = ("table", "key")
+    table: dict[Any, _NodeRef]
+    key: Any
+
+
+# The hash-consing tables. Nodes of an op with inputs are found by op, then by the inputs
+# tuple (the node's own, so no key is stored per node); leaves by their op. An entry goes
+# when its node does, and an op's table when it is empty.
+_NODES: dict[Op, _Table] = {}
+_LEAVES: dict[Op, _NodeRef] = {}
+
+
+def _forget(ref: _NodeRef) -> None:
+    """Weak-reference callback: drop the entry of a node that died (unless the key has been
+    taken by a newer node since)."""
+    table = ref.table
+    if table.get(ref.key) is ref:
+        del table[ref.key]
+        if not table and table is not _LEAVES and _NODES is not None:  # None at exit
+            nodes = _NODES
+            if nodes.get(table.op) is table:  # type: ignore[attr-defined]
+                del nodes[table.op]  # type: ignore[attr-defined]
 
 
 def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
     """The node for ``op(*inputs)``: shape and dtype inferred once, when it is first built."""
-    key = (op, inputs)
-    node = _NODES.get(key)
-    if node is None:
-        shape, dtype = op.infer(inputs)
-        node = Expr.__new__(Expr)
-        object.__setattr__(node, "op", op)
-        object.__setattr__(node, "inputs", inputs)
-        object.__setattr__(node, "shape", shape)
-        object.__setattr__(node, "dtype", dtype)
-        _NODES[key] = node
+    if inputs:
+        table = _NODES.get(op)
+        if table is None:
+            table = _NODES[op] = _Table()
+            table.op = op
+        key: Any = inputs
+    else:
+        table, key = _LEAVES, op
+    ref = table.get(key)
+    if ref is not None:
+        node = ref()
+        if node is not None:
+            return node
+    shape, dtype = op.infer(inputs)
+    node = _new(Expr)
+    _set_op(node, op)
+    _set_inputs(node, inputs)
+    _set_shape(node, shape)
+    _set_dtype(node, dtype)
+    ref = _NodeRef(node, _forget)
+    ref.table = table
+    ref.key = key
+    table[key] = ref
     return node
+
+
+def live_nodes() -> int:
+    """How many nodes exist (the size of the hash-consing tables)."""
+    return len(_LEAVES) + sum(len(t) for t in _NODES.values())
 
 
 class Expr:
@@ -309,6 +360,15 @@ class Expr:
 
             raise BindError(f"eval: no value given for variable(s) {missing}")
         return compile_(self, inputs=free)(*[values[id(n)] for n in free])
+
+
+# Nodes are made only by ``apply``, which sets the slots through their descriptors (Expr's
+# own ``__setattr__`` refuses, to keep nodes immutable).
+_new = Expr.__new__
+_set_op = Expr.op.__set__  # type: ignore[attr-defined]
+_set_inputs = Expr.inputs.__set__  # type: ignore[attr-defined]
+_set_shape = Expr.shape.__set__  # type: ignore[attr-defined]
+_set_dtype = Expr.dtype.__set__  # type: ignore[attr-defined]
 
 
 # Operators call the op modules, which import this one; bind them once this class exists.

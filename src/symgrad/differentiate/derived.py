@@ -79,7 +79,7 @@ def jacobian(y: Expr, x: Any) -> Any:
     leaves, _ = flatten(x)
     xs = check_wrt(leaves, "x")
     blocks = _jacobian_one(y, xs)
-    provenance.record(blocks, [y])
+    provenance.record(blocks, [y], lambda sources: _jacobian_one(sources[0], xs))
     return unflatten(x, blocks)
 
 

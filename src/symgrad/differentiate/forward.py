@@ -16,7 +16,7 @@ from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..structure import flatten, unflatten
 from . import provenance
-from .reverse import check_output, check_wrt, depends_on, seed, stable_form
+from .reverse import check_output, check_wrt, depends_on, seed
 
 
 @paused_gc()
@@ -24,8 +24,7 @@ def push_forward(
     ys: Sequence[Expr], wrt: Sequence[Expr], tangents: Sequence[Expr]
 ) -> list[Expr | None]:
     """Tangents of ``ys`` (``None`` where zero) given ``tangents`` of ``wrt``, which may share
-    leading batch axes. Like reverse mode, it differentiates the stable form of ``ys``."""
-    ys = stable_form(ys)
+    leading batch axes: the chain rule as the ops' rules state it (see ``backpropagate``)."""
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     tangent: dict[int, Expr] = {id(w): t for w, t in zip(wrt, tangents)}
@@ -58,9 +57,14 @@ def jvp(y: Any, wrt: Any, tangents: Any) -> Any:
     if len(given) != len(variables):
         raise ValueError(f"jvp: {len(variables)} variables but {len(given)} tangents")
     seeds = [seed(w, t, "jvp", "tangent") for w, t in zip(variables, given)]
-    pushed = push_forward(ys, variables, seeds)
-    results = [
-        shape_ops.zeros(v.shape, v.dtype) if t is None else ew.fit(t, v) for v, t in zip(ys, pushed)
-    ]
-    provenance.record(results, ys)
+
+    def pushed(sources: Sequence[Expr]) -> list[Expr]:
+        tangents_out = push_forward(sources, variables, seeds)
+        return [
+            shape_ops.zeros(v.shape, v.dtype) if t is None else ew.fit(t, v)
+            for v, t in zip(sources, tangents_out)
+        ]
+
+    results = pushed(ys)
+    provenance.record(results, ys, pushed)
     return unflatten(y, results)

@@ -1,26 +1,90 @@
-"""Which nodes differentiation made, so compile statistics and pictures can tell the forward
-graph from the derivative graph.
+"""Which nodes differentiation made, and how, so compile statistics and pictures can tell
+the forward graph from the derivative graph, and the optimizer can take a derivative again
+of a rewritten function.
 
-A weak map from each derivative result to the outputs it was derived from; entries vanish
-with the results.
+A map from each derivative result to the outputs it was derived from and to the call that
+made it (a :class:`Derivation`); entries vanish with the results.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..core.expr import Expr
 from ..core.walk import topological_order
 
-_DERIVED_FROM: weakref.WeakKeyDictionary[Expr, tuple[Expr, ...]] = weakref.WeakKeyDictionary()
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Derivation:
+    """One call of a differentiation function: its results were computed from ``sources``,
+    and ``remake(new_sources)`` computes them, in the same order, from other functions
+    standing for the sources (the same call with ``wrt``, cotangents and tangents kept)."""
+
+    sources: tuple[Expr, ...]
+    remake: Callable[[Sequence[Expr]], list[Expr]]
 
 
-def record(results: Iterable[Expr], sources: Iterable[Expr]) -> None:
-    """Note that ``results`` are derivatives of the graph of ``sources``."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Entry:
+    ref: weakref.ref[Expr]
+    sources: tuple[Expr, ...]
+    derivation: Derivation | None
+    index: int  # of the result among the derivation's results
+
+
+#: id(result) -> what it was derived from; an entry goes when its result does.
+_ENTRIES: dict[int, _Entry] = {}
+
+
+def _forget(key: int, ref: weakref.ref[Expr]) -> None:
+    entries = _ENTRIES
+    if entries is not None and key in entries and entries[key].ref is ref:  # None at exit
+        del entries[key]
+
+
+def record(
+    results: Iterable[Expr],
+    sources: Iterable[Expr],
+    remake: Callable[[Sequence[Expr]], list[Expr]] | None = None,
+) -> None:
+    """Note that ``results`` are derivatives of the graph of ``sources``; ``remake``, if
+    given, computes the same results from other sources (see :class:`Derivation`). A result
+    recorded again keeps the sources of both records and the latest derivation."""
     sources = tuple(sources)
-    for r in results:
-        _DERIVED_FROM[r] = tuple(dict.fromkeys(_DERIVED_FROM.get(r, ()) + sources))
+    new = None if remake is None else Derivation(sources, remake)
+    for index, r in enumerate(results):
+        old = _ENTRIES.get(id(r))
+        if old is not None and old.ref() is not r:
+            old = None
+        merged = sources if old is None else tuple(dict.fromkeys(old.sources + sources))
+        derivation, position = (new, index)
+        if new is None and old is not None:
+            derivation, position = old.derivation, old.index
+        ref = weakref.ref(r, functools.partial(_forget, id(r)))
+        _ENTRIES[id(r)] = _Entry(ref, merged, derivation, position)
+
+
+def derived_ids() -> Mapping[int, object]:
+    """The ids of the live derivative results (a live view, to test membership cheaply)."""
+    return _ENTRIES
+
+
+def derivation_of(node: Expr) -> tuple[Derivation, int] | None:
+    """The call that made ``node`` and its position among that call's results, if known."""
+    entry = _ENTRIES.get(id(node))
+    if entry is None or entry.derivation is None or entry.ref() is not node:
+        return None
+    return entry.derivation, entry.index
+
+
+def _sources_of(node: Expr) -> tuple[Expr, ...] | None:
+    entry = _ENTRIES.get(id(node))
+    if entry is None or entry.ref() is not node:
+        return None
+    return entry.sources
 
 
 def forward_roots(outputs: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:
@@ -33,7 +97,7 @@ def forward_roots(outputs: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:
         node = pending.pop()
         if id(node) in roots or id(node) in derived:
             continue
-        sources = _DERIVED_FROM.get(node)
+        sources = _sources_of(node)
         if sources is None:
             roots[id(node)] = node
         else:

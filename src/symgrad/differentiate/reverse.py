@@ -20,28 +20,21 @@ from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..ops.leaves import as_expr
 from ..ops.subgraph import Item, MultiOutput
-from ..optimize.rewrite import rewrite
-from ..optimize.stabilize import stabilize
 from ..structure import flatten, unflatten
 from . import provenance
 
 
-def stable_form(ys: Sequence[Expr]) -> list[Expr]:
-    """``ys`` with the stabilization rewrites applied (the same values, computed stably)."""
-    return rewrite(ys, stabilize)
-
-
 def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
     """Ids of nodes in ``order`` whose value depends differentiably on a ``wrt`` node."""
-    wrt_ids = {id(w) for w in wrt}
-    depends: set[int] = set()
+    depends: set[int] = {id(w) for w in wrt}
     for node in order:
-        if id(node) in wrt_ids or (
-            node.dtype.kind in "fO"  # O: the outputs of control flow, read by items
-            and node.op.differentiable
-            and any(id(x) in depends for x in node.inputs)
-        ):
-            depends.add(id(node))
+        inputs = node.inputs
+        if not inputs or node.dtype.kind not in "fO" or not node.op.differentiable:
+            continue  # O: the outputs of control flow, read by items
+        for x in inputs:
+            if id(x) in depends:
+                depends.add(id(node))
+                break
     return depends
 
 
@@ -52,44 +45,49 @@ def backpropagate(
     """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
     ``cotangents``, which may share leading batch axes.
 
-    The outputs are differentiated in their numerically stable form (``log(1 + exp(x))``
-    as ``softplus(x)``...), so that hand-written formulas get gradients that stay finite
-    where the formula's own naive gradient would overflow."""
-    ys = stable_form(ys)
+    This is the chain rule exactly as the ops' rules state it. Hand-written formulas such
+    as ``log(1 + exp(x))`` are differentiated as written; the optimizer's ``stabilize``
+    pass takes the derivative again of their stable form (``softplus(x)``), so that
+    compiled gradients stay finite where the naive one overflows."""
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     adjoint: dict[int, Expr] = {}
-
-    def accumulate(node: Expr, contribution: Expr) -> None:
-        previous = adjoint.get(id(node))
-        adjoint[id(node)] = contribution if previous is None else ew.add(previous, contribution)
-
+    # A node's adjoint is complete once the walk reaches it, and is then dropped (except
+    # those of ``wrt``, the result): memory holds only the adjoints still accumulating.
+    keep = {id(w) for w in wrt}
+    add = ew.add
     for y, g in zip(ys, cotangents):
         if id(y) in depends:
-            accumulate(y, g)
+            previous = adjoint.get(id(y))
+            adjoint[id(y)] = g if previous is None else add(previous, g)
     # Cotangents of multi-output nodes: one entry per output, collected from their items.
     outputs_adjoint: dict[int, dict[int, Expr]] = {}
     for node in reversed(order):
-        if isinstance(node.op, Item):
-            g = adjoint.get(id(node))
+        op = node.op
+        # Every contribution to the node's adjoint is in: take it.
+        take = adjoint.get if id(node) in keep else adjoint.pop
+        if isinstance(op, Item):
+            g = take(id(node), None)
             if g is not None:
                 parts = outputs_adjoint.setdefault(id(node.inputs[0]), {})
-                index = node.op.index
-                parts[index] = g if index not in parts else ew.add(parts[index], g)
+                index = op.index
+                parts[index] = g if index not in parts else add(parts[index], g)
             continue
-        if isinstance(node.op, MultiOutput):
-            parts = outputs_adjoint.get(id(node))
-            g = None if parts is None else [parts.get(i) for i in range(node.op.n_outputs)]
+        if isinstance(op, MultiOutput):
+            parts = outputs_adjoint.pop(id(node), None)
+            g = None if parts is None else [parts.get(i) for i in range(op.n_outputs)]
         else:
-            g = adjoint.get(id(node))
-        if g is None or not node.inputs:
+            g = take(id(node), None)
+        if g is None:
             continue
-        needed = [id(x) in depends for x in node.inputs]
+        inputs = node.inputs
+        needed = [id(x) in depends for x in inputs]
         if not any(needed):
             continue
-        for x, contribution, need in zip(node.inputs, node.op.vjp(node, g), needed):
+        for x, contribution, need in zip(inputs, op.vjp(node, g), needed):
             if need and contribution is not None:
-                accumulate(x, contribution)
+                previous = adjoint.get(id(x))
+                adjoint[id(x)] = contribution if previous is None else add(previous, contribution)
     return [adjoint.get(id(w)) for w in wrt]
 
 
@@ -183,9 +181,14 @@ def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -
         cotangent = 1.0
     leaves, _ = flatten(wrt)
     variables = check_wrt(leaves)
-    adjoints = backpropagate([y], [seed(y, cotangent)], variables)
-    results = finish(variables, adjoints, disconnected)
-    provenance.record(results, [y])
+
+    def gradients(sources: Sequence[Expr]) -> list[Expr]:
+        (y,) = sources
+        adjoints = backpropagate([y], [seed(y, cotangent)], variables)
+        return finish(variables, adjoints, disconnected)
+
+    results = gradients([y])
+    provenance.record(results, [y], gradients)
     return unflatten(wrt, results)
 
 
@@ -212,7 +215,11 @@ def vjp(y: Any, wrt: Any, cotangent: Any, disconnected: str = "zero") -> Any:
         raise ValueError(f"vjp: {len(ys)} outputs but {len(cotangents)} cotangents")
     leaves, _ = flatten(wrt)
     variables = check_wrt(leaves)
-    seeds = [seed(v, c) for v, c in zip(ys, cotangents)]
-    results = finish(variables, backpropagate(ys, seeds, variables), disconnected)
-    provenance.record(results, ys)
+
+    def pulled_back(sources: Sequence[Expr]) -> list[Expr]:
+        seeds = [seed(v, c) for v, c in zip(sources, cotangents)]
+        return finish(variables, backpropagate(sources, seeds, variables), disconnected)
+
+    results = pulled_back(ys)
+    provenance.record(results, ys, pulled_back)
     return unflatten(wrt, results)

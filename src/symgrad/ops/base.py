@@ -89,6 +89,11 @@ class Op:
             if not check(value):
                 raise TypeError(f"{self.name}: parameter {name}={value!r:.60} is not {expected}")
 
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The names of the op's parameters, in order."""
+        return tuple(name for name, _, _ in parameter_checks(cls))
+
     def __call__(self, *inputs: Expr) -> Expr:
         return apply(self, inputs)
 
@@ -148,7 +153,9 @@ class Op:
     # --- description --------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
         """The op's parameters by name (what makes two ops of one kind differ)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        # The fields from the cached checks: ``dataclasses.fields`` is slow, and this runs
+        # for every node saved or drawn.
+        return {name: getattr(self, name) for name, _, _ in parameter_checks(type(self))}
 
     def label(self) -> str:
         """Short text naming the op and its parameters, for pictures and messages."""

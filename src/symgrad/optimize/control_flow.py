@@ -1,6 +1,7 @@
 """Control-flow passes: optimize inside bodies, share loops, drop what no one reads.
 
-* Every rewrite pass also runs inside branch and loop bodies (:func:`into_bodies`).
+* Every rewrite pass also runs inside branch and loop bodies (the rewrite driver sees to
+  that).
 * A loop and its recording twin (made by reverse mode, which needs the states) differ only in
   what they record; both become the one loop recording the union, so it runs once.
 * A while loop extended by forward mode (the same states, test and body, plus tangents
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Sequence
 
 from ..core.expr import Expr
@@ -21,26 +23,6 @@ from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
 from ..ops.control import Cond, Scan, While
 from ..ops.subgraph import Body, Item, MultiOutput, items, substitute
-from .rewrite import Rule, rewrite
-
-
-def into_bodies(rule: Rule) -> Rule:
-    """``rule``, also applied inside the bodies of control-flow nodes."""
-
-    def with_bodies(node: Expr) -> Expr | None:
-        op = node.op
-        if not isinstance(op, MultiOutput):
-            return rule(node)
-        bodies = {
-            name: Body(body.params, tuple(rewrite(body.results, with_bodies)))
-            for name, body in op.bodies().items()
-        }
-        if all(bodies[k] == b for k, b in op.bodies().items()):
-            return None
-        return op.with_bodies(bodies)(*node.inputs)
-
-    with_bodies.__name__ = rule.__name__
-    return with_bodies
 
 
 @paused_gc()
@@ -91,7 +73,8 @@ def prune(outputs: Sequence[Expr]) -> list[Expr]:
             remap[id(node)] = [outs[i] for i in index_of]
             done[id(node)] = node  # never read: its items were remapped
         else:
-            done[id(node)] = node if inputs == node.inputs else node.op(*inputs)
+            same = all(map(operator.is_, inputs, node.inputs))
+            done[id(node)] = node if same else node.op(*inputs)
     return [done[id(o)] for o in outputs]
 
 

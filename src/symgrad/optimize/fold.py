@@ -14,12 +14,14 @@ import numpy as np
 from ..core.expr import Expr, apply
 from ..core.shapes import is_concrete
 from ..ops import shape_ops
-from ..ops.base import as_helper
+from ..ops.base import Op, as_helper
 from ..ops.leaves import Constant
 from ..ops.subgraph import Item, MultiOutput
 from .patterns import fill_value
+from .rewrite import Pass
 
 FOLD_LIMIT = 256  # elements; larger results stay computed at run time
+_CONSTANT_LIKE = (Constant, shape_ops.BroadcastTo, shape_ops.Reshape)
 
 
 class _ConcreteShapes:
@@ -43,17 +45,13 @@ class _BlockOnConstants(_ConcreteShapes):
         return f"_unused{self._count}"
 
 
-def fold_constants(node: Expr) -> Expr | None:
-    if isinstance(node.op, Item):
-        return _fold_item(node)
-    if (
-        node.inputs
-        and node.op.accepts_weak_scalars
-        and not all(isinstance(x.op, Constant) for x in node.inputs)
-    ):
-        return _fold_fills(node)
-    if not node.inputs or not all(isinstance(x.op, Constant) for x in node.inputs):
+def _fold(node: Expr) -> Expr | None:
+    inputs = node.inputs
+    if not inputs:
         return None
+    for x in inputs:
+        if not isinstance(x.op, Constant):
+            return _fold_fills(node) if node.op.accepts_weak_scalars else None
     if not is_concrete(node.shape) or int(np.prod(node.shape, dtype=np.int64)) > FOLD_LIMIT:
         return None
     names = [f"_{i}" for i in range(len(node.inputs))]
@@ -105,13 +103,26 @@ def _fold_item(node: Expr) -> Expr | None:
 
 def _fold_fills(node: Expr) -> Expr | None:
     """An elementwise op on broadcast constants is a broadcast of the op on the scalars."""
+    for x in node.inputs:
+        if not isinstance(x.op, _CONSTANT_LIKE):
+            return None
     values = [fill_value(x) for x in node.inputs]
     if any(v is None for v in values):
         return None
     scalars = tuple(
         apply(Constant(np.asarray(v, x.dtype)), ()) for v, x in zip(values, node.inputs)
     )
-    folded = fold_constants(node.op(*scalars))
+    folded = _fold(node.op(*scalars))
     if folded is None:
         return None
     return shape_ops.broadcast_to(folded, node.shape)
+
+
+fold_constants = Pass(
+    "fold_constants",
+    [
+        # (the ops a rule rewrites, the rule, the ops one of the inputs must be)
+        (Item, _fold_item, (MultiOutput,)),
+        (Op, _fold, _CONSTANT_LIKE),
+    ],
+)

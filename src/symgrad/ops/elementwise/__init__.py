@@ -26,11 +26,11 @@ from .arithmetic import Add, Divide, Multiply, Power, Subtract, add_tangents
 from .broadcasting import batch_of, fit, lift, lift_tangents
 from .comparisons import *
 from .selection import *
-from .selection import Clip, Where
+from .selection import Clip, Where, minimum
 from .special import *
 from .table import Binary, Elementwise, Unary, binary, function_of, unary
 from .unary_functions import *
-from .unary_functions import exp, log, log1p, negative, sigmoid, stop_gradient
+from .unary_functions import abs, exp, log, log1p, negative, sigmoid, stop_gradient
 
 # The classes of rows that rewrite passes match nodes against.
 Negative = negative.op_class
@@ -39,6 +39,8 @@ Log = log.op_class
 Log1p = log1p.op_class
 Sigmoid = sigmoid.op_class
 StopGradient = stop_gradient.op_class
+Abs = abs.op_class
+Minimum = minimum.op_class
 
 # The public functions: each table module lists its own, so a new row is exported by
 # naming it there.
