@@ -679,3 +679,24 @@ def test_decompositions_of_constants_are_folded_to_numpys_values():
     np.testing.assert_array_equal(got[1], np.linalg.svd(a, compute_uv=False))
     np.testing.assert_array_equal(got[2], np.linalg.svd(a).U @ np.linalg.svd(a).Vh)
     np.testing.assert_array_equal(got[3], np.prod(np.linalg.slogdet(a)))
+
+
+def test_the_optimizer_treats_decompositions_as_single_nodes_not_control_flow():
+    from symgrad.core.walk import topological_order
+    from symgrad.optimize import rewriter
+
+    a = sg.var("a", shape=(3, 3))
+    u, s, vh = la.svd(a)
+    y = (s * 1.0).sum() + (u @ vh).sum()
+    run = rewriter(True)
+    (out,) = run.run([y])
+    # No bodies to rewrite and nothing for prune to drop: prune is not run.
+    assert not run.saw_control_flow
+    svd_nodes = {id(n.inputs[0]) for n in topological_order([out]) if n.op.name == "item"}
+    assert len(svd_nodes) == 1, "the three results still come from one svd node"
+    value = np.arange(9.0).reshape(3, 3) + np.eye(3)
+    np.testing.assert_allclose(
+        sg.compile(out, [a])(value),
+        np.linalg.svd(value, compute_uv=False).sum()
+        + (np.linalg.svd(value).U @ np.linalg.svd(value).Vh).sum(),
+    )

@@ -275,11 +275,14 @@ class Rewriter:
         return current
 
     def _with_bodies(self, node: Expr) -> Expr:
-        """A control-flow node with its bodies rewritten by the same rules."""
-        self.saw_control_flow = True
+        """A control-flow node with its bodies rewritten by the same rules (a multi-output
+        op without bodies, a decomposition, is kept as it is)."""
         op = node.op
         assert isinstance(op, MultiOutput)
         old = op.bodies()
+        if not old:
+            return node
+        self.saw_control_flow = True
         new = {}
         for name, body in old.items():
             self._walk(body.results)
