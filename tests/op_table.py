@@ -1,7 +1,9 @@
-"""One row per differentiable op: how to build it and where its inputs may lie.
+"""Rows building every op: how to build it and where its inputs may lie.
 
 Shared by the derivative tests (finite differences, forward vs reverse, Jacobians, second
-derivatives). Inputs are drawn away from kinks and ties so finite differences are valid.
+derivatives), the SymPy, save/load and inferred-dtype tests. Inputs are drawn away from
+kinks and ties so finite differences are valid. Every registered op appears in some row's
+graph (tests/test_op_coverage.py fails otherwise), so every op is tested by construction.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import numpy as np
 
 import symgrad as sg
 from symgrad import linalg as la
-from symgrad.ops import shape_ops
+from symgrad.ops import arrangement, contractions, shape_ops
+from symgrad.ops.leaves import Eye
 from symgrad.ops.recurrence import recurrence, shift
 
 
@@ -163,6 +166,9 @@ CASES = [
     Case("hypot", sg.hypot, ((3, 1), (2,)), 0.5, 2.0),
     Case("arctan2", sg.arctan2, ((3,), (3,)), 0.5, 2.0),
     Case("logaddexp", sg.logaddexp, ((3,), (2, 3))),
+    Case("logaddexp2", sg.logaddexp2, ((3,), (2, 3))),
+    Case("erf", sg.erf, ((2, 3),), -3.0, 3.0),
+    Case("erfc", sg.erfc, ((2, 3),), -3.0, 3.0),
     Case("mod", lambda a, b: sg.mod(a, b), ((4,), (4,)), 1.1, 1.9, smooth=False),
     Case("fmod", lambda a, b: sg.fmod(a, b) * a, ((4,), (4,)), 1.1, 1.9, smooth=False),
     Case("cumsum", lambda x: x.cumsum(axis=1) * np.arange(6.0).reshape(2, 3), ((2, 3),)),
@@ -175,6 +181,11 @@ CASES = [
             base, v * v
         ),
         ((5,), (2,)),
+    ),
+    Case(
+        "add_diagonal",
+        lambda m, v: contractions.AddDiagonal()(m * m, v * v),
+        ((3, 3), (3,)),
     ),
     Case(
         "composite",
@@ -428,4 +439,69 @@ CASES = [
     Case("index_array", lambda x: x[[2, 0, 2]] ** 2, ((3, 2),)),
     Case("index_array_columns", lambda x: x[:, np.array([[1, 1], [0, 2]])] ** 2, ((2, 3),)),
     Case("index_mask", lambda x: x[np.array([[True, False], [True, True]])] ** 2, ((2, 2),)),
+    # --- the reverses of gathers, as gradients build them
+    Case(
+        "scatter",
+        lambda x: shape_ops.Scatter(shape_ops.normalize_index(slice(1, None), (4,)), (4,))(x * x),
+        ((3,),),
+    ),
+    Case(
+        "add_at",
+        lambda g: arrangement.AddAt(1, (2, 3))(g * g, sg.const(np.array([2, 0, 2, 1]))),
+        ((2, 4),),
+    ),
+    Case(
+        "add_along_axis",
+        lambda g: arrangement.AddAlongAxis(1, (2, 3))(g * g, sg.const(np.array([[2, 2], [0, 1]]))),
+        ((2, 2),),
+    ),
+    # --- comparisons, signs and values without derivatives
+    Case(
+        "comparisons",
+        lambda a, b: (
+            sg.where(a < b, a * b, 1.0)
+            + sg.where(a <= b, b, -a)
+            + sg.where(a >= b, a, 2.0 * b)
+            + sg.where(a > b, 1.0, a)
+            + sg.where(sg.equal(a, b), a, b * b)
+            + sg.where(sg.not_equal(a, b), b, a)
+        ),
+        ((4,), (4,)),
+    ),
+    Case("sign", lambda x: x * sg.sign(x), ((4,),)),
+    # stop_gradient of a locally constant value: its zero derivative is then also the
+    # finite-difference one (its effect on a varying value is pinned in test_differentiate)
+    Case("stop_gradient", lambda x: x * sg.stop_gradient(sg.floor(3.0 * x) + 0.5), ((3,),)),
+    Case(
+        "argmax",
+        lambda x: x * sg.astype(sg.argmax(x, axis=1, keepdims=True), "float64"),
+        ((2, 3),),
+        has_sympy=False,
+    ),
+    Case("eye", lambda x: x @ (Eye(3, np.dtype("float64"))() * 2.0 + x), ((3, 3),)),
+    Case("size", lambda x: x * shape_ops.Size((2, 3), np.dtype("float64"))(), ((2, 3),)),
+    # --- control flow
+    Case(
+        "cond",
+        lambda x: sg.cond(x.sum() > 0.0, lambda v: sg.sin(v) * 2.0, lambda v: v * v, x),
+        ((3,),),
+    ),
+    Case(
+        "cond_false",
+        lambda x: sg.cond(x.sum() > 10.0, lambda v: sg.sin(v) * 2.0, lambda v: v * v * x, x),
+        ((3,),),
+    ),
+    Case(
+        "while_loop",
+        lambda x: sg.while_loop(lambda s: sg.sum(s * s) < 50.0, lambda s: s * 1.5 + 0.1, x),
+        ((3,),),
+        0.5,
+        1.5,
+        has_sympy=False,
+    ),
+    Case(
+        "scan",
+        lambda c, xs: sg.scan(lambda carry, row: (sg.tanh(carry * row), carry * 2.0), c, xs)[1],
+        ((2,), (3, 2)),
+    ),
 ]

@@ -258,6 +258,11 @@ def _node(op, params=None, inputs=(0,)):
             [_var([3]), _var([4]), _node("recurrence", {"axis": 0, "reverse": False}, (0, 1))],
             "coefficients \\(3,\\) and terms \\(4,\\) differ",
         ),
+        # an op reading a multi-output node itself rather than one of its items
+        (
+            [_var([3, 3]), _node("eigh", {"uplo": "L"}), _node("add", {}, (0, 1))],
+            "add: the eigh node holds several results",
+        ),
     ],
     ids=[
         "negative axis",
@@ -281,6 +286,7 @@ def _node(op, params=None, inputs=(0,)):
         "shift fill out of its dtype",
         "shift axis",
         "recurrence shapes",
+        "results read whole",
     ],
 )
 def test_files_describing_graphs_no_one_could_build_are_refused(tmp_path, nodes, message):

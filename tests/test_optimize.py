@@ -32,8 +32,8 @@ s = sg.var("s")
     [
         lambda: x * 1.0,
         lambda: 1.0 * x,
-        lambda: x + 0.0,
-        lambda: 0.0 + x,
+        lambda: x + (-0.0),
+        lambda: (-0.0) + x,
         lambda: x - 0.0,
         lambda: x / 1.0,
         lambda: x**1.0,
@@ -41,7 +41,7 @@ s = sg.var("s")
         lambda: sg.stop_gradient(x),
         lambda: x * sg.broadcast_to(1.0, (3,)),
     ],
-    ids=["x*1", "1*x", "x+0", "0+x", "x-0", "x/1", "x**1", "--x", "stop_gradient", "x*ones"],
+    ids=["x*1", "1*x", "x+-0", "-0+x", "x-0", "x/1", "x**1", "--x", "stop_gradient", "x*ones"],
 )
 def test_simplify_removes_identities(build):
     assert _one(simplify, build()) is x
@@ -62,26 +62,35 @@ def test_simplify_combines_transposes_and_reshapes():
     assert _ops(_one(simplify, b)) == ["var", "broadcast_to"]
 
 
-def test_simplify_sum_of_broadcast_scalar():
-    total = sg.broadcast_to(s, (4, 5)).sum()
+def test_simplify_sum_of_a_constant_fill():
+    total = sg.broadcast_to(sg.const(1.5), (4, 5)).sum() * s
     out = _one(simplify, total)
     assert "sum" not in _ops(out) and "broadcast_to" not in _ops(out)
-    assert float(out.eval({s: 1.5})) == 30.0
-    partial = sg.broadcast_to(s, (4, 5)).sum(axis=1)
-    np.testing.assert_array_equal(_one(simplify, partial).eval({s: 2.0}), np.full(4, 10.0))
+    assert float(out.eval({s: 1.0})) == 30.0
+    partial = sg.broadcast_to(sg.const(2.0), (4, 5)).sum(axis=1) * s
+    assert "sum" not in _ops(_one(simplify, partial))
+    np.testing.assert_array_equal(partial.eval({s: 1.0}), np.full(4, 10.0))
+    inexact = sg.broadcast_to(sg.const(0.1), (10,)).sum() * s  # ten 0.1s do not add to 1.0
+    assert "sum" in _ops(_one(simplify, inexact))
+    assert float(inexact.eval({s: 1.0})) == float(np.sum(np.full(10, 0.1)))
+    variable = sg.broadcast_to(s, (4, 5)).sum()  # s * 20 is not always the sum's rounding
+    assert _one(simplify, variable) is variable
 
 
 @pytest.mark.parametrize(
     "build",
     [
         lambda: x * 0.0,  # inf * 0 is nan: not an identity
+        lambda: x + 0.0,  # -0.0 + 0.0 is +0.0
+        lambda: 0.0 + x,
+        lambda: x - (-0.0),
         lambda: s * sg.const(np.ones(3)),  # the result is wider than s
         lambda: 1.0 - x,  # not commutative
         lambda: 1.0 / x,
         lambda: x * 2.0,
         lambda: sg.astype(x, "float32"),
     ],
-    ids=["x*0", "broadcasting", "1-x", "1/x", "x*2", "cast"],
+    ids=["x*0", "x+0", "0+x", "x--0", "broadcasting", "1-x", "1/x", "x*2", "cast"],
 )
 def test_simplify_leaves_non_identities(build):
     expr = build()
@@ -343,3 +352,251 @@ def test_scalar_fast_path_falls_back_to_numpy_semantics(build, at, expected):
     with np.errstate(all="ignore"):
         got = f(at)
     np.testing.assert_array_equal(got, expected)
+
+
+# --- IEEE semantics: every simplification gives NumPy's bits ---------------------------------
+
+#: Values where identities tend to break: signed zeros, infinities, nan, subnormals, values
+#: near overflow, ordinary numbers.
+SPECIAL = np.array(
+    [-0.0, 0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e-310, 1e308, -1e308, 1.5, -2.25]
+)
+a_ = sg.var("a", shape=SPECIAL.shape)
+b_ = sg.var("b", shape=SPECIAL.shape)
+B_SPECIAL = np.roll(SPECIAL, 5)
+
+
+def _same_bits(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)  # nan where nan, equal elsewhere
+    numbers = ~np.isnan(want)  # (a nan's sign bit means nothing)
+    assert np.array_equal(np.signbit(got[numbers]), np.signbit(want[numbers])), (
+        f"a zero changed sign: {got} for {want}"
+    )
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        lambda a, b: a + 0.0,
+        lambda a, b: 0.0 + a,
+        lambda a, b: a + (-0.0),
+        lambda a, b: a - 0.0,
+        lambda a, b: a - (-0.0),
+        lambda a, b: a * 1.0,
+        lambda a, b: 1.0 * a,
+        lambda a, b: a * 0.0,
+        lambda a, b: a / 1.0,
+        lambda a, b: a**1.0,
+        lambda a, b: a**3.0,
+        lambda a, b: sg.negative(-a) if isinstance(a, sg.Expr) else np.negative(-a),
+        lambda a, b: a + a,
+        lambda a, b: a - a,
+        lambda a, b: a + (-b),
+        lambda a, b: (-a) + b,
+        lambda a, b: a - (-b),
+        lambda a, b: (-a) * b,
+        lambda a, b: (-a) * (-b),
+        lambda a, b: -(2.0 * a),
+        lambda a, b: -(a * 0.1),
+        lambda a, b: 2.0 * (4.0 * a),
+        lambda a, b: 2.0 * (1.5 * a),
+        lambda a, b: 0.75 * (2.0 * a),
+        lambda a, b: 3.0 * (2.0 * a),
+        lambda a, b: 1e300 * (1e300 * a),
+        lambda a, b: 1.0 / (a + 0.0),
+        lambda a, b: 1.0 / (a - 0.0),
+    ],
+    ids=[
+        "x+0",
+        "0+x",
+        "x+-0",
+        "x-0",
+        "x--0",
+        "x*1",
+        "1*x",
+        "x*0",
+        "x/1",
+        "x**1",
+        "x**3",
+        "--x",
+        "x+x",
+        "x-x",
+        "a+-b",
+        "-a+b",
+        "a--b",
+        "-a*b",
+        "-a*-b",
+        "-(2x)",
+        "-(x*0.1)",
+        "2*(4x)",
+        "2*(1.5x)",
+        "0.75*(2x)",
+        "3*(2x)",
+        "1e300*(1e300x)",
+        "1/(x+0)",
+        "1/(x-0)",
+    ],
+)
+def test_simplified_formulas_give_numpys_bits(formula):
+    """Optimized code computes what NumPy computes for the formula as written, bit for bit,
+    at signed zeros, infinities, nan, subnormals and near overflow."""
+    f = sg.compile(formula(a_, b_), inputs=[a_, b_])
+    with np.errstate(all="ignore"):
+        want = formula(SPECIAL, B_SPECIAL)
+        _same_bits(f(SPECIAL, B_SPECIAL), want)
+        _same_bits(
+            sg.compile(formula(a_, b_), inputs=[a_, b_], optimize=False)(SPECIAL, B_SPECIAL), want
+        )
+
+
+def test_the_sign_of_zero_survives_x_plus_zero():
+    """-0.0 + 0.0 is +0.0: 1/(x + 0.0) is +inf and arctan2(x + 0.0, -1) is pi at x = -0.0."""
+    x_ = sg.var("x")
+    with np.errstate(divide="ignore"):
+        assert sg.compile(1.0 / (x_ + 0.0))(-0.0) == np.inf
+    assert sg.compile(sg.arctan2(x_ + 0.0, -1.0))(-0.0) == np.pi
+    assert sg.compile(sg.arctan2(x_ - 0.0, -1.0))(-0.0) == -np.pi  # x - 0.0 is x
+
+
+def test_merged_constants_only_where_bitwise_exact():
+    kept = 2.0 * (1.5 * x)  # 1.5 * x can round as a subnormal where 3 * x does not
+    assert _one(simplify, kept) is kept
+    merged = _one(simplify, 3.0 * (2.0 * x))  # 2 * x is exact; one rounding either way
+    assert _ops(merged) == ["const", "var", "multiply"] and float(merged.inputs[0].op.value) == 6.0
+    small = 0.75 * (2.0 * x)  # 2 * x may overflow where 1.5 * x does not
+    assert _one(simplify, small) is small
+    huge = 1e300 * (1e300 * x)  # the merged constant would overflow
+    assert _one(simplify, huge) is huge
+
+
+def test_sum_of_a_constant_fill_matches_numpy():
+    s_ = sg.var("s")
+    for shape in [(4, 5), (0, 3), (3,)]:
+        for value in [1.5, -0.0, 0.1, 3.0, np.inf, np.nan, 1e308]:
+            total = sg.broadcast_to(sg.const(value), shape).sum() * s_
+            with np.errstate(all="ignore"):
+                want = np.sum(np.broadcast_to(np.float64(value), shape)) * np.float64(1.0)
+                _same_bits(sg.compile(total)(1.0), want)
+
+
+def test_scatter_plus_array_keeps_the_sign_of_zero_outside_the_slice():
+    """scatter(v) + y became y with v added in place; outside the slice that is y + 0.0, so
+    a -0.0 there must become +0.0, as the sum gives."""
+    v = sg.var("v", shape=(3,))
+    y = sg.var("y", shape=(5,))
+    grad_like = sg.grad((v * y[1:4]).sum() + (y * y).sum(), y)  # a scatter plus 2y
+    f = sg.compile(grad_like, inputs=[v, y])
+    assert "_scatter_add" in f.source
+    vv, yy = np.array([1.0, -0.0, 2.0]), np.array([-0.0, -0.0, -0.0, 1.0, -0.0])
+    zeros = np.zeros(5)
+    zeros[1:4] = vv
+    _same_bits(f(vv, yy), zeros + 2.0 * yy)
+
+
+# --- stabilization: a visible pass, derivatives of the stable form ---------------------------
+
+
+def _softplus_grad(v):
+    return sg.grad(sg.log(1.0 + sg.exp(v)).sum(), v)
+
+
+def test_without_the_optimizer_the_derivative_is_the_chain_rule_as_written():
+    f = sg.compile(_softplus_grad(x), optimize=False)
+    assert "np.exp(x)" in f.source and "sigmoid" not in f.source and "logaddexp" not in f.source
+    a = np.array([-3.0, 0.5, 2.0])
+    np.testing.assert_allclose(f(a), 1 / (1 + np.exp(-a)), rtol=1e-14)
+    with np.errstate(all="ignore"):
+        assert np.isnan(f(np.array([1000.0, 0.0, 0.0]))[0])  # exp(x) / (1 + exp(x)): inf / inf
+
+
+@pytest.mark.parametrize("passes", [True, ["stabilize"]])
+def test_with_stabilize_derivatives_stay_finite(passes):
+    a = np.array([-1000.0, 0.5, 1000.0])
+    sigmoid = 1 / (1 + np.exp(-np.array([0.5])))
+    f = sg.compile(_softplus_grad(x), optimize=passes)
+    np.testing.assert_allclose(f(a), [0.0, sigmoid[0], 1.0], rtol=1e-14)
+    y = sg.log(1.0 + sg.exp(x)).sum()
+    for derivative, reference in [
+        (sg.hessian(y, x), np.diag([0.0, sigmoid[0] * (1 - sigmoid[0]), 0.0])),
+        (sg.jvp(sg.log(1.0 + sg.exp(x)), x, np.ones(3)), [0.0, sigmoid[0], 1.0]),
+        (sg.jacobian(sg.log(1.0 + sg.exp(x)), x), np.diag([0.0, sigmoid[0], 1.0])),
+        (sg.hvp(y, x, np.ones(3)), [0.0, sigmoid[0] * (1 - sigmoid[0]), 0.0]),
+    ]:
+        got = sg.compile(derivative, optimize=passes)(a)
+        np.testing.assert_allclose(got, reference, rtol=1e-13, atol=1e-300)
+
+
+def test_stabilized_logsumexp_and_log_sigmoid_gradients():
+    a = np.array([-1000.0, 0.5, 1000.0])
+    lse = sg.log(sg.sum(sg.exp(x)))
+    np.testing.assert_allclose(sg.compile(sg.grad(lse, x))(a), [0.0, 0.0, 1.0])
+    log_sigmoid = sg.log(sg.sigmoid(x)).sum()
+    np.testing.assert_allclose(
+        sg.compile(sg.grad(log_sigmoid, x))(a), [1.0, 1 / (1 + np.e**0.5), 0.0]
+    )
+
+
+def test_simplifying_can_reveal_a_formula_to_stabilize():
+    g = sg.grad(sg.log(1.0 + 1.0 * sg.exp(x)).sum(), x)  # x * 1 hides the pattern from stabilize
+    np.testing.assert_allclose(sg.compile(g)(np.array([1000.0, 0.0, -1000.0])), [1.0, 0.5, 0.0])
+
+
+def test_differentiation_does_not_use_the_optimizer():
+    import ast
+    import pathlib
+
+    import symgrad.differentiate
+
+    for path in pathlib.Path(symgrad.differentiate.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert "optimize" not in (node.module or ""), f"{path.name} imports {node.module}"
+
+
+# --- formulas that are stable already stay as fast as written --------------------------------
+
+
+def test_max_shifted_logsumexp_is_left_as_written():
+    z = sg.var("z", shape=(3, 4))
+    for axis in [None, 1]:
+        m = z.max(axis=axis, keepdims=True)
+        shifted = sg.log(sg.sum(sg.exp(z - m), axis=axis, keepdims=True))
+        assert _one(stabilize, shifted) is shifted
+
+
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (1, True), (0, False)])
+def test_hand_written_stable_logsumexp_becomes_one_logsumexp(axis, keepdims):
+    z = sg.var("z", shape=(3, 4))
+    m = z.max(axis=axis, keepdims=True)
+    total = sg.log(sg.sum(sg.exp(z - m), axis=axis, keepdims=keepdims))
+    top = m if keepdims or axis is None else z.max(axis=axis)
+    by_hand = (top.reshape(total.shape) if axis is None else top) + total
+    out = _one(stabilize, by_hand)
+    assert [n.op.name for n in topological_order([out])] == ["var", "logsumexp"]
+    a = np.random.default_rng(0).normal(size=(3, 4)) * 300
+    want = np.log(np.sum(np.exp(a - a.max(axis=axis, keepdims=True)), axis=axis, keepdims=keepdims))
+    want = want + (a.max(axis=axis, keepdims=keepdims))
+    np.testing.assert_allclose(sg.compile(by_hand)(a), want, rtol=1e-13)
+
+
+def test_hand_written_logsumexp_compiles_like_sg_logsumexp():
+    """Value and gradient of max(z) + log(sum(exp(z - max(z)))) are the same code as those
+    of sg.logsumexp(z): no second max, no derivative of the max."""
+    A = sg.var("A", shape=(5, 5))
+    v = sg.var("v", shape=(5,))
+    z = A @ v
+    by_hand = z.max() + sg.log(sg.sum(sg.exp(z - z.max())))
+    builtin = sg.logsumexp(z)
+    source = sg.compile([by_hand, sg.grad(by_hand, [A, v])], inputs=[A, v]).source
+    assert source == sg.compile([builtin, sg.grad(builtin, [A, v])], inputs=[A, v]).source
+
+
+def test_log1p_of_exp_of_a_nonpositive_argument_stays():
+    for u in [-sg.abs(x), x - x.max(), sg.minimum(x, 0.0)]:
+        expr = sg.log1p(sg.exp(u))
+        assert _one(stabilize, expr) is expr
+    expr = sg.log1p(sg.exp(x))
+    assert "softplus" in _ops(_one(stabilize, expr))

@@ -67,6 +67,22 @@ def test_nodes_stay_hash_consed_and_usable_as_keys():
     assert len({a, b, x}) == 2
 
 
+def test_hash_consing_keys_compare_inputs_by_identity_even_when_hashes_collide():
+    from symgrad.core import expr
+
+    x, y = sg.var("x", shape=(2,)), sg.var("y", shape=(2,))
+    node = x * y
+    assert node.inputs == (x, y) and node.inputs != (y, x)  # no elementwise == on the way
+    table = expr._NODES[node.op]
+
+    class Colliding(tuple):  # another key with the stored key's hash
+        def __hash__(self):
+            return hash(node.inputs)
+
+    assert table.get(Colliding((y, x))) is None
+    assert table.get(Colliding((x, y)))() is node
+
+
 def _random_graph(rng: np.random.Generator, n: int) -> tuple[list[Expr], list[Expr]]:
     """A random graph of about ``n`` nodes over two variables, with shared subexpressions,
     selections, reductions, control flow and comparisons built with ``==``."""

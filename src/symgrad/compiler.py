@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .core.expr import Expr
@@ -40,7 +40,7 @@ def compile(
     """
     lowered = lower(outputs, inputs, optimize)
     return Executable(
-        lowered.emitted, lowered.inputs, outputs, lowered.stats, graph=lowered.optimized
+        lowered.emitted, lowered.inputs, outputs, lowered.count, graph=lowered.optimized
     )
 
 
@@ -52,7 +52,12 @@ class Lowered:
     inputs: list[Expr]
     optimized: list[Expr]
     emitted: Emitted
-    stats: Stats
+    count: Callable[[], Stats]  # the node counts, walked only when asked for
+
+    @property
+    def stats(self) -> Stats:
+        """Node counts at each stage of compilation (:class:`Stats`)."""
+        return self.count()
 
 
 def lower(
@@ -66,24 +71,32 @@ def lower(
     # The inputs are the variables of the graph as built, even if optimizing drops one.
     given_order = topological_order(given)
     free = [n for n in given_order if isinstance(n.op, Variable)]
-    forward_order = topological_order(roots)
+    built = None  # the forward graph's size, if it is walked here
     if inputs is None and derived:
         # A derivative takes the variables of the function it came from, used or not.
+        forward_order = topological_order(roots)
+        built = len(forward_order)
         more = [n for n in forward_order if isinstance(n.op, Variable)]
         free = list({id(n): n for n in free + more}.values())
+        del forward_order, more
     input_list = _check_inputs(free, inputs)
     blocking = "blocking" in chosen_passes(optimize)
     leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
     emitted = emit_module(input_list, leaves, order, structure.source, blocking=blocking)
-    stats = Stats(
-        built=len(forward_order),
-        differentiated=len(topological_order(roots + derived + given)),
-        after_pruning=len(given_order),
-        after_optimization=len(order),
-        statements=emitted.statements,
-    )
-    return Lowered(input_list, leaves, emitted, stats)
+    after_pruning, after_optimization = len(given_order), len(order)
+    del given_order, order
+
+    def count() -> Stats:  # counted when asked for: more walks of the whole graph
+        return Stats(
+            built=len(topological_order(roots)) if built is None else built,
+            differentiated=len(topological_order(roots + derived + given)),
+            after_pruning=after_pruning,
+            after_optimization=after_optimization,
+            statements=emitted.statements,
+        )
+
+    return Lowered(input_list, leaves, emitted, count)
 
 
 def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]:

@@ -52,7 +52,7 @@ def markdown() -> str:
             continue  # ops defined outside the package (tests) are not listed
         reverse = "yes" if cls.differentiable else "zero"
         rows.append(
-            f"| `{name}` | {cls.__module__.rsplit('.', 1)[1]} | {reverse} | "
+            f"| `{name}` | {cls.__module__.removeprefix('symgrad.ops.')} | {reverse} | "
             f"{'yes' if _overrides(cls, 'to_sympy') else 'no'} | "
             f"{first_sentence(cls).replace('|', chr(92) + '|')} |"
         )

@@ -7,7 +7,7 @@ import html
 import itertools
 import linecache
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .core.expr import Expr
@@ -53,14 +53,14 @@ class Executable:
         emitted: Emitted,
         inputs: Sequence[Expr],
         outputs: Any,
-        stats: Stats,
+        stats: Stats | Callable[[], Stats],
         graph: Sequence[Expr] = (),
     ):
         self.source = emitted.source
         self.graph = tuple(graph)
         self.inputs = tuple(inputs)
         self.outputs = outputs
-        self.stats = stats
+        self._stats = stats  # or the function counting them, called when first asked for
         filename = f"<symgrad-{next(_counter)}>"
         # Registered so tracebacks into the generated code show its lines.
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
@@ -73,6 +73,13 @@ class Executable:
         names = [x.op.var_name for x in self.inputs]
         self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}
         self._ambiguous = {n for n in names if names.count(n) > 1}
+
+    @property
+    def stats(self) -> Stats:
+        """Node counts at each stage of compilation (:class:`Stats`)."""
+        if not isinstance(self._stats, Stats):
+            self._stats = self._stats()
+        return self._stats
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:

@@ -10,7 +10,6 @@ could have been built by hand. See docs/graph-format.md.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -20,13 +19,14 @@ import numpy as np
 
 from .core.dtypes import as_dtype
 from .core.expr import Expr, apply
+from .core.gc_pause import paused_gc
 from .core.shapes import Dim
 from .core.walk import topological_order
 from .errors import GraphFileError
 from .ops.base import Op
 from .ops.control import Loop, trips_renamer
 from .ops.leaves import Constant, Leaf, Parameter, Variable, parameter, var
-from .ops.subgraph import Body, MultiOutput, check_closed
+from .ops.subgraph import Body, Item, MultiOutput, check_closed
 from .structure import Tree, flatten
 
 FORMAT = "symgrad-graph"
@@ -36,6 +36,7 @@ MAX_ELEMENTS = 100_000_000  # per constant
 MAX_DIM = 2**40
 
 
+@paused_gc()
 def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
     """Save the graph behind ``outputs`` (an expression or a nested list/tuple/dict of
     them) as JSON.
@@ -54,14 +55,15 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
             raise TypeError(f"cannot save an output of type {type(leaf).__name__}")
     order = _order_with_bodies(leaves)
     index = {id(n): i for i, n in enumerate(order)}
-    nodes = [
-        {
-            "op": n.op.name,
-            "params": _encode_params(n.op),
-            "inputs": [index[id(x)] for x in n.inputs],
-        }
-        for n in order
-    ]
+    params: dict[int, dict[str, Any]] = {}  # by op: most nodes share theirs (sin, add...)
+    nodes = []
+    for n in order:
+        encoded = params.get(id(n.op))
+        if encoded is None:
+            encoded = params[id(n.op)] = _encode_params(n.op)
+        nodes.append(
+            {"op": n.op.name, "params": encoded, "inputs": [index[id(x)] for x in n.inputs]}
+        )
     for entry, n in zip(nodes, order):
         for field, body in _bodies(n).items():
             entry["params"][field] = {
@@ -76,10 +78,12 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
         "nodes": nodes,
         "outputs": structure.fold(lambda i: {"node": index[id(leaves[i])]}, _encode_container),
     }
+    text = json.dumps(document, separators=(",", ":"))  # one C call; json.dump is pure Python
     with open(path, "w", encoding="utf-8") as file:
-        json.dump(document, file, separators=(",", ":"))
+        file.write(text)
 
 
+@paused_gc()
 def load_graph(path: str | os.PathLike[str]) -> Any:
     """Load a graph saved by :func:`save_graph`: the outputs, in their saved structure.
 
@@ -117,9 +121,9 @@ def _order_with_bodies(outputs: list[Expr]) -> list[Expr]:
     order: list[Expr] = []
     seen: set[int] = set()
 
-    def children(node: Expr) -> list[Expr]:
+    def children(node: Expr) -> tuple[Expr, ...]:
         inner = [n for body in _bodies(node).values() for n in (*body.params, *body.results)]
-        return [*node.inputs, *inner]
+        return (*node.inputs, *inner)
 
     for root in outputs:
         if id(root) in seen:
@@ -131,7 +135,10 @@ def _order_with_bodies(outputs: list[Expr]) -> list[Expr]:
             for child in pending:
                 if id(child) not in seen:
                     seen.add(id(child))
-                    stack.append((child, iter(children(child))))
+                    more = child.inputs
+                    if isinstance(child.op, MultiOutput):
+                        more = children(child)
+                    stack.append((child, iter(more)))
                     break
             else:
                 stack.pop()
@@ -215,21 +222,30 @@ def _decode_document(document: Any) -> Any:
 
 
 def _decode_node(entry: Any, nodes: list[Expr], rename: Callable[[Dim], Dim]) -> Expr:
+    # (Messages are formatted only on failure: this runs once per node of large files.)
     _expect(isinstance(entry, dict), "must be an object")
-    _expect(
-        set(entry) == {"op", "params", "inputs"},
-        f"must have exactly the fields op, params, inputs; got {sorted(map(str, entry))}",
-    )
+    if set(entry) != {"op", "params", "inputs"}:
+        raise GraphFileError(
+            f"must have exactly the fields op, params, inputs; got {sorted(map(str, entry))}"
+        )
     name, params, inputs = entry["op"], entry["params"], entry["inputs"]
-    _expect(isinstance(name, str) and name in Op.registry, f"unknown op {name!r}")
+    if isinstance(name, str) and name in Op.registry:
+        cls, item = Op.registry[name], None
+    else:  # rare: a name from an earlier version, or no op at all
+        former = _former_ops()
+        if not (isinstance(name, str) and name in former):
+            raise GraphFileError(f"unknown op {name!r}")
+        cls, item = former[name]
     _expect(isinstance(params, dict), "params must be an object")
-    _expect(
-        isinstance(inputs, list) and all(type(k) is int and 0 <= k < len(nodes) for k in inputs),
-        f"inputs must be indices of earlier nodes (0 to {len(nodes) - 1}), got {inputs!r:.80}",
-    )
+    if not (
+        isinstance(inputs, list) and all(type(k) is int and 0 <= k < len(nodes) for k in inputs)
+    ):
+        raise GraphFileError(
+            f"inputs must be indices of earlier nodes (0 to {len(nodes) - 1}), got {inputs!r:.80}"
+        )
     args = tuple(nodes[k] for k in inputs)
-    cls = Op.registry[name]
-    _expect(not (args and issubclass(cls, Leaf)), f"a {name} node has no inputs")
+    if args and issubclass(cls, Leaf):
+        raise GraphFileError(f"a {name} node has no inputs")
     if cls is Variable:
         _expect(not args, "a variable has no inputs")
         _expect(set(params) == {"name", "shape", "dtype"}, "variable params: name, shape, dtype")
@@ -243,11 +259,11 @@ def _decode_node(entry: Any, nodes: list[Expr], rename: Callable[[Dim], Dim]) ->
         _expect(isinstance(value, np.ndarray), "constant value must be an array")
         _expect(isinstance(params["weak"], bool), "constant weak must be true or false")
         return apply(Constant(value, params["weak"]), ())
-    fields = {f.name for f in dataclasses.fields(cls)}
-    _expect(
-        set(params) == fields,
-        f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}",
-    )
+    fields = set(cls.field_names())
+    if not (set(params) == fields or (item is not None and set(params) <= fields)):
+        raise GraphFileError(
+            f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}"
+        )
     values = {
         k: _decode_body(v["body"], nodes)
         if isinstance(v, dict) and set(v) == {"body"}
@@ -261,7 +277,19 @@ def _decode_node(entry: Any, nodes: list[Expr], rename: Callable[[Dim], Dim]) ->
     op = cls(**values)
     if isinstance(op, Loop):
         op = op.renamed_steps(rename)
-    return apply(op, args)
+    node = apply(op, args)
+    return node if item is None else apply(Item(item), (node,))
+
+
+def _former_ops() -> dict[str, tuple[type[Op], int]]:
+    """Names under which earlier versions saved one result of what is now a multi-output op
+    (``svd_u``: the ``U`` of ``svd``), as the ops declare them (``former_ops``): each with
+    the op and the result's position."""
+    return {
+        former: (cls, index)
+        for cls in Op.registry.values()
+        for index, former in enumerate(getattr(cls, "former_ops", ()))
+    }
 
 
 def _decode_body(spec: Any, nodes: list[Expr]) -> Body:

@@ -1,8 +1,10 @@
 """SymPy expressions to graphs.
 
 The walk is iterative (post-order with an explicit stack), so deep expressions convert
-without recursion errors. Each SymPy class maps to one graph builder in ``_FUNCTIONS`` or is
-handled below; anything else is refused with an error that names it.
+without recursion errors. Each SymPy function maps to the elementwise op that translates to
+it (found through the op registry), a few have special builders, and the structural classes
+(sums, products, powers, piecewise...) are handled below; anything else is refused with an
+error that names it.
 """
 
 from __future__ import annotations
@@ -16,46 +18,25 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from ..core.expr import Expr
+from ..ops import catalog, shape_ops
 from ..ops import elementwise as ew
-from ..ops import shape_ops
 from ..ops.leaves import as_expr, var
 
-_FUNCTIONS: dict[type, Callable[..., Expr]] = {
-    sympy.sin: ew.sin,
-    sympy.cos: ew.cos,
-    sympy.tan: ew.tan,
-    sympy.asin: ew.arcsin,
-    sympy.acos: ew.arccos,
-    sympy.atan: ew.arctan,
-    sympy.sinh: ew.sinh,
-    sympy.cosh: ew.cosh,
-    sympy.tanh: ew.tanh,
-    sympy.exp: ew.exp,
-    sympy.Abs: ew.abs,
-    sympy.sign: ew.sign,
-    sympy.asinh: ew.arcsinh,
-    sympy.acosh: ew.arccosh,
-    sympy.atanh: ew.arctanh,
-    sympy.floor: ew.floor,
-    sympy.ceiling: ew.ceil,
-    sympy.atan2: ew.arctan2,
-    sympy.Mod: ew.mod,
+# SymPy functions with no op of their own, as to_sympy writes them.
+_SPECIAL: dict[Any, Callable[..., Any]] = {
     # np.sinc is normalized: to_sympy writes sinc(pi*x)
     sympy.sinc: lambda u: ew.sinc(ew.divide(u, float(sympy.pi))),
-}
-_COMPARISONS: dict[type, Callable[[Any, Any], Expr]] = {
-    sympy.StrictLessThan: ew.less,
-    sympy.LessThan: ew.less_equal,
-    sympy.StrictGreaterThan: ew.greater,
-    sympy.GreaterThan: ew.greater_equal,
-    sympy.Equality: ew.equal,
-    sympy.Unequality: ew.not_equal,
-}
-_NAMED: dict[str, Callable[..., Any]] = {
-    "round": ew.round,
     "trunc": lambda x: ew.where(ew.less(x, 0.0), ew.ceil(x), ew.floor(x)),
 }
 _ELEMENT = re.compile(r"^(.*)\[(\d+(?:, \d+)*)\]$")
+
+
+@functools.cache
+def _functions() -> dict[Any, Callable[..., Any]]:
+    """SymPy functions (classes, or names of undefined functions) to graph builders: every
+    elementwise op that translates to one SymPy function (from the op registry), and the
+    special cases above."""
+    return {**catalog.sympy_functions(), **_SPECIAL}
 
 
 def _chain(fn: Callable[[Any, Any], Expr], args: list[Any]) -> Any:
@@ -200,18 +181,16 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
     if isinstance(node, sympy.Heaviside):
         x = args[0]
         return ew.where(ew.greater(x, 0), 1.0, ew.where(ew.equal(x, 0), 0.5, 0.0))
-    if isinstance(node, AppliedUndef) and node.func.__name__ in _NAMED:
+    functions = _functions()
+    if isinstance(node, AppliedUndef) and node.func.__name__ in functions:
         # Functions SymPy has no class for, as to_sympy writes them: round(x), trunc(x).
-        return _NAMED[node.func.__name__](*args)
-    for cls, fn in _COMPARISONS.items():
-        if isinstance(node, cls):
-            return fn(*args)
-    for cls, fn in _FUNCTIONS.items():
-        if isinstance(node, cls):
-            return fn(*args)
+        return functions[node.func.__name__](*args)
+    for cls in type(node).__mro__:
+        if cls in functions:
+            return functions[cls](*args)
+    known = sorted(getattr(f, "__name__", str(f)) for f in functions)
     raise ValueError(
         f"from_sympy: {type(node).__name__} ({sympy.sstr(node)[:60]}) has no symgrad "
-        "counterpart; supported: numbers, symbols, + * ** , log, exp, trigonometric and "
-        "hyperbolic functions and their inverses, Abs, sign, Max, Min, Piecewise, Heaviside "
-        "and comparisons"
+        "counterpart; supported: numbers, symbols, + * **, Piecewise, "
+        f"Heaviside and {', '.join(known)}"
     )

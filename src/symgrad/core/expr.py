@@ -23,7 +23,60 @@ from .shapes import Shape, check_extent, format_shape
 if TYPE_CHECKING:
     from ..ops.base import Op
 
-_NODES: weakref.WeakValueDictionary[tuple[Any, ...], Expr] = weakref.WeakValueDictionary()
+
+class _Table(dict):  # type: ignore[type-arg]
+    """The nodes of one op: inputs -> a weak reference to the node."""
+
+    __slots__ = ("op",)
+
+
+class _Inputs(tuple):  # type: ignore[type-arg]
+    """A node's inputs, which are also its key in its op's table: equal to a sequence holding
+    the same nodes in the same order. The table compares keys whose hashes collide with
+    ``==``, which on a plain tuple would call ``Expr.__eq__`` (an elementwise comparison)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return same_nodes(self, other)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> bool:
+        return not same_nodes(self, other)  # type: ignore[arg-type]
+
+    __hash__ = tuple.__hash__
+
+
+class _NodeRef(weakref.ref):  # type: ignore[type-arg]
+    """A weak reference to a node that knows its entry in the tables (a C-level
+    constructor, unlike ``weakref.KeyedRef``: building nodes is the hot path of every
+    pass)."""
+
+    __slots__ = ("table", "key")
+    table: dict[Any, _NodeRef]
+    key: Any
+
+
+# The hash-consing tables. Nodes of an op with inputs are found by op, then by the inputs
+# tuple (the node's own, so no key is stored per node); leaves by their op. An entry goes
+# when its node does, and an op's table when it is empty.
+_NODES: dict[Op, _Table] = {}
+_LEAVES: dict[Op, _NodeRef] = {}
+
+
+def _forget(ref: _NodeRef) -> None:
+    """Weak-reference callback: drop the entry of a node that died (unless the key has been
+    taken by a newer node since)."""
+    table = ref.table
+    if table.get(ref.key) is ref:
+        del table[ref.key]
+        if not table and table is not _LEAVES and _NODES is not None:  # None at exit
+            nodes = _NODES
+            if nodes.get(table.op) is table:  # type: ignore[attr-defined]
+                del nodes[table.op]  # type: ignore[attr-defined]
+
+
+#: The dtype of a multi-output node (see ``ops/subgraph.py``), which only items read.
+TUPLE = np.dtype(object)
 
 # Called with each new node while source lines are recorded (see ``core/origins.py``).
 on_new_node: Callable[[Expr], None] | None = None
@@ -31,22 +84,47 @@ on_new_node: Callable[[Expr], None] | None = None
 
 def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
     """The node for ``op(*inputs)``: shape and dtype inferred once, when it is first built."""
-    # Inputs by identity: a tuple of nodes would compare them with ``==`` on a hash
-    # collision. The node keeps its inputs alive, so their ids stay theirs while it lives.
-    key = (op, tuple(map(id, inputs)))
-    node = _NODES.get(key)
-    if node is None:
-        shape, dtype = op.infer(inputs)
-        check_extent(op.name, shape, dtype.itemsize)
-        node = Expr.__new__(Expr)
-        object.__setattr__(node, "op", op)
-        object.__setattr__(node, "inputs", inputs)
-        object.__setattr__(node, "shape", shape)
-        object.__setattr__(node, "dtype", dtype)
-        _NODES[key] = node
-        if on_new_node is not None:
-            on_new_node(node)
+    if inputs:
+        table = _NODES.get(op)
+        if table is None:
+            table = _NODES[op] = _Table()
+            table.op = op
+        key: Any = inputs
+    else:
+        table, key = _LEAVES, op
+    ref = table.get(key)
+    if ref is not None:
+        node = ref()
+        if node is not None:
+            return node
+    if inputs:
+        if not op.reads_results:
+            for x in inputs:
+                if x.dtype is TUPLE:
+                    raise TypeError(
+                        f"{op.name}: the {x.op.name} node holds several results; an item "
+                        "node reads one of them"
+                    )
+        key = _Inputs(inputs)  # the node's own inputs, compared by identity in the table
+    shape, dtype = op.infer(inputs)
+    check_extent(op.name, shape, dtype.itemsize)
+    node = _new(Expr)
+    _set_op(node, op)
+    _set_inputs(node, key if inputs else inputs)
+    _set_shape(node, shape)
+    _set_dtype(node, dtype)
+    ref = _NodeRef(node, _forget)
+    ref.table = table
+    ref.key = key
+    table[key] = ref
+    if on_new_node is not None:
+        on_new_node(node)
     return node
+
+
+def live_nodes() -> int:
+    """How many nodes exist (the size of the hash-consing tables)."""
+    return len(_LEAVES) + sum(len(t) for t in _NODES.values())
 
 
 class Expr:
@@ -347,6 +425,15 @@ def same_nodes(a: Sequence[Expr], b: Sequence[Expr]) -> bool:
     """True if ``a`` and ``b`` hold the same nodes in the same order (by identity: ``==`` on
     nodes builds a comparison)."""
     return len(a) == len(b) and all(map(operator.is_, a, b))
+
+
+# Nodes are made only by ``apply``, which sets the slots through their descriptors (Expr's
+# own ``__setattr__`` refuses, to keep nodes immutable).
+_new = Expr.__new__
+_set_op = Expr.op.__set__  # type: ignore[attr-defined]
+_set_inputs = Expr.inputs.__set__  # type: ignore[attr-defined]
+_set_shape = Expr.shape.__set__  # type: ignore[attr-defined]
+_set_dtype = Expr.dtype.__set__  # type: ignore[attr-defined]
 
 
 # Operators call the op modules, which import this one; bind them once this class exists.

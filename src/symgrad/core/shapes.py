@@ -112,6 +112,8 @@ def is_concrete(shape: Shape) -> bool:
 
 def broadcast_shapes(op: str, *shapes: Shape) -> Shape:
     """NumPy broadcasting; a symbolic dim broadcasts only with 1 or with itself."""
+    if len(shapes) == 2 and shapes[0] == shapes[1]:  # the common case, on every binary op
+        return shapes[0]
     ndim = max((len(s) for s in shapes), default=0)
     out: list[Dim] = []
     for axis in range(-ndim, 0):

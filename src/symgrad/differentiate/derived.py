@@ -8,6 +8,7 @@ forward mode otherwise; a Hessian is therefore forward-over-reverse.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core.expr import Expr
@@ -43,7 +44,13 @@ def jacobian_reverse(y: Expr, xs: list[Expr]) -> list[Expr]:
     rows = backpropagate([y], seeds, xs)
     blocks = finish(xs, rows, "zero", batch=(m,))
     blocks = [shape_ops.reshape(b, y.shape + x.shape) for b, x in zip(blocks, xs)]
-    provenance.record(blocks, [y], provenance.Derivation("reverse", (y,), seeds, tuple(xs)))
+    provenance.record(
+        blocks,
+        [y],
+        provenance.Derivation(
+            "reverse", (y,), seeds, tuple(xs), lambda sources: jacobian_reverse(sources[0], xs)
+        ),
+    )
     return blocks
 
 
@@ -59,8 +66,17 @@ def jacobian_forward(y: Expr, xs: list[Expr]) -> list[Expr]:
         # columns: (nx,) + y.shape  ->  y.shape + x.shape
         moved = shape_ops.transpose(columns, tuple(range(1, y.ndim + 1)) + (0,))
         blocks.append(shape_ops.reshape(moved, y.shape + x.shape))
-        provenance.record(blocks[-1:], [y], provenance.Derivation("forward", (y,), seeds, (x,)))
+        provenance.record(
+            blocks[-1:],
+            [y],
+            provenance.Derivation("forward", (y,), seeds, (x,), _forward_block(x)),
+        )
     return blocks
+
+
+def _forward_block(x: Expr) -> Callable[[Sequence[Expr]], list[Expr]]:
+    """Remakes the Jacobian block of ``x`` from another function (see ``Derivation``)."""
+    return lambda sources: jacobian_forward(sources[0], [x])
 
 
 def _jacobian_one(y: Expr, xs: list[Expr]) -> list[Expr]:
@@ -84,7 +100,7 @@ def jacobian(y: Expr, x: Any) -> Any:
     leaves, _ = flatten(x)
     xs = check_wrt(leaves, "x")
     blocks = _jacobian_one(y, xs)
-    provenance.record(blocks, [y])
+    provenance.record(blocks, [y])  # each block keeps the pass that made it
     return unflatten(x, blocks)
 
 

@@ -16,7 +16,7 @@ from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..structure import flatten, unflatten
 from . import provenance
-from .reverse import check_output, check_wrt, depends_on, seed, stable_form
+from .reverse import check_output, check_wrt, depends_on, seed
 
 
 @paused_gc()
@@ -27,9 +27,8 @@ def push_forward(
     trace: list[tuple[Sequence[Expr | None], Expr]] | None = None,
 ) -> list[Expr | None]:
     """Tangents of ``ys`` (``None`` where zero) given ``tangents`` of ``wrt``, which may share
-    leading batch axes. Like reverse mode, it differentiates the stable form of ``ys``.
+    leading batch axes: the chain rule as the ops' rules state it (see ``backpropagate``).
     ``trace`` (pictures use it) collects (tangents in, tangent out) for every rule applied."""
-    ys = stable_form(ys)
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     tangent: dict[int, Expr] = {id(w): t for w, t in zip(wrt, tangents)}
@@ -65,11 +64,18 @@ def jvp(y: Any, wrt: Any, tangents: Any) -> Any:
     if len(given) != len(variables):
         raise ValueError(f"jvp: {len(variables)} variables but {len(given)} tangents")
     seeds = [seed(w, t, "jvp", "tangent") for w, t in zip(variables, given)]
-    pushed = push_forward(ys, variables, seeds)
-    results = [
-        shape_ops.zeros(v.shape, v.dtype) if t is None else ew.fit(t, v) for v, t in zip(ys, pushed)
-    ]
+
+    def pushed(sources: Sequence[Expr]) -> list[Expr]:
+        tangents_out = push_forward(sources, variables, seeds)
+        return [
+            shape_ops.zeros(v.shape, v.dtype) if t is None else ew.fit(t, v)
+            for v, t in zip(sources, tangents_out)
+        ]
+
+    results = pushed(ys)
     provenance.record(
-        results, ys, provenance.Derivation("forward", tuple(ys), tuple(seeds), tuple(variables))
+        results,
+        ys,
+        provenance.Derivation("forward", tuple(ys), tuple(seeds), tuple(variables), pushed),
     )
     return unflatten(y, results)

@@ -1,37 +1,54 @@
-"""Which nodes differentiation made, so compile statistics and pictures can tell the forward
-graph from the derivative graph.
+"""Which nodes differentiation made, and how, so compile statistics and pictures can tell
+the forward graph from the derivative graph, pictures can replay a pass to see which nodes
+carry a derivative, and the optimizer can take a derivative again of a rewritten function.
 
-A map from each derivative result to the outputs it was derived from, and to how it was
-derived (so a picture can replay the pass and see which nodes carry the derivative);
-entries vanish with the results.
+A map from each derivative result to the outputs it was derived from and to the pass that
+made it (a :class:`Derivation`); entries vanish with the results.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..core.expr import Expr
-from ..core.node_map import NodeMap
 from ..core.walk import topological_order
-
-# result -> the outputs it is a derivative of
-_DERIVED_FROM: NodeMap[tuple[Expr, ...]] = NodeMap()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)  # holds nodes: one pass is equal only to itself
 class Derivation:
     """One reverse or forward pass: ``outputs`` differentiated with ``seeds`` (their
-    cotangents, in reverse mode; the tangents of ``wrt``, in forward mode)."""
+    cotangents, in reverse mode; the tangents of ``wrt``, in forward mode).
+
+    ``remake(new_outputs)`` computes the pass's results, in the same order, from other
+    functions standing for the outputs (the same call with ``wrt``, cotangents and
+    tangents kept): the optimizer differentiates a stabilized function with it."""
 
     mode: str  # "reverse" or "forward"
     outputs: tuple[Expr, ...]
     seeds: tuple[Expr, ...]
     wrt: tuple[Expr, ...]
+    remake: Callable[[Sequence[Expr]], list[Expr]]
 
 
-# result -> (its pass, its position among the pass's results)
-_HOW: NodeMap[tuple[Derivation, int]] = NodeMap()
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Entry:
+    ref: weakref.ref[Expr]
+    sources: tuple[Expr, ...]
+    derivation: Derivation | None
+    index: int  # of the result among the derivation's results
+
+
+#: id(result) -> what it was derived from; an entry goes when its result does.
+_ENTRIES: dict[int, _Entry] = {}
+
+
+def _forget(key: int, ref: weakref.ref[Expr]) -> None:
+    entries = _ENTRIES
+    if entries is not None and key in entries and entries[key].ref is ref:  # None at exit
+        del entries[key]
 
 
 def record(
@@ -42,20 +59,40 @@ def record(
     tangent of ``outputs[i]`` in forward mode).
 
     Nodes are hash-consed, so one node can be the derivative of several functions (zeros,
-    say); the latest derivation is the one remembered (a record without ``derivation``
-    keeps the pass noted before). Variables are never recorded."""
+    say); the latest record is the one remembered (one without ``derivation`` keeps the
+    pass noted before). Variables are never recorded."""
     sources = tuple(sources)
-    for i, r in enumerate(results):
+    for index, r in enumerate(results):
         if not r.inputs and r.name is not None:
             continue
-        _DERIVED_FROM[r] = sources
-        if derivation is not None:
-            _HOW[r] = (derivation, i)
+        old = _ENTRIES.get(id(r))
+        if old is not None and old.ref() is not r:
+            old = None
+        how, position = derivation, index
+        if derivation is None and old is not None:
+            how, position = old.derivation, old.index
+        ref = weakref.ref(r, functools.partial(_forget, id(r)))
+        _ENTRIES[id(r)] = _Entry(ref, sources, how, position)
 
 
-def derivation_of(result: Expr) -> tuple[Derivation, int] | None:
-    """The pass that made ``result`` and its position among that pass's results."""
-    return _HOW.get(result)
+def derived_ids() -> Mapping[int, object]:
+    """The ids of the live derivative results (a live view, to test membership cheaply)."""
+    return _ENTRIES
+
+
+def derivation_of(node: Expr) -> tuple[Derivation, int] | None:
+    """The pass that made ``node`` and its position among that pass's results, if known."""
+    entry = _ENTRIES.get(id(node))
+    if entry is None or entry.derivation is None or entry.ref() is not node:
+        return None
+    return entry.derivation, entry.index
+
+
+def _sources_of(node: Expr) -> tuple[Expr, ...] | None:
+    entry = _ENTRIES.get(id(node))
+    if entry is None or entry.ref() is not node:
+        return None
+    return entry.sources
 
 
 def forward_roots(outputs: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:
@@ -68,7 +105,7 @@ def forward_roots(outputs: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:
         node = pending.pop()
         if id(node) in roots or id(node) in derived:
             continue
-        sources = _DERIVED_FROM.get(node)
+        sources = _sources_of(node)
         if sources is None:
             roots[id(node)] = node
         else:

@@ -20,28 +20,21 @@ from ..ops import elementwise as ew
 from ..ops import shape_ops
 from ..ops.leaves import as_expr
 from ..ops.subgraph import Item, MultiOutput
-from ..optimize.rewrite import rewrite
-from ..optimize.stabilize import stabilize
 from ..structure import flatten, unflatten
 from . import masks, provenance
 
 
-def stable_form(ys: Sequence[Expr]) -> list[Expr]:
-    """``ys`` with the stabilization rewrites applied (the same values, computed stably)."""
-    return rewrite(ys, stabilize)
-
-
 def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
     """Ids of nodes in ``order`` whose value depends differentiably on a ``wrt`` node."""
-    wrt_ids = {id(w) for w in wrt}
-    depends: set[int] = set()
+    depends: set[int] = {id(w) for w in wrt}
     for node in order:
-        if id(node) in wrt_ids or (
-            node.dtype.kind in "fO"  # O: the outputs of control flow, read by items
-            and node.op.differentiable
-            and any(id(x) in depends for x in node.inputs)
-        ):
-            depends.add(id(node))
+        inputs = node.inputs
+        if not inputs or node.dtype.kind not in "fO" or not node.op.differentiable:
+            continue  # O: the outputs of control flow, read by items
+        for x in inputs:
+            if id(x) in depends:
+                depends.add(id(node))
+                break
     return depends
 
 
@@ -55,29 +48,32 @@ def backpropagate(
     """Adjoints of ``wrt`` (``None`` where disconnected) for outputs ``ys`` seeded with
     ``cotangents``, which may share leading batch axes.
 
-    The outputs are differentiated in their numerically stable form (``log(1 + exp(x))``
-    as ``softplus(x)``...), so that hand-written formulas get gradients that stay finite
-    where the formula's own naive gradient would overflow. ``trace`` (pictures use it)
-    collects (cotangents in, cotangent out) for every rule applied and every sum made."""
-    ys = stable_form(ys)
+    This is the chain rule exactly as the ops' rules state it. Hand-written formulas such
+    as ``log(1 + exp(x))`` are differentiated as written; the optimizer's ``stabilize``
+    pass takes the derivative again of their stable form (``softplus(x)``), so that
+    compiled gradients stay finite where the naive one overflows. ``trace`` (pictures use
+    it) collects (cotangents in, cotangent out) for every rule applied and every sum made."""
     order = topological_order(ys)
     depends = depends_on(order, wrt)
     # Cotangents through selections carry their masks (see ``masks``).
     adjoint: dict[int, masks.Adjoint] = {}
+    # A node's adjoint is complete once the walk reaches it, and is then dropped (except
+    # those of ``wrt``, the result): memory holds only the adjoints still accumulating.
+    keep = {id(w) for w in wrt}
+    add, value = masks.add, masks.value
 
     def accumulate(node: Expr, contribution: masks.Adjoint) -> None:
         previous = adjoint.get(id(node))
-        adjoint[id(node)] = contribution if previous is None else masks.add(previous, contribution)
+        adjoint[id(node)] = contribution if previous is None else add(previous, contribution)
         if trace is not None and previous is not None:
-            made = masks.value(adjoint[id(node)])
-            trace.append(((masks.value(previous), masks.value(contribution)), made))
+            trace.append(((value(previous), value(contribution)), value(adjoint[id(node)])))
 
     def exact(a: masks.Adjoint) -> Expr:
         """The cotangent ``a`` holds, 0 outside its mask (a step of the trace if that takes
         a ``where``)."""
         made = masks.exact(a)
-        if trace is not None and made is not masks.value(a):
-            trace.append(([masks.value(a)], made))
+        if trace is not None and made is not value(a):
+            trace.append(([value(a)], made))
         return made
 
     for y, g in zip(ys, cotangents):
@@ -86,29 +82,32 @@ def backpropagate(
     # Cotangents of multi-output nodes: one entry per output, collected from their items.
     outputs_adjoint: dict[int, dict[int, Expr]] = {}
     for node in reversed(order):
-        if isinstance(node.op, Item):
-            g = adjoint.get(id(node))
+        op = node.op
+        # Every contribution to the node's adjoint is in: take it.
+        take = adjoint.get if id(node) in keep else adjoint.pop
+        if isinstance(op, Item):
+            g = take(id(node), None)
             if g is not None:
                 g = exact(g)
                 parts = outputs_adjoint.setdefault(id(node.inputs[0]), {})
-                index = node.op.index
+                index = op.index
                 parts[index] = g if index not in parts else ew.add(parts[index], g)
             continue
-        if isinstance(node.op, MultiOutput):
-            parts = outputs_adjoint.get(id(node))
-            g = None if parts is None else [parts.get(i) for i in range(len(node.op.output_types))]
+        if isinstance(op, MultiOutput):
+            parts = outputs_adjoint.pop(id(node), None)
+            g = None if parts is None else [parts.get(i) for i in range(op.n_outputs)]
         else:
-            g = adjoint.get(id(node))
-        if g is None or not node.inputs:
+            g = take(id(node), None)
+        if g is None:
             continue
-        needed = [id(x) in depends for x in node.inputs]
+        inputs = node.inputs
+        needed = [id(x) in depends for x in inputs]
         if not any(needed):
             continue
-        for x, contribution, need in zip(node.inputs, masks.pull_back(node, g), needed):
+        for x, contribution, need in zip(inputs, masks.pull_back(node, g), needed):
             if need and contribution is not None:
                 if trace is not None:
-                    given = g if isinstance(g, list) else [masks.value(g)]
-                    trace.append((given, masks.value(contribution)))
+                    trace.append((g if isinstance(g, list) else [value(g)], value(contribution)))
                 accumulate(x, contribution)
     return [None if id(w) not in adjoint else exact(adjoint[id(w)]) for w in wrt]
 
@@ -204,10 +203,17 @@ def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -
     leaves, _ = flatten(wrt)
     variables = check_wrt(leaves)
     seeds = [seed(y, cotangent)]
-    adjoints = backpropagate([y], seeds, variables)
-    results = finish(variables, adjoints, disconnected)
+
+    def gradients(sources: Sequence[Expr]) -> list[Expr]:
+        (f,) = sources
+        adjoints = backpropagate([f], seeds if f is y else [seed(f, cotangent)], variables)
+        return finish(variables, adjoints, disconnected)
+
+    results = gradients([y])
     provenance.record(
-        results, [y], provenance.Derivation("reverse", (y,), tuple(seeds), tuple(variables))
+        results,
+        [y],
+        provenance.Derivation("reverse", (y,), tuple(seeds), tuple(variables), gradients),
     )
     return unflatten(wrt, results)
 
@@ -236,8 +242,15 @@ def vjp(y: Any, wrt: Any, cotangent: Any, disconnected: str = "zero") -> Any:
     leaves, _ = flatten(wrt)
     variables = check_wrt(leaves)
     seeds = [seed(v, c) for v, c in zip(ys, cotangents)]
+
+    def pulled_back(sources: Sequence[Expr]) -> list[Expr]:
+        given = [seed(v, c) for v, c in zip(sources, cotangents)]
+        return finish(variables, backpropagate(sources, given, variables), disconnected)
+
     results = finish(variables, backpropagate(ys, seeds, variables), disconnected)
     provenance.record(
-        results, ys, provenance.Derivation("reverse", tuple(ys), tuple(seeds), tuple(variables))
+        results,
+        ys,
+        provenance.Derivation("reverse", tuple(ys), tuple(seeds), tuple(variables), pulled_back),
     )
     return unflatten(wrt, results)

@@ -27,7 +27,7 @@ from ..core.expr import Expr
 from ..core.walk import topological_order
 from ..differentiate import provenance
 from ..differentiate.forward import push_forward
-from ..differentiate.reverse import backpropagate, depends_on, stable_form
+from ..differentiate.reverse import backpropagate, depends_on
 
 Edges = set[tuple[Any, Any, int]]
 
@@ -103,7 +103,7 @@ def _carriers(result: Expr, how: tuple[provenance.Derivation, int], variable: Ex
         starts = {id(s) for s, w in zip(derivation.seeds, derivation.wrt) if w is variable}
         if not starts:
             return {}
-    forward = {id(n) for n in topological_order(outputs + stable_form(outputs))}
+    forward = {id(n) for n in topological_order(outputs)}
     original = _matcher(result, trace)
     # Each rule: the nodes between the cotangents it read and the one it made.
     step: dict[int, set[tuple[int, int]]] = {}

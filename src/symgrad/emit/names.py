@@ -2,9 +2,12 @@
 
 Any string is a legal symgrad variable name; only ``[A-Za-z0-9_]`` survives into the source,
 so no name can inject code. Leading underscores are dropped, which keeps user names apart
-from the module's helpers (``_input``, ``_softmax``...). Names that clash with keywords, the
-modules the code uses, the few builtins it calls (``abs``, ``float``) or each other get a
-suffix. Other builtins may be shadowed: the generated function bodies call none.
+from the module's helpers (``_input``, ``_softmax``...). Names that clash with keywords,
+the modules the code imports, the names the module defines (``evaluate``, the library's
+errors, ops' helpers), the builtins its statements call (``float`` and ``range`` in the
+emitter's own code, those ops' forms call, from the op registry) or each other get a suffix.
+Other builtins may be shadowed inside ``evaluate``: nothing there calls them (helpers are
+module-level functions, which see the builtins whatever ``evaluate`` names its locals).
 """
 
 from __future__ import annotations
@@ -12,16 +15,21 @@ from __future__ import annotations
 import keyword
 import re
 
+from .. import errors
 from ..core.expr import Expr
+from ..ops import catalog
 from ..ops.leaves import Constant, Variable
 
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 _MAX_LENGTH = 32
-# Builtins the emitted statements call must not be shadowed by local names.
+# Names a local variable must not take: it would shadow what the emitted code calls.
 RESERVED = (
     frozenset(keyword.kwlist)
     | frozenset(keyword.softkwlist)
-    | {"np", "math", "base64", "evaluate", "BindError", "abs", "float", "max", "min", "range"}
+    | {"np", "math", "base64", "evaluate", "float", "range"}
+    | {name for name, value in vars(errors).items() if isinstance(value, type)}
+    | catalog.helper_names()
+    | catalog.builtins_called()
 )
 
 

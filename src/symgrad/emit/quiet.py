@@ -3,8 +3,10 @@
 In ``where(x >= 0, sqrt(x), 0)`` NumPy computes ``sqrt(x)`` everywhere and warns about the
 negative ``x``, although ``where`` drops exactly those positions. The same holds for the
 derivative code of a selected branch (``0.5 / sqrt(x)`` at ``x = 0``). A node whose value
-is read only through elementwise ops into inputs a selection discards (``Op.discards``) is
-therefore computed inside ``with np.errstate(all="ignore"):``; its result is unchanged.
+is read only through elementwise ops (or ops that keep positions as they do,
+``Op.keeps_positions``: a Jacobian's diagonal) into inputs a selection discards
+(``Op.discards``) is therefore computed inside ``with np.errstate(all="ignore"):``; its
+result is unchanged.
 Nodes read anywhere else keep NumPy's warnings.
 """
 
@@ -20,8 +22,8 @@ WITH = 'with np.errstate(all="ignore"):  # what a where drops may be out of the 
 
 def quiet_nodes(order: Sequence[Expr], keep: set[int]) -> set[int]:
     """Ids of the nodes in ``order`` (inputs before users) whose values reach only inputs
-    that a selection discards, directly or through other such elementwise nodes. The nodes
-    in ``keep`` (results) are never quiet."""
+    that a selection discards, directly or through other such elementwise nodes (or nodes
+    that keep positions). The nodes in ``keep`` (results) are never quiet."""
     if not any(type(node.op).discards is not Op.discards for node in order):
         return set()  # no selection discards anything: the common case, one cheap pass
     readers: dict[int, list[tuple[Expr, int]]] = {}
@@ -32,7 +34,9 @@ def quiet_nodes(order: Sequence[Expr], keep: set[int]) -> set[int]:
     quiet: set[int] = set()
     for node in reversed(order):
         uses = readers.get(id(node))
-        if not uses or id(node) in keep or not node.op.elementwise or not node.inputs:
+        op = node.op
+        passes_on = op.elementwise or op.keeps_positions
+        if not uses or id(node) in keep or not passes_on or not node.inputs:
             continue
         for reader, _ in uses:
             if id(reader) not in discarded:

@@ -15,19 +15,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..core.expr import Expr
+from ..ops import catalog
 from ..ops.leaves import Constant, Variable
 from . import literals, quiet
 from .names import Namer
 
-NUMPY_FALLBACK = '''\
+_FALLBACK_TEMPLATE = '''\
 class _numpy_math:
     """The math functions the float code calls, as NumPy computes them: inf and nan
     instead of errors."""
 
-    sin, cos, tan = np.sin, np.cos, np.tan
-    asin, acos, atan = np.arcsin, np.arccos, np.arctan
-    sinh, cosh, tanh = np.sinh, np.cosh, np.tanh
-    exp, expm1, log, log1p, sqrt, pow = np.exp, np.expm1, np.log, np.log1p, np.sqrt, np.power
+{functions}
 
 
 def _with_numpy(function):
@@ -35,6 +33,16 @@ def _with_numpy(function):
     scope = dict(function.__globals__, math=_numpy_math, float=np.float64)
     return type(function)(function.__code__, scope)
 '''
+
+
+def numpy_fallback() -> str:
+    """Source of ``_with_numpy``, which reruns the float code with NumPy behind ``math``:
+    one NumPy function for every math function an op's float form may call."""
+    pairs = catalog.math_fallbacks()
+    return _FALLBACK_TEMPLATE.format(
+        functions="\n".join(f"    {name} = {numpy}" for name, numpy in pairs.items())
+    )
+
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.bool_))
 

@@ -81,7 +81,7 @@ def _literal(node: Expr) -> str:
 
 def _type(node: Expr) -> str:
     if isinstance(node.op, MultiOutput):
-        count = len(node.op.output_types)
+        count = node.op.n_outputs
         return f"{count} result{'s' if count != 1 else ''}"
     return f"{format_shape(node.shape)} {node.dtype.name}"
 

@@ -10,18 +10,30 @@ value) that holds in one place:
 * ``to_sympy``: the translation to SymPy, on object arrays of SymPy expressions.
 
 Passes look ops up only through this interface and the registry ``Op.registry``.
+
+Optional hints let the emitter do better; each has a default that is always correct:
+``float_form``/``emit_float`` (the op on Python floats), ``emit_into`` (write into a dead
+input's buffer), ``emit_total`` (a whole-array reduction folded block by block),
+``emit_placement`` (a scatter whose input is computed in place), ``helpers`` (functions the
+emitted module defines), and the flags ``elementwise``, ``fresh``, ``accepts_weak_scalars``
+and ``differentiable``. An op with several results is a ``MultiOutput`` (``subgraph.py``).
+Parameters are checked against their real types when an op is built. See
+docs/adding-an-op.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import math
+import types
+import typing
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from ..core.expr import Expr, apply
-from ..core.shapes import MAX_BYTES, NUMPY_MAX_NDIM, Shape
+from ..core.shapes import MAX_BYTES, NUMPY_MAX_NDIM, Dim, Shape
 
 
 class EmitContext(Protocol):
@@ -39,8 +51,9 @@ class Op:
     """Base class of all operations. Subclasses set ``name`` and implement the rules."""
 
     name: ClassVar[str] = ""
-    #: Functions the emitted code needs besides numpy: {function name: source}.
-    helpers: ClassVar[dict[str, str]] = {}
+    #: Functions the emitted code needs besides numpy: {function name: its source, or a
+    #: :class:`Helper` naming the modules the source imports}.
+    helpers: ClassVar[dict[str, str | Helper]] = {}
     #: False where the output carries no derivative at all (comparisons, stop_gradient):
     #: differentiation does not look behind such nodes.
     differentiable: ClassVar[bool] = True
@@ -61,6 +74,18 @@ class Op:
     #: scales it by 0 or 1 (``add``, ``where``, ``maximum``, ``relu``). A masked cotangent
     #: (``symgrad.differentiate.masks``) passes such ops without needing a ``where``.
     keeps_zero_cotangents: ClassVar[bool] = False
+    #: True for the op that reads one result of a multi-output node (``Item``); no other op
+    #: takes such a node as an input.
+    reads_results: ClassVar[bool] = False
+    #: True where, as for elementwise ops, each output element is computed from input
+    #: elements of its own position (``diag_embed`` and ``add_diagonal`` put a vector on a
+    #: diagonal): what a selection discards may pass through such an op quietly, as
+    #: through an elementwise one (see ``symgrad.emit.quiet``).
+    keeps_positions: ClassVar[bool] = False
+    #: The op on Python floats: an expression of the ``math`` module and builtins with
+    #: ``{0}``, ``{1}``... for the operands (names, so they may appear more than once), or
+    #: ``None``. Data, not code, so that every backend can reuse it.
+    float_form: ClassVar[str | None] = None
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -75,17 +100,15 @@ class Op:
     def __post_init__(self) -> None:
         # Parameters reach the emitted source; check each against its declared type, so an
         # op built from a hostile file cannot carry text where a number belongs.
-        for field in dataclasses.fields(self):
-            check = _PARAMETER_CHECKS.get(str(field.type))
-            if check is None:
-                raise TypeError(
-                    f"{type(self).__name__}.{field.name}: parameter type {field.type} has no check"
-                )
-            value = getattr(self, field.name)
+        for name, check, expected in parameter_checks(type(self)):
+            value = getattr(self, name)
             if not check(value):
-                raise TypeError(
-                    f"{self.name}: parameter {field.name}={value!r:.60} is not a {field.type}"
-                )
+                raise TypeError(f"{self.name}: parameter {name}={value!r:.60} is not {expected}")
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The names of the op's parameters, in order."""
+        return tuple(name for name, _, _ in parameter_checks(cls))
 
     def __call__(self, *inputs: Expr) -> Expr:
         return apply(self, inputs)
@@ -101,13 +124,6 @@ class Op:
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         """The emission writing the result into the existing array ``out`` (same shape and
         dtype, and dead after this statement), or ``None`` if the op cannot."""
-        return None
-
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        """For one of several results of one NumPy call (slogdet's sign and log, eigh's
-        values and vectors, svd's factors): that call, and the attribute of its result this
-        node is. The emitter makes the call once for all the nodes on the same inputs that
-        name the same call; a node alone is emitted by ``emit``. ``None`` for other ops."""
         return None
 
     def emit_total(self, node: Expr, block: str, total: str) -> tuple[str, str] | None:
@@ -126,8 +142,9 @@ class Op:
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
         """For graphs of 0-d float64 values: a Python ``float`` (``math`` module) expression,
         or ``None`` if the op has none. ``math`` raises where NumPy returns inf or nan; the
-        emitted code then reruns the NumPy version, so results never differ in kind."""
-        return None
+        emitted code then reruns the NumPy version, so results never differ in kind. By
+        default ``float_form`` filled with ``args``."""
+        return None if self.float_form is None else self.float_form.format(*args)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         """Cotangents of the inputs; ``None`` where an input gets no gradient.
@@ -171,7 +188,9 @@ class Op:
     # --- description --------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
         """The op's parameters by name (what makes two ops of one kind differ)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        # The fields from the cached checks: ``dataclasses.fields`` is slow, and this runs
+        # for every node saved or drawn.
+        return {name: getattr(self, name) for name, _, _ in parameter_checks(type(self))}
 
     def label(self) -> str:
         """Short text naming the op and its parameters, for pictures and messages."""
@@ -179,8 +198,97 @@ class Op:
         return f"{self.name}({shown})" if shown else self.name
 
 
-def _is_int(v: Any) -> bool:
-    return type(v) is int
+@dataclasses.dataclass(frozen=True)
+class Helper:
+    r"""A function (or class) the emitted module defines, and the modules its source imports
+    besides numpy (``("math",)``); the emitter writes those imports.
+
+    >>> Helper("def _erf(x):\n    return np.vectorize(math.erf)(x)\n", ("math",)).imports
+    ('math',)
+    """
+
+    source: str
+    imports: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for module in self.imports:
+            if not module.isidentifier():
+                raise ValueError(f"helper import {module!r} is not a module name")
+
+
+def as_helper(helper: str | Helper) -> Helper:
+    """``helper`` as a :class:`Helper` (plain source text imports nothing but numpy)."""
+    return helper if isinstance(helper, Helper) else Helper(helper)
+
+
+# --- parameter checks -----------------------------------------------------------------------
+# Built once per op class from its fields' real types (``typing.get_type_hints``), so they
+# work whether or not the module defining the op postpones its annotations.
+
+_CHECKS: dict[type, tuple[tuple[str, Callable[[Any], bool], str], ...]] = {}
+
+
+def parameter_checks(cls: type) -> tuple[tuple[str, Callable[[Any], bool], str], ...]:
+    """``(field name, check, what it expects)`` for each parameter of the op class ``cls``.
+
+    Raises TypeError if a parameter's type is one no check exists for.
+    """
+    checks = _CHECKS.get(cls)
+    if checks is None:
+        hints = typing.get_type_hints(cls, include_extras=True)
+        checks = tuple(
+            (
+                f.name,
+                type_check(hints[f.name], f"{cls.__name__}.{f.name}"),
+                _describe(hints[f.name]),
+            )
+            for f in dataclasses.fields(cls)
+        )
+        _CHECKS[cls] = checks
+    return checks
+
+
+def type_check(hint: Any, where: str = "a parameter") -> Callable[[Any], bool]:
+    """A predicate accepting exactly the values of type ``hint``.
+
+    Exact types for ``int``, ``bool`` and ``str`` (a bool is no int, a str subclass no str),
+    finite floats for ``float`` (their ``repr`` is a literal), ``tuple[X, ...]`` and fixed
+    tuples, unions, ``Literal`` and ``Annotated[T, predicate, ...]``; dtypes and symgrad's
+    own classes (``Body``) by ``isinstance``. Anything else (``Any``, ``object``, lists,
+    dicts, other classes) has no check: TypeError.
+    """
+    for alias, check, _ in _ALIAS_CHECKS:
+        if hint == alias:
+            return check
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        base = type_check(args[0], where)
+        predicates = args[1:]
+        return lambda v: base(v) and all(p(v) for p in predicates)
+    if origin is typing.Union or origin is types.UnionType:
+        options = [type_check(a, where) for a in args]
+        return lambda v: any(check(v) for check in options)
+    if origin is typing.Literal:
+        allowed = [(type(a), a) for a in args]
+        return lambda v: any(type(v) is t and v == a for t, a in allowed)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = type_check(args[0], where)
+            return lambda v: type(v) is tuple and all(item(x) for x in v)
+        items = [type_check(a, where) for a in args]
+        return lambda v: (
+            type(v) is tuple and len(v) == len(items) and all(c(x) for c, x in zip(items, v))
+        )
+    if hint is float:
+        return lambda v: type(v) is float and math.isfinite(v)
+    if hint in (int, bool, str):
+        return lambda v: type(v) is hint
+    if hint is type(None):
+        return lambda v: v is None
+    if hint is np.dtype or (isinstance(hint, type) and hint.__module__.startswith("symgrad.")):
+        return lambda v: isinstance(v, hint)  # the library's own types check their values
+    raise TypeError(f"{where}: parameter type {hint!r} has no check")
 
 
 def _is_dim(v: Any) -> bool:
@@ -188,23 +296,29 @@ def _is_dim(v: Any) -> bool:
     return (type(v) is int and 0 <= v <= MAX_BYTES) or (type(v) is str and v != "")
 
 
-def _is_index_item(v: Any) -> bool:
-    if not isinstance(v, tuple) or not v:
-        return False
-    if v[0] == "int":
-        return len(v) == 2 and _is_int(v[1])
-    if v[0] == "new":
-        return len(v) == 1
-    return v[0] == "slice" and len(v) == 4 and all(p is None or _is_int(p) for p in v[1:])
+# The shape aliases hold more than their types say: sizes NumPy can hold, names that are not
+# empty, no more dimensions than NumPy allows.
+_ALIAS_CHECKS: tuple[tuple[Any, Callable[[Any], bool], str], ...] = (
+    (Dim, _is_dim, "a Dim (a size >= 0 or a dimension's name)"),
+    (
+        Shape,
+        lambda v: type(v) is tuple and len(v) <= NUMPY_MAX_NDIM and all(map(_is_dim, v)),
+        f"a Shape (at most {NUMPY_MAX_NDIM} sizes >= 0 or dimension names)",
+    ),
+)
 
 
-_PARAMETER_CHECKS: dict[str, Any] = {
-    "int": _is_int,
-    "bool": lambda v: type(v) is bool,
-    "str": lambda v: type(v) is str,
-    "np.dtype": lambda v: isinstance(v, np.dtype),
-    "Shape": lambda v: type(v) is tuple and len(v) <= NUMPY_MAX_NDIM and all(_is_dim(d) for d in v),
-    "tuple[int, ...]": lambda v: type(v) is tuple and all(_is_int(a) for a in v),
-    "tuple[IndexItem, ...]": lambda v: type(v) is tuple and all(_is_index_item(i) for i in v),
-    "Dim": _is_dim,
-}
+def _describe(hint: Any) -> str:
+    """Words for what a parameter of type ``hint`` must be."""
+    for alias, _, words in _ALIAS_CHECKS:
+        if hint == alias:
+            return words
+    if typing.get_origin(hint) is typing.Annotated:
+        return _describe(typing.get_args(hint)[0])
+    if hint is float:
+        return "a finite float"
+    if hint is int:
+        return "an int"
+    if isinstance(hint, type) and typing.get_origin(hint) is None:
+        return f"a {hint.__name__}"
+    return "of type " + str(hint).replace("typing.", "")

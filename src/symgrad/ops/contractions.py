@@ -196,6 +196,31 @@ class Einsum(Op):
         return np.asarray(np.einsum(self.subscripts, *args), dtype=object)
 
 
+def as_matrix_product(node: Expr) -> tuple[Expr, Expr] | None:
+    """``(a, b)`` with ``node == a @ b`` if ``node`` is an einsum of two operands that is
+    a product with a matrix: one operand a matrix (letters ``pq`` or ``qp``), the other
+    ``[...]p`` or ``[...]rp``, the output the latter's free axes then ``q`` (as derivatives
+    of matrix products are). ``None`` for other nodes."""
+    if not isinstance(node.op, Einsum) or len(node.inputs) != 2:
+        return None
+    terms, out = node.op.parsed()
+    for m, v in ((1, 0), (0, 1)):
+        matrix, other = terms[m], terms[v]
+        if matrix.ellipsis or len(matrix.letters) != 2 or len(other.letters) not in (1, 2):
+            continue
+        p = other.letters[-1]
+        if p not in matrix.letters or matrix.letters[0] == matrix.letters[1]:
+            continue
+        q = matrix.letters[1] if matrix.letters[0] == p else matrix.letters[0]
+        if out.ellipsis != other.ellipsis or out.letters != other.letters[:-1] + q:
+            continue
+        a, b = node.inputs[v], node.inputs[m]
+        if matrix.letters[0] != p:  # the matrix is (q, p): its transpose is (p, q)
+            b = shape_ops.transpose(b)
+        return a, b
+    return None
+
+
 def _fit_cotangent(g: Expr, x: Expr, letters: str, kept: str, nb: int) -> Expr:
     """The einsum ``g`` (batch and '...' axes, then the ``kept`` letters of ``x``) as the
     cotangent of ``x``: constant along the letters only ``x`` has, and along the axes ``x``
@@ -286,6 +311,7 @@ class DiagEmbed(Op):
 
     name = "diag_embed"
     helpers = {"_diag_embed": _DIAG_EMBED_HELPER}
+    keeps_positions = True
     offset: int
     axis1: int
     axis2: int
@@ -330,6 +356,63 @@ class DiagEmbed(Op):
         rows = np.arange(diagonal.shape[-1]) + builtins.max(-self.offset, 0)
         plane = np.moveaxis(out, (self.axis1, self.axis2), (-2, -1))
         plane[..., rows, rows + self.offset] = diagonal
+        return out
+
+
+_ADD_DIAGONAL_HELPER = '''\
+def _add_diagonal(out, value):
+    """`out` (square) with `value` added to its main diagonal, in place."""
+    rows = np.arange(out.shape[-1])
+    out[rows, rows] += value
+    return out
+'''
+
+
+@dataclasses.dataclass(frozen=True)
+class AddDiagonal(Op):
+    """A square matrix with a vector added to its main diagonal: ``base + diag(value)``
+    without the zeros off the diagonal (what a sum with a Jacobian's seeds becomes)."""
+
+    name = "add_diagonal"
+    helpers = {"_add_diagonal": _ADD_DIAGONAL_HELPER}
+    keeps_positions = True
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        base, value = inputs
+        if base.ndim != 2 or base.shape[0] != base.shape[1] or value.shape != base.shape[:1]:
+            raise ShapeError(
+                self.name,
+                f"needs a square matrix and its diagonal's shape, got "
+                f"{format_shape(base.shape)} and {format_shape(value.shape)}",
+            )
+        if value.dtype != base.dtype:
+            raise ShapeError(self.name, f"dtypes {base.dtype} and {value.dtype} differ")
+        return base.shape, base.dtype
+
+    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"_add_diagonal(np.array({args[0]}), {args[1]})"
+
+    def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
+        return f"_add_diagonal({out}, {args[1]})" if out == args[0] else None
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        nb = ew.batch_of(cotangent, node)
+        return cotangent, Diagonal(0, nb, nb + 1)(cotangent)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        t_base, t_value = tangents
+        if t_value is None:
+            return t_base
+        nb = ew.batch_of(t_value, node.inputs[1])
+        target = t_value.shape[:nb] + node.shape
+        embedded = DiagEmbed(0, nb, nb + 1, target)(t_value)
+        return embedded if t_base is None else ew.add(t_base, embedded)
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
+        base, value = args
+        out = np.array(base, dtype=object)
+        for i in range(out.shape[0]):
+            out[i, i] = out[i, i] + value[i]
         return out
 
 

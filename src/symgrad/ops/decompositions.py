@@ -3,8 +3,10 @@ cholesky, eigh, svd and pinv.
 
 Every op works on the last two axes and batches over the leading ones, like NumPy, and emits
 the NumPy call itself, so values are NumPy's. Functions with several results (slogdet, eigh,
-svd) are one op per result: each result's node makes its own NumPy call, so a graph that uses
-two results of one decomposition runs the decomposition twice.
+svd) are multi-output ops: one node, read by an item per result, so a graph using several
+results of one decomposition (as a value and its derivative do) makes the call once. A
+graph using only the eigenvalues or only the singular values calls ``eigvalsh`` or
+``svd(..., compute_uv=False)``.
 
 Derivatives hold where the function is smooth:
 
@@ -36,6 +38,7 @@ from . import reductions, shape_ops
 from .base import EmitContext, Op
 from .leaves import Eye, as_expr, as_exprs, const
 from .linalg import matmul
+from .subgraph import TUPLE, MultiOutput, items
 
 #: Largest matrix (rows or columns) that ``to_sympy`` translates: symbolic inverses and
 #: determinants grow factorially with the size.
@@ -201,8 +204,7 @@ class _MatrixFunction(Op):
     """A function of one stack of matrices, emitted as one NumPy call."""
 
     square: ClassVar[bool] = True
-    #: The emission, with ``{0}`` for the operand. Without one, the op is one result of a
-    #: call its siblings share, emitted alone as that call's attribute (``emit_shared``).
+    #: The emission, with ``{0}`` for the operand.
     template: ClassVar[str] = ""
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -214,13 +216,7 @@ class _MatrixFunction(Op):
         return shape
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        if self.template:
-            return self.template.format(*args)
-        shared = self.emit_shared(node, args)
-        if shared is None:
-            raise NotImplementedError(f"{self.name}: neither a template nor emit_shared")
-        call, attribute = shared
-        return f"{call}.{attribute}"
+        return self.template.format(*args)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,55 +261,6 @@ class Det(_MatrixFunction):
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _per_matrix(self.name, args[0], _sympy_det, ())
-
-
-@dataclasses.dataclass(frozen=True)
-class SlogdetSign(_MatrixFunction):
-    """Sign of the determinant (``np.linalg.slogdet(a).sign``); its derivative is zero."""
-
-    name = "slogdet_sign"
-    differentiable = False
-
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        return f"np.linalg.slogdet({args[0]})", "sign"
-
-    def result_shape(self, shape: Shape) -> Shape:
-        return shape[:-2]
-
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        return (None,)
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        return None
-
-    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
-        return _per_matrix(self.name, args[0], lambda m: sympy.sign(_sympy_det(m)), ())
-
-
-@dataclasses.dataclass(frozen=True)
-class SlogdetLogAbsDet(_MatrixFunction):
-    """Log of the absolute determinant (``np.linalg.slogdet(a).logabsdet``)."""
-
-    name = "slogdet_logabsdet"
-
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        return f"np.linalg.slogdet({args[0]})", "logabsdet"
-
-    def result_shape(self, shape: Shape) -> Shape:
-        return shape[:-2]
-
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        inv_t = matrix_transpose(inv(node.inputs[0]))
-        return (ew.multiply(_as_matrix_scale(cotangent), inv_t),)
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        (t,) = tangents
-        if t is None:
-            return None
-        return _trace_of_product(matrix_transpose(inv(node.inputs[0])), t)
-
-    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
-        return _per_matrix(self.name, args[0], lambda m: sympy.log(sympy.Abs(_sympy_det(m))), ())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -408,82 +355,6 @@ class Cholesky(_MatrixFunction):
 _UPLO = ("L", "U")
 
 
-@dataclasses.dataclass(frozen=True)
-class _EighPart(_MatrixFunction):
-    """One result of ``np.linalg.eigh``, reading the triangle ``uplo`` names."""
-
-    uplo: str = "L"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.uplo not in _UPLO:
-            raise ValueError(f"{self.name}: UPLO argument must be 'L' or 'U', got {self.uplo!r}")
-
-    def uplo_text(self) -> str:
-        return ", UPLO='U'" if self.uplo == "U" else ""
-
-    def parts(self, a: Expr) -> tuple[Expr, Expr]:
-        """The eigenvalues and eigenvectors of ``a`` (the nodes the rules are built from)."""
-        return EighValues(self.uplo)(a), EighVectors(self.uplo)(a)
-
-    def projected(self, node: Expr, t: Expr) -> tuple[Expr, Expr]:
-        """The eigenvectors and ``V^T sym(t) V``: the tangent in the eigenbasis."""
-        _, vectors = self.parts(node.inputs[0])
-        return vectors, matmul(matmul(matrix_transpose(vectors), symmetric_part(t)), vectors)
-
-
-@dataclasses.dataclass(frozen=True)
-class EighValues(_EighPart):
-    """Eigenvalues, ascending, of symmetric matrices (``np.linalg.eigvalsh``)."""
-
-    name = "eigh_values"
-
-    def result_shape(self, shape: Shape) -> Shape:
-        return shape[:-1]
-
-    def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        return f"np.linalg.eigvalsh({args[0]}{self.uplo_text()})"
-
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        return f"np.linalg.eigh({args[0]}{self.uplo_text()})", "eigenvalues"
-
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        # A_bar = V diag(w_bar) V^T, symmetric already.
-        _, vectors = self.parts(node.inputs[0])
-        scaled = ew.multiply(vectors, as_row(cotangent))
-        return (matmul(scaled, matrix_transpose(vectors)),)
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        (t,) = tangents
-        return None if t is None else diagonal_of(self.projected(node, t)[1])
-
-
-@dataclasses.dataclass(frozen=True)
-class EighVectors(_EighPart):
-    """Eigenvectors (columns, normalized) of symmetric matrices
-    (``np.linalg.eigh(a).eigenvectors``)."""
-
-    name = "eigh_vectors"
-
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        return f"np.linalg.eigh({args[0]}{self.uplo_text()})", "eigenvectors"
-
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        # A_bar = sym(V (F * (V^T V_bar)) V^T), F[i, j] = 1 / (w[j] - w[i]).
-        values, vectors = self.parts(node.inputs[0])
-        inner = ew.multiply(reciprocal_gaps(values), matmul(matrix_transpose(vectors), cotangent))
-        return (symmetric_part(matmul(matmul(vectors, inner), matrix_transpose(vectors))),)
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        # dV = V (F * (V^T sym(dA) V))
-        (t,) = tangents
-        if t is None:
-            return None
-        values, _ = self.parts(node.inputs[0])
-        vectors, projected = self.projected(node, t)
-        return matmul(vectors, ew.multiply(reciprocal_gaps(values), projected))
-
-
 def _singular_count(name: str, shape: Shape) -> Dim:
     """``min(m, n)`` for matrices of ``shape``; unknown for unequal symbolic sizes."""
     m, n = shape[-2:]
@@ -496,44 +367,6 @@ def _singular_count(name: str, shape: Shape) -> Dim:
         f"the number of singular values, min({m}, {n}), of a {format_shape(shape)} array is "
         "not known while building; use concrete sizes or a square matrix",
     )
-
-
-@dataclasses.dataclass(frozen=True)
-class _SvdPart(_MatrixFunction):
-    """One result of ``np.linalg.svd``."""
-
-    square = False
-
-    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
-        shape, dtype = super().infer(inputs)
-        _singular_count(self.name, inputs[0].shape)
-        return shape, dtype
-
-    def thin(self, a: Expr) -> tuple[Expr, Expr, Expr]:
-        """The thin ``U, S, Vh`` of ``a``: the nodes the rules are built from."""
-        return SvdU(False)(a), SvdS()(a), SvdVh(False)(a)
-
-    def tangent_parts(self, node: Expr, t: Expr) -> tuple[Expr, Expr, Expr, Expr]:
-        """``U, s, V`` and ``dP = U^T dA V``, the tangent between the singular vectors."""
-        u, s, vh = self.thin(node.inputs[0])
-        v = matrix_transpose(vh)
-        return u, s, v, matmul(matmul(matrix_transpose(u), t), v)
-
-    def check_thin(self, a: Expr, full_matrices: bool) -> None:
-        m, n = a.shape[-2:]
-        if full_matrices and m != n:
-            raise ValueError(
-                f"{self.name}: derivatives of the full U and Vh of a non-square matrix are not "
-                "unique; use svd(a, full_matrices=False)"
-            )
-
-
-def _svd_call(a: Expr, arg: str, full_matrices: bool) -> str:
-    """The ``np.linalg.svd`` call computing all three factors. Square matrices have one SVD,
-    full or thin, so their factors share the thin call with the singular values."""
-    m, n = a.shape[-2:]
-    full = full_matrices and m != n
-    return f"np.linalg.svd({arg}{'' if full else ', full_matrices=False'})"
 
 
 def _may_be_taller(a: Expr) -> bool:
@@ -553,114 +386,263 @@ def _may_be_wider(a: Expr) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
-class SvdU(_SvdPart):
-    """Left singular vectors (``np.linalg.svd(a).U``)."""
+class _Factorization(MultiOutput):
+    """An ``np.linalg`` function with several results (slogdet, eigh, svd): one node whose
+    items are the results, so that a graph using several of them (a value and its
+    derivative do) makes the NumPy call once. Its reverse rule takes one cotangent per
+    result (``None`` for those without), its forward rule gives one tangent per result."""
 
-    name = "svd_u"
-    full_matrices: bool = True
+    fresh = True  # the results are new arrays
+    square: ClassVar[bool] = True
+    #: The results, named as NumPy's result tuple names them (also their emitted names).
+    results: ClassVar[tuple[str, ...]]
+    #: The names under which each result was once saved as an op of its own (loading
+    #: graph files saved by earlier versions reads them as items of this op).
+    former_ops: ClassVar[tuple[str, ...]] = ()
 
-    def result_shape(self, shape: Shape) -> Shape:
-        m = shape[-2]
-        return shape[:-1] + ((m,) if self.full_matrices else (_singular_count(self.name, shape),))
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        (a,) = inputs
+        check_matrices(self.name, a, self.square)
+        linalg_dtype(self.name, a.dtype)
+        return (), TUPLE
 
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        return _svd_call(node.inputs[0], args[0], self.full_matrices), "U"
+    @property
+    def n_outputs(self) -> int:
+        return len(self.results)
 
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        # A_bar = U ((J + J^T) S) V^T + (I - U U^T) U_bar S^-1 V^T, J = F * (U^T U_bar)
+    def output_types_for(self, inputs: Sequence[Expr]) -> tuple[tuple[Shape, np.dtype], ...]:
+        (a,) = inputs
+        dtype = linalg_dtype(self.name, a.dtype)
+        return tuple((shape, dtype) for shape in self.result_shapes(a.shape))
+
+    def result_shapes(self, shape: Shape) -> tuple[Shape, ...]:
+        raise NotImplementedError
+
+    def output_hint(self, index: int) -> str:
+        return self.results[index]
+
+    def label(self) -> str:
+        return Op.label(self)
+
+    def numpy_call(self, arg: str, wanted: Sequence[int]) -> tuple[str, int | None]:
+        """The NumPy call computing the results at positions ``wanted``, and the one result
+        it gives if it gives only that one (``eigvalsh``), else ``None`` (all, as a tuple)."""
+        raise NotImplementedError
+
+    def emit_block(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        wanted = [i for i, out in enumerate(outs) if out is not None]
+        call, single = self.numpy_call(args[0], wanted)
+        if single is not None:
+            return [f"{ctx.indent}{outs[single]} = {call}"]
+        if len(wanted) == 1:
+            (i,) = wanted
+            return [f"{ctx.indent}{outs[i]} = {call}.{self.results[i]}"]
+        names = [out or ctx.fresh(self.results[i]) for i, out in enumerate(outs)]
+        lines = [f"{ctx.indent}{', '.join(names)} = {call}"]
+        unused = [name for name, out in zip(names, outs) if out is None]
+        if unused:
+            lines.append(f"{ctx.indent}del {', '.join(unused)}")
+        return lines
+
+
+def _sum_present(terms: Sequence[Expr | None]) -> Expr | None:
+    """The sum of the terms that are not ``None`` (``None`` if none is)."""
+    present = [t for t in terms if t is not None]
+    if not present:
+        return None
+    total = present[0]
+    for t in present[1:]:
+        total = ew.add(total, t)
+    return total
+
+
+@dataclasses.dataclass(frozen=True)
+class Slogdet(_Factorization):
+    """Sign and log of the absolute determinant (``np.linalg.slogdet``); the sign's
+    derivative is zero."""
+
+    name = "slogdet"
+    results = ("sign", "logabsdet")
+    former_ops = ("slogdet_sign", "slogdet_logabsdet")
+
+    def result_shapes(self, shape: Shape) -> tuple[Shape, ...]:
+        return shape[:-2], shape[:-2]
+
+    def numpy_call(self, arg: str, wanted: Sequence[int]) -> tuple[str, int | None]:
+        return f"np.linalg.slogdet({arg})", None
+
+    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+        _, g = cotangent
+        if g is None:
+            return (None,)
+        inv_t = matrix_transpose(inv(node.inputs[0]))
+        return (ew.multiply(_as_matrix_scale(g), inv_t),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
+        (t,) = tangents
+        if t is None:
+            return None
+        return [None, _trace_of_product(matrix_transpose(inv(node.inputs[0])), t)]
+
+    def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:
+        (a,) = args
+        return [
+            _per_matrix(self.name, a, lambda m: sympy.sign(_sympy_det(m)), ()),
+            _per_matrix(self.name, a, lambda m: sympy.log(sympy.Abs(_sympy_det(m))), ()),
+        ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Eigh(_Factorization):
+    """Eigenvalues (ascending) and eigenvectors (columns, normalized) of symmetric matrices
+    (``np.linalg.eigh``), reading the triangle ``uplo`` names."""
+
+    name = "eigh"
+    results = ("eigenvalues", "eigenvectors")
+    former_ops = ("eigh_values", "eigh_vectors")
+    uplo: str = "L"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.uplo not in _UPLO:
+            raise ValueError(f"{self.name}: UPLO argument must be 'L' or 'U', got {self.uplo!r}")
+
+    def result_shapes(self, shape: Shape) -> tuple[Shape, ...]:
+        return shape[:-1], shape
+
+    def numpy_call(self, arg: str, wanted: Sequence[int]) -> tuple[str, int | None]:
+        uplo = ", UPLO='U'" if self.uplo == "U" else ""
+        if list(wanted) == [0]:
+            return f"np.linalg.eigvalsh({arg}{uplo})", 0
+        return f"np.linalg.eigh({arg}{uplo})", None
+
+    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+        g_values, g_vectors = cotangent
+        values, vectors = items(node)
+        terms: list[Expr | None] = [None, None]
+        if g_values is not None:
+            # A_bar = V diag(w_bar) V^T, symmetric already.
+            scaled = ew.multiply(vectors, as_row(g_values))
+            terms[0] = matmul(scaled, matrix_transpose(vectors))
+        if g_vectors is not None:
+            # A_bar = sym(V (F * (V^T V_bar)) V^T), F[i, j] = 1 / (w[j] - w[i]).
+            inner = ew.multiply(
+                reciprocal_gaps(values), matmul(matrix_transpose(vectors), g_vectors)
+            )
+            terms[1] = symmetric_part(matmul(matmul(vectors, inner), matrix_transpose(vectors)))
+        return (_sum_present(terms),)
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
+        (t,) = tangents
+        if t is None:
+            return None
+        values, vectors = items(node)
+        # The tangent in the eigenbasis, V^T sym(dA) V: its diagonal moves the eigenvalues,
+        # and dV = V (F * (V^T sym(dA) V)).
+        projected = matmul(matmul(matrix_transpose(vectors), symmetric_part(t)), vectors)
+        return [
+            diagonal_of(projected),
+            matmul(vectors, ew.multiply(reciprocal_gaps(values), projected)),
+        ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Svd(_Factorization):
+    """Singular value decomposition (``np.linalg.svd``): ``U``, the singular values ``S``
+    (descending) and ``Vh``; thin factors unless ``full_matrices`` (set only for
+    non-square matrices, whose full factors differ from the thin ones)."""
+
+    name = "svd"
+    square = False
+    results = ("U", "S", "Vh")
+    former_ops = ("svd_u", "svd_s", "svd_vh")
+    full_matrices: bool = False
+
+    def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
+        result = super().infer(inputs)
+        _singular_count(self.name, inputs[0].shape)
+        return result
+
+    def result_shapes(self, shape: Shape) -> tuple[Shape, ...]:
+        m, n = shape[-2:]
+        k = _singular_count(self.name, shape)
+        u = shape[:-1] + ((m,) if self.full_matrices else (k,))
+        vh = shape[:-2] + ((n,) if self.full_matrices else (k,)) + (n,)
+        return u, shape[:-2] + (k,), vh
+
+    def numpy_call(self, arg: str, wanted: Sequence[int]) -> tuple[str, int | None]:
+        if list(wanted) == [1]:
+            return f"np.linalg.svd({arg}, compute_uv=False)", 1
+        return f"np.linalg.svd({arg}{'' if self.full_matrices else ', full_matrices=False'})", None
+
+    def check_thin(self, a: Expr) -> None:
+        m, n = a.shape[-2:]
+        if self.full_matrices and m != n:
+            raise ValueError(
+                f"{self.name}: derivatives of the full U and Vh of a non-square matrix are not "
+                "unique; use svd(a, full_matrices=False)"
+            )
+
+    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+        g_u, g_s, g_vh = cotangent
         a = node.inputs[0]
-        self.check_thin(a, self.full_matrices)
-        u, s, vh = self.thin(a)
-        j = ew.multiply(_squared_gaps(s), matmul(matrix_transpose(u), cotangent))
-        core = ew.multiply(ew.add(j, matrix_transpose(j)), as_row(s))
-        total = matmul(matmul(u, core), vh)
-        if _may_be_taller(a):
-            away = ew.subtract(cotangent, matmul(u, matmul(matrix_transpose(u), cotangent)))
-            total = ew.add(total, matmul(ew.divide(away, as_row(s)), vh))
-        return (total,)
+        u, s, vh = _thin_svd(a)
+        terms: list[Expr | None] = [None, None, None]
+        if g_u is not None:
+            # A_bar = U ((J + J^T) S) V^T + (I - U U^T) U_bar S^-1 V^T, J = F * (U^T U_bar)
+            self.check_thin(a)
+            j = ew.multiply(_squared_gaps(s), matmul(matrix_transpose(u), g_u))
+            core = ew.multiply(ew.add(j, matrix_transpose(j)), as_row(s))
+            total = matmul(matmul(u, core), vh)
+            if _may_be_taller(a):
+                away = ew.subtract(g_u, matmul(u, matmul(matrix_transpose(u), g_u)))
+                total = ew.add(total, matmul(ew.divide(away, as_row(s)), vh))
+            terms[0] = total
+        if g_s is not None:
+            # A_bar = U diag(s_bar) V^T
+            terms[1] = matmul(ew.multiply(u, as_row(g_s)), vh)
+        if g_vh is not None:
+            # With V_bar = Vh_bar^T and K = F * (V^T V_bar):
+            # A_bar = U (S (K + K^T)) V^T + U S^-1 V_bar^T (I - V V^T)
+            self.check_thin(a)
+            k = ew.multiply(_squared_gaps(s), matmul(vh, matrix_transpose(g_vh)))
+            core = ew.multiply(as_column(s), ew.add(k, matrix_transpose(k)))
+            total = matmul(matmul(u, core), vh)
+            if _may_be_wider(a):
+                away = ew.subtract(g_vh, matmul(matmul(g_vh, matrix_transpose(vh)), vh))
+                total = ew.add(total, matmul(u, ew.divide(away, as_column(s))))
+            terms[2] = total
+        return (_sum_present(terms),)
 
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        # dU = U (F * (dP S + S dP^T)) + (I - U U^T) dA V S^-1
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
         (t,) = tangents
         if t is None:
             return None
         a = node.inputs[0]
-        self.check_thin(a, self.full_matrices)
-        u, s, v, dp = self.tangent_parts(node, t)
+        self.check_thin(a)
+        u, s, vh = _thin_svd(a)
+        v = matrix_transpose(vh)
+        dp = matmul(matmul(matrix_transpose(u), t), v)  # the tangent between the vectors
+        # dU = U (F * (dP S + S dP^T)) + (I - U U^T) dA V S^-1
         mixed = ew.add(ew.multiply(dp, as_row(s)), ew.multiply(as_column(s), matrix_transpose(dp)))
         du = matmul(u, ew.multiply(_squared_gaps(s), mixed))
         if _may_be_taller(a):
             away = ew.subtract(matmul(t, v), matmul(u, dp))
             du = ew.add(du, ew.divide(away, as_row(s)))
-        return du
-
-
-@dataclasses.dataclass(frozen=True)
-class SvdS(_SvdPart):
-    """Singular values, descending (``np.linalg.svd(a, compute_uv=False)``)."""
-
-    name = "svd_s"
-    template = "np.linalg.svd({0}, compute_uv=False)"
-
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        return _svd_call(node.inputs[0], args[0], full_matrices=False), "S"
-
-    def result_shape(self, shape: Shape) -> Shape:
-        return shape[:-2] + (_singular_count(self.name, shape),)
-
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        # A_bar = U diag(s_bar) V^T
-        u, _, vh = self.thin(node.inputs[0])
-        return (matmul(ew.multiply(u, as_row(cotangent)), vh),)
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        (t,) = tangents
-        return None if t is None else diagonal_of(self.tangent_parts(node, t)[3])
-
-
-@dataclasses.dataclass(frozen=True)
-class SvdVh(_SvdPart):
-    """Right singular vectors, as rows (``np.linalg.svd(a).Vh``)."""
-
-    name = "svd_vh"
-    full_matrices: bool = True
-
-    def result_shape(self, shape: Shape) -> Shape:
-        n = shape[-1]
-        rows = n if self.full_matrices else _singular_count(self.name, shape)
-        return shape[:-2] + (rows, n)
-
-    def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:
-        return _svd_call(node.inputs[0], args[0], self.full_matrices), "Vh"
-
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        # With V_bar = Vh_bar^T and K = F * (V^T V_bar):
-        # A_bar = U (S (K + K^T)) V^T + U S^-1 V_bar^T (I - V V^T)
-        a = node.inputs[0]
-        self.check_thin(a, self.full_matrices)
-        u, s, vh = self.thin(a)
-        k = ew.multiply(_squared_gaps(s), matmul(vh, matrix_transpose(cotangent)))
-        core = ew.multiply(as_column(s), ew.add(k, matrix_transpose(k)))
-        total = matmul(matmul(u, core), vh)
-        if _may_be_wider(a):
-            away = ew.subtract(cotangent, matmul(matmul(cotangent, matrix_transpose(vh)), vh))
-            total = ew.add(total, matmul(u, ew.divide(away, as_column(s))))
-        return (total,)
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         # dV = V (F * (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1; dVh = dV^T
-        (t,) = tangents
-        if t is None:
-            return None
-        a = node.inputs[0]
-        self.check_thin(a, self.full_matrices)
-        u, s, v, dp = self.tangent_parts(node, t)
         mixed = ew.add(ew.multiply(as_column(s), dp), ew.multiply(matrix_transpose(dp), as_row(s)))
         dv = matmul(v, ew.multiply(_squared_gaps(s), mixed))
         if _may_be_wider(a):
             away = ew.subtract(matmul(matrix_transpose(t), u), matmul(v, matrix_transpose(dp)))
             dv = ew.add(dv, ew.divide(away, as_row(s)))
-        return matrix_transpose(dv)
+        return [du, diagonal_of(dp), matrix_transpose(dv)]
+
+
+def _thin_svd(a: Expr) -> list[Expr]:
+    """The thin ``U, S, Vh`` of ``a``: the nodes the rules are built from."""
+    return items(Svd(False)(a))
 
 
 def _squared_gaps(s: Expr) -> Expr:
@@ -791,16 +773,14 @@ def det(a: Any) -> Expr:
 
 def slogdet(a: Any) -> SlogdetResult:
     """Sign and log of the absolute value of the determinant (``np.linalg.slogdet``), without
-    the overflow of ``det``. The sign's derivative is zero. Each result is its own node: using
-    both factorizes the matrix twice.
+    the overflow of ``det``. The sign's derivative is zero. Both results come from one call.
 
     >>> import symgrad as sg
     >>> sign, logabsdet = sg.linalg.slogdet(sg.const([[-2.0, 0.0], [0.0, 3.0]]))
     >>> float(sign.eval()), round(float(logabsdet.eval()), 6)
     (-1.0, 1.791759)
     """
-    a = _matrices("slogdet", a)
-    return SlogdetResult(SlogdetSign()(a), SlogdetLogAbsDet()(a))
+    return SlogdetResult(*items(Slogdet()(_matrices("slogdet", a))))
 
 
 def cholesky(a: Any, /, *, upper: bool = False) -> Expr:
@@ -828,8 +808,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 (NumPy's argument
     (``np.linalg.eigh``), reading the lower (``UPLO='L'``) or upper triangle.
 
     Derivatives hold where the eigenvalues are distinct and treat ``a`` as symmetric (they
-    are those of the function of ``(a + a.T) / 2``). Each result is its own node: using both
-    decomposes the matrix twice.
+    are those of the function of ``(a + a.T) / 2``). Both results come from one call.
 
     >>> import symgrad as sg
     >>> w, v = sg.linalg.eigh(sg.const([[2.0, 1.0], [1.0, 2.0]]))
@@ -837,8 +816,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 (NumPy's argument
     [1.0, 3.0]
     """
     a = _matrices("eigh", a)
-    uplo = _uplo("eigh", UPLO)
-    return EighResult(EighValues(uplo)(a), EighVectors(uplo)(a))
+    return EighResult(*items(Eigh(_uplo("eigh", UPLO))(a)))
 
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Expr:  # noqa: N803 (NumPy's argument name)
@@ -848,7 +826,7 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Expr:  # noqa: N803 (NumPy's argument n
     >>> sg.linalg.eigvalsh(sg.const([[2.0, 1.0], [1.0, 2.0]])).eval().round(6).tolist()
     [1.0, 3.0]
     """
-    return EighValues(_uplo("eigvalsh", UPLO))(_matrices("eigvalsh", a))
+    return items(Eigh(_uplo("eigvalsh", UPLO))(_matrices("eigvalsh", a)))[0]
 
 
 def svd(
@@ -858,8 +836,8 @@ def svd(
     ``(U, S, Vh)``, or only ``S`` (descending) if ``compute_uv`` is false.
 
     Derivatives hold where the singular values are distinct and nonzero; those of ``U`` and
-    ``Vh`` need the thin factors (``full_matrices=False``, or a square matrix). Each result is
-    its own node: using several decomposes the matrix once for each.
+    ``Vh`` need the thin factors (``full_matrices=False``, or a square matrix). The results
+    come from one call (the full ``U`` and ``Vh`` of a non-square matrix from a second one).
 
     >>> import symgrad as sg
     >>> sg.linalg.svd(sg.const([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False).eval().tolist()
@@ -869,11 +847,15 @@ def svd(
     if hermitian:
         raise ValueError("svd: hermitian=True is not supported; use eigh for symmetric input")
     _singular_count("svd", a.shape)
+    thin = items(Svd(False)(a))
     if not compute_uv:
-        return SvdS()(a)
-    # For square matrices the full and thin factors are the same: build one node for both.
-    full = bool(full_matrices) and a.shape[-1] != a.shape[-2]
-    return SVDResult(SvdU(full)(a), SvdS()(a), SvdVh(full)(a))
+        return thin[1]
+    # Square matrices have one SVD, full or thin. Otherwise the full factors are another
+    # call; the singular values are the thin call's, so derivatives share that call.
+    if not full_matrices or a.shape[-1] == a.shape[-2]:
+        return SVDResult(*thin)
+    u, _, vh = items(Svd(True)(a))
+    return SVDResult(u, thin[1], vh)
 
 
 def svdvals(x: Any, /) -> Expr:

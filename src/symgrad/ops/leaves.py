@@ -6,7 +6,9 @@ import dataclasses
 import functools
 import hashlib
 import itertools
+import math
 import numbers
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +21,8 @@ from ..errors import ShapeError
 from .base import EmitContext, Op
 
 _serial = itertools.count()
+_INLINE_BYTES = 16
+_FLOAT64 = np.dtype(np.float64)  # constants this small are compared by their bytes, not by a digest
 
 
 class Leaf(Op):
@@ -63,8 +67,19 @@ class Constant(Leaf):
         value.flags.writeable = False
         object.__setattr__(self, "value", value)
         object.__setattr__(self, "weak", weak)
-        digest = hashlib.blake2b(value.tobytes(), digest_size=8).digest()
-        object.__setattr__(self, "_key", (value.dtype.str, value.shape, weak, digest))
+        data = value.tobytes()
+        # Small values (most constants are scalars) are keyed by their bytes: no hashing,
+        # and equal keys mean equal values. Larger ones by a digest, checked on a match.
+        exact = len(data) <= _INLINE_BYTES
+        key = (
+            value.dtype.str,
+            value.shape,
+            weak,
+            data if exact else hashlib.blake2b(data, digest_size=8).digest(),
+        )
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_hash", hash(key))
 
     value: np.ndarray
     weak: bool
@@ -73,11 +88,25 @@ class Constant(Leaf):
         return (
             type(other) is Constant
             and self._key == other._key  # type: ignore[attr-defined]
-            and self.value.tobytes() == other.value.tobytes()  # type: ignore[attr-defined]
+            and (self._exact or self.value.tobytes() == other.value.tobytes())  # type: ignore[attr-defined]
         )
 
     def __hash__(self) -> int:
-        return hash(self._key)  # type: ignore[attr-defined]
+        return self._hash  # type: ignore[attr-defined]
+
+    @functools.cached_property
+    def fill(self) -> float | int | bool | None:
+        """The one value every element has, exactly (a Python number; +0.0 and -0.0 told
+        apart), or ``None`` if the elements differ or there are none."""
+        value = self.value
+        if value.size == 0:
+            return None
+        first = value.flat[0]
+        if value.size > 1 and not (
+            np.all(value == first) and np.all(np.signbit(value) == np.signbit(first))
+        ):
+            return None
+        return first.item()
 
     def __repr__(self) -> str:
         return f"Constant({self.value!r})"
@@ -212,6 +241,9 @@ def as_expr(value: Any, like: Expr | None = None, op: str = "") -> Expr:
     """
     if isinstance(value, Expr):
         return value
+    if type(value) is float and value == value and (like is None or like.dtype.kind == "f"):
+        # The common case, short: a Python float next to floats takes their dtype (NEP 50).
+        return _weak_float(value, _FLOAT64 if like is None else like.dtype)
     if isinstance(value, np.generic):  # np.float64 subclasses float, but is not weak
         return const(value)
     if isinstance(value, numbers.Real):
@@ -244,9 +276,36 @@ def _weak_scalar(value: bool | int | float, like: Expr | None, op: str) -> np.nd
         ) from None
 
 
+#: Python floats already in the graph, by (dtype, value, sign of zero): their nodes, held
+#: weakly. The node is the one the hash-consing table holds; this only skips building an
+#: array and an op for each ``x * 0.5``.
+_WEAK_FLOATS: dict[tuple[np.dtype, float, float], weakref.ref[Expr]] = {}
+
+
+def _weak_float(value: float, dtype: np.dtype) -> Expr:
+    key = (dtype, value, math.copysign(1.0, value))
+    ref = _WEAK_FLOATS.get(key)
+    node = None if ref is None else ref()
+    if node is None:
+        node = apply(Constant(np.asarray(value, dtype), weak=True), ())
+        _WEAK_FLOATS[key] = weakref.ref(node, functools.partial(_forget_float, key))
+    return node
+
+
+def _forget_float(key: tuple[np.dtype, float, float], ref: weakref.ref[Expr]) -> None:
+    if _WEAK_FLOATS is not None and _WEAK_FLOATS.get(key) is ref:  # None at interpreter exit
+        del _WEAK_FLOATS[key]
+
+
 def as_exprs(*values: Any, op: str = "") -> tuple[Expr, ...]:
     """Operands of the op named ``op``: Python numbers take their dtype from the first
     expression."""
+    if len(values) == 2:  # binary operators, the common case: no generators
+        a, b = values
+        if isinstance(a, Expr):
+            return (a, b) if isinstance(b, Expr) else (a, as_expr(b, a, op))
+        if isinstance(b, Expr):
+            return as_expr(a, b, op), b
     like = next((v for v in values if isinstance(v, Expr)), None)
     return tuple(as_expr(v, like, op) for v in values)
 

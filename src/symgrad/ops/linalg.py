@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core.dtypes import ufunc_result
 from ..core.expr import Expr
-from ..core.shapes import Shape, broadcast_shapes, format_shape
+from ..core.shapes import Shape, broadcast_shapes, format_shape, is_concrete
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
@@ -61,8 +61,8 @@ class Matmul(Op):
         a2, b2, core = _promoted(a, b)
         batch = cotangent.shape[:nb]
         g2 = shape_ops.reshape(cotangent, batch + core)
-        ga = reductions.sum_to(matmul(g2, shape_ops.swapaxes(b2, -1, -2)), a2.shape, nb)
-        gb = reductions.sum_to(matmul(shape_ops.swapaxes(a2, -1, -2), g2), b2.shape, nb)
+        ga = reductions.sum_to(_product(g2, shape_ops.swapaxes(b2, -1, -2)), a2.shape, nb)
+        gb = reductions.sum_to(_product(shape_ops.swapaxes(a2, -1, -2), g2), b2.shape, nb)
         return shape_ops.reshape(ga, batch + a.shape), shape_ops.reshape(gb, batch + b.shape)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
@@ -80,8 +80,8 @@ class Matmul(Op):
             return shape_ops.reshape(t, batch + (1,) * (len(core) - x2.ndim) + x2.shape)
 
         terms = (
-            None if ta is None else matmul(lifted(ta, a2), b2),
-            None if tb is None else matmul(a2, lifted(tb, b2)),
+            None if ta is None else _product(lifted(ta, a2), b2),
+            None if tb is None else _product(a2, lifted(tb, b2)),
         )
         total = ew.add_tangents(*terms)
         assert total is not None
@@ -89,6 +89,25 @@ class Matmul(Op):
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return np.asarray(np.matmul(*args), dtype=object)
+
+
+def _product(a: Expr, b: Expr) -> Expr:
+    """``a @ b`` where one side may carry many leading (batch) axes and the other is one
+    matrix, as one matrix product: NumPy would otherwise run one small product per batch
+    entry (a matrix-vector product each, for the derivatives of a matrix times a vector).
+
+    The batch axes are folded into the rows of the stacked side, when that side's matrices
+    are rows anyway (``(..., m, n) @ (n, k)``: rows ``... * m``), or turned so that they are
+    (``(m, n) @ (..., n, 1)``, the stacked side a column each: the transpose ``(..., 1, n)
+    @ (n, m)``)."""
+    if a.ndim > 2 and b.ndim == 2 and is_concrete(a.shape):
+        rows = shape_ops.reshape(a, (-1, a.shape[-1]))
+        return shape_ops.reshape(matmul(rows, b), a.shape[:-1] + b.shape[-1:])
+    if a.ndim == 2 and b.ndim > 2 and b.shape[-1] == 1 and is_concrete(b.shape):
+        rows = shape_ops.reshape(b, (-1, b.shape[-2]))  # (..., n, 1) as rows (... , n)
+        product = matmul(rows, shape_ops.swapaxes(a, -1, -2))
+        return shape_ops.reshape(product, b.shape[:-2] + (a.shape[-2], 1))
+    return matmul(a, b)
 
 
 def _promoted(a: Expr, b: Expr) -> tuple[Expr, Expr, tuple[Any, ...]]:

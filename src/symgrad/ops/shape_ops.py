@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -300,7 +300,11 @@ def _joined_tangents(
 
 # An index item: ("int", i) | ("slice", start, stop, step) | ("new",). Slices are stored as
 # tuples because slice objects are not hashable before Python 3.12.
-IndexItem = tuple[Any, ...]
+IndexItem = (
+    tuple[Literal["int"], int]
+    | tuple[Literal["slice"], int | None, int | None, int | None]
+    | tuple[Literal["new"]]
+)
 _FULL: tuple[IndexItem, ...] = (("slice", None, None, None),)
 
 
@@ -423,15 +427,44 @@ class Scatter(Op):
 
 _SCATTER_ADD_HELPER = '''\
 def _scatter_add(out, index, value):
-    """`out` with `value` added at `index` (in place)."""
+    """`out + scatter(value)`, in place: `value` added at `index`, and 0.0 elsewhere (which
+    turns a -0.0 there into +0.0, as the sum does)."""
     out[index] += value
+    if out.dtype.kind == "f":
+        for part in _outside(out.shape, index):
+            out[part] += 0.0
     return out
+
+
+def _outside(shape, index):
+    """Indices of the blocks of an array of `shape` that the basic `index` leaves out."""
+    items = [i for i in (index if isinstance(index, tuple) else (index,)) if i is not None]
+    parts, inside = [], ()
+    for axis, item in enumerate(items):
+        n = shape[axis]
+        if isinstance(item, slice):
+            start, stop, step = item.indices(n)
+            if step != 1:
+                outside = np.ones(shape, dtype=bool)
+                outside[index] = False
+                return [outside]
+            stop = max(stop, start)
+        else:
+            start = item % n
+            stop = start + 1
+        if start > 0:
+            parts.append(inside + (slice(0, start),))
+        if stop < n:
+            parts.append(inside + (slice(stop, n),))
+        inside += (slice(start, stop),)
+    return parts
 '''
 
 
 @dataclasses.dataclass(frozen=True)
 class ScatterAdd(Op):
-    """``base`` with ``value`` added at a basic index (what ``scatter(value) + base`` is)."""
+    """``base + scatter(value)``: ``base`` with ``value`` added at a basic index, without
+    the array of zeros (adding 0.0 elsewhere only turns -0.0 into +0.0, and does so)."""
 
     name = "scatter_add"
     items: tuple[IndexItem, ...]

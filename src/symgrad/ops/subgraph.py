@@ -17,14 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from ..core.expr import Expr, apply, same_nodes
+from ..core.expr import TUPLE, Expr, apply, same_nodes
 from ..core.shapes import Shape
 from ..core.walk import topological_order
 from ..errors import ShapeError
-from .base import _PARAMETER_CHECKS, EmitContext, Op
+from .base import EmitContext, Op
 from .leaves import Parameter, is_leaf_constant
-
-TUPLE = np.dtype(object)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -68,9 +66,6 @@ class Body:
         return substitute(self.results, mapping)
 
 
-_PARAMETER_CHECKS["Body"] = lambda v: type(v) is Body
-
-
 def check_closed(body: Body) -> Body:
     """``body``, after checking that its results read only its parameters and constants."""
     params = {id(p) for p in body.params}
@@ -94,16 +89,31 @@ def substitute(outputs: Sequence[Expr], mapping: dict[int, Expr]) -> list[Expr]:
 
 
 class MultiOutput(Op):
-    """An op computing several values at once (control flow). Its node is a tuple node;
-    :class:`Item` nodes read the outputs. It is emitted as a block of statements by
-    ``emit_block`` instead of one expression, and its VJP and JVP take and give one entry
-    per output."""
+    """An op computing several values at once (control flow, decompositions with several
+    results). Its node is a tuple node; :class:`Item` nodes read the outputs. It is emitted
+    as a block of statements by ``emit_block`` instead of one expression, and its VJP and
+    JVP take and give one entry per output."""
 
     fresh = False  # outputs may alias inputs (a loop that runs zero times)
 
     @property
     def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
+        """The shape and dtype of each output, where the op alone fixes them (control flow:
+        its bodies do). Ops whose output types depend on the inputs' shapes override
+        ``output_types_for`` and ``n_outputs`` instead."""
         raise NotImplementedError
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.output_types)
+
+    def output_types_for(self, inputs: Sequence[Expr]) -> tuple[tuple[Shape, np.dtype], ...]:
+        """The shape and dtype of each output of the op applied to ``inputs``."""
+        return self.output_types
+
+    def output_hint(self, index: int) -> str:
+        """A name for output ``index`` in the emitted code."""
+        return "out"
 
     def bodies(self) -> dict[str, Body]:
         """The subgraphs, by field name."""
@@ -145,13 +155,14 @@ class Item(Op):
 
     name = "item"
     fresh = False  # the array the multi-output op produced, which it may share
+    reads_results = True
     index: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (source,) = inputs
         if not isinstance(source.op, MultiOutput):
             raise TypeError("item reads the outputs of a multi-output op")
-        types = source.op.output_types
+        types = source.op.output_types_for(source.inputs)
         if not 0 <= self.index < len(types):
             raise ShapeError(self.name, f"{source.op.name} has no output {self.index}")
         return types[self.index]
@@ -175,7 +186,7 @@ class Item(Op):
 
 def items(node: Expr) -> list[Expr]:
     """Every output of a multi-output node."""
-    return [apply(Item(i), (node,)) for i in range(len(node.op.output_types))]
+    return [apply(Item(i), (node,)) for i in range(node.op.n_outputs)]
 
 
 def is_multi(node: Expr) -> bool:

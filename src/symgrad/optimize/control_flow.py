@@ -1,6 +1,7 @@
 """Control-flow passes: optimize inside bodies, share loops, drop what no one reads.
 
-* Every rewrite pass also runs inside branch and loop bodies (:func:`into_bodies`).
+* Every rewrite pass also runs inside branch and loop bodies (the rewrite driver sees to
+  that).
 * A loop and its recording twin (made by reverse mode, which needs the states) differ only in
   what they record; both become the one loop recording the union, so it runs once.
 * A loop extended by forward mode (the same carry, sequences, outer values and bodies, plus
@@ -20,26 +21,6 @@ from ..core.gc_pause import paused_gc
 from ..core.walk import topological_order
 from ..ops.control import PARTS, Cond, Loop, Parts
 from ..ops.subgraph import Body, Item, MultiOutput, items, substitute
-from .rewrite import Rule, rewrite
-
-
-def into_bodies(rule: Rule) -> Rule:
-    """``rule``, also applied inside the bodies of control-flow nodes."""
-
-    def with_bodies(node: Expr) -> Expr | None:
-        op = node.op
-        if not isinstance(op, MultiOutput):
-            return rule(node)
-        bodies = {
-            name: Body(body.params, tuple(rewrite(body.results, with_bodies)))
-            for name, body in op.bodies().items()
-        }
-        if all(bodies[k] == b for k, b in op.bodies().items()):
-            return None
-        return op.with_bodies(bodies)(*node.inputs)
-
-    with_bodies.__name__ = rule.__name__
-    return with_bodies
 
 
 @paused_gc()
@@ -69,7 +50,7 @@ def prune(outputs: Sequence[Expr]) -> list[Expr]:
             continue
         op: MultiOutput = node.op
         key: object = id(node)
-        index_of = list(range(len(op.output_types)))
+        index_of = list(range(op.n_outputs))
         if isinstance(op, Loop):
             key = _loop_key(node)
             union = tuple(sorted(records[key]))

@@ -1,20 +1,27 @@
-"""Algebraic simplification: identities that hold for every value, inf and nan included.
+"""Algebraic simplification: identities that hold for every value, inf, nan and the sign of
+zero included (IEEE 754 arithmetic, as NumPy computes it).
 
-``x * 0`` is *not* rewritten (inf * 0 is nan), nor anything that would change a shape or a
-dtype; ``x + 0`` may turn a -0.0 into itself instead of +0.0, which compares equal.
+So ``x * 0`` is *not* rewritten (inf * 0 is nan), ``x + 0.0`` is not either (-0.0 + 0.0 is
++0.0, and the sign of zero shows in ``1 / x`` and ``arctan2``), while ``x - 0.0`` and
+``x + (-0.0)`` are (both give ``x`` for every ``x``); nor is anything that would change a
+shape or a dtype.
 """
 
 from __future__ import annotations
+
+import fractions
 
 import numpy as np
 
 from ..core.expr import Expr
 from ..core.shapes import broadcast_shapes
 from ..errors import ShapeError
+from ..ops import contractions, linalg, reductions, shape_ops
 from ..ops import elementwise as ew
-from ..ops import linalg, reductions, shape_ops
-from ..ops.leaves import Constant, as_expr, const
-from .patterns import fill_value, is_fill, same_type
+from ..ops.base import Op
+from ..ops.leaves import Constant, Eye, as_expr, const
+from .patterns import diagonal, fill_value, is_fill, same_type, zero_sign
+from .rewrite import Pass
 
 
 def _other_if(node: Expr, value: float, commutative: bool = True) -> Expr | None:
@@ -28,57 +35,89 @@ def _other_if(node: Expr, value: float, commutative: bool = True) -> Expr | None
     return None
 
 
-def simplify(node: Expr) -> Expr | None:
-    op = node.op
-    if op.accepts_weak_scalars:
-        found = _unbroadcast_operand(node)
-        if found is not None:
-            return found
-    if isinstance(op, ew.StopGradient):
-        return node.inputs[0]  # derivatives are already built; at run time it is the identity
-    if isinstance(op, ew.Multiply):
-        found = _other_if(node, 1.0)
-        if found is None:
-            found = _merge_powers_of_two(node)
-        return found if found is not None else _negation_outward(node)
-    if isinstance(op, ew.Add):
-        a, b = node.inputs
-        if a is b and a.dtype.kind == "f":  # x + x is exactly 2 * x
-            return ew.multiply(2.0, a)
-        if isinstance(b.op, ew.Negative):  # a + (-b) is exactly a - b
-            return _if_same_type(ew.subtract(a, b.inputs[0]), node)
-        if isinstance(a.op, ew.Negative):
-            return _if_same_type(ew.subtract(b, a.inputs[0]), node)
-        found = _scatter_then_add(node)
-        return found if found is not None else _other_if(node, 0.0)
-    if isinstance(op, ew.Subtract):
-        a, b = node.inputs
-        if isinstance(b.op, ew.Negative):  # a - (-b) is exactly a + b
-            return _if_same_type(ew.add(a, b.inputs[0]), node)
-        return _other_if(node, 0.0, commutative=False)
-    if isinstance(op, ew.Divide):
-        return _other_if(node, 1.0, commutative=False)
-    if isinstance(op, ew.Power):
-        found = _cube_as_square_times(node)
-        return found if found is not None else _other_if(node, 1.0, commutative=False)
-    if isinstance(op, ew.Negative):
-        if isinstance(node.inputs[0].op, ew.Negative):
-            return node.inputs[0].inputs[0]
-        return _negated_factor(node)
-    if isinstance(op, shape_ops.Transpose) and isinstance(node.inputs[0].op, shape_ops.Transpose):
-        inner = node.inputs[0]
-        perm = tuple(inner.op.axes[a] for a in op.axes)
-        return shape_ops.transpose(inner.inputs[0], perm)
-    if isinstance(op, (shape_ops.Reshape, shape_ops.BroadcastTo)) and type(
-        node.inputs[0].op
-    ) is type(op):
-        source = node.inputs[0].inputs[0]  # reshape of a reshape: one reshape (same for
-        return source if same_type(source, node) else op(source)  # broadcasts)
-    if isinstance(op, reductions.Sum):
-        return _sum_of_fill(node)
-    if isinstance(op, linalg.Matmul):
-        return _outer_product(node)
+def _identity_operand(node: Expr) -> Expr | None:
+    """``x * 1``, ``1 * x``, ``x / 1`` and ``x ** 1``: ``x``, for every ``x``."""
+    return _other_if(node, 1.0, commutative=isinstance(node.op, ew.Multiply))
+
+
+def _plus_zero(node: Expr) -> Expr | None:
+    """``x + (-0.0)`` is ``x`` for every ``x``; ``x + 0.0`` only where ``x`` cannot be -0.0
+    (integers), since -0.0 + 0.0 is +0.0."""
+    a, b = node.inputs
+    for x, zero in ((a, b), (b, a)):
+        sign = zero_sign(zero)
+        if sign is not None and same_type(x, node) and (sign < 0 or x.dtype.kind in "biu"):
+            return x
     return None
+
+
+def _minus_zero(node: Expr) -> Expr | None:
+    """``x - 0.0`` is ``x`` for every ``x`` (-0.0 - 0.0 is -0.0); ``x - (-0.0)`` is
+    ``x + 0.0``, which is not."""
+    a, b = node.inputs
+    sign = zero_sign(b)
+    if sign is not None and same_type(a, node) and (sign > 0 or a.dtype.kind in "biu"):
+        return a
+    return None
+
+
+def _double_sum(node: Expr) -> Expr | None:
+    """``x + x`` is exactly ``2 * x`` (floats; for integers both may overflow alike, but
+    the rewrite gains nothing there)."""
+    a, b = node.inputs
+    if a is b and a.dtype.kind == "f":
+        return ew.multiply(2.0, a)
+    return None
+
+
+def _added_negation(node: Expr) -> Expr | None:
+    """``a + (-b)`` and ``(-b) + a`` are exactly ``a - b``."""
+    a, b = node.inputs
+    if isinstance(b.op, ew.Negative):
+        return _if_same_type(ew.subtract(a, b.inputs[0]), node)
+    if isinstance(a.op, ew.Negative):
+        return _if_same_type(ew.subtract(b, a.inputs[0]), node)
+    return None
+
+
+def _subtracted_negation(node: Expr) -> Expr | None:
+    """``a - (-b)`` is exactly ``a + b``."""
+    a, b = node.inputs
+    if isinstance(b.op, ew.Negative):
+        return _if_same_type(ew.add(a, b.inputs[0]), node)
+    return None
+
+
+def _without_stop_gradient(node: Expr) -> Expr:
+    """Derivatives are already built; at run time ``stop_gradient`` is the identity."""
+    return node.inputs[0]
+
+
+def _double_negation(node: Expr) -> Expr | None:
+    inner = node.inputs[0]
+    return inner.inputs[0] if isinstance(inner.op, ew.Negative) else None
+
+
+def _transpose_of_transpose(node: Expr) -> Expr | None:
+    inner = node.inputs[0]
+    if not isinstance(inner.op, shape_ops.Transpose):
+        return None
+    perm = tuple(inner.op.axes[a] for a in node.op.axes)
+    return shape_ops.transpose(inner.inputs[0], perm)
+
+
+def _reshape_of_reshape(node: Expr) -> Expr | None:
+    """A reshape of a reshape is one reshape (and a broadcast of a broadcast one broadcast)."""
+    op = node.op
+    if type(node.inputs[0].op) is not type(op):
+        return None
+    source = node.inputs[0].inputs[0]
+    return source if same_type(source, node) else op(source)
+
+
+def _takes_weak_scalars(op_class: type[Op]) -> bool:
+    """Elementwise arithmetic, which broadcasts its operands by itself."""
+    return op_class.accepts_weak_scalars
 
 
 def _scatter_then_add(node: Expr) -> Expr | None:
@@ -149,14 +188,64 @@ def _outer_product(node: Expr) -> Expr | None:
     return None
 
 
+def _diagonal_product(node: Expr) -> Expr | None:
+    """A matrix product with a diagonal matrix made from the identity (a Jacobian's seeds,
+    scaled) scales the rows or columns of the other side: ``n`` products per row instead of
+    ``n^2``, and no nan from the zeros off the diagonal (see ``patterns.diagonal``)."""
+    a, b = node.inputs
+    d = diagonal(a)
+    if d is not None and b.ndim >= 1:
+        scale = d if b.ndim == 1 or d.ndim == 0 else shape_ops.reshape(d, (d.shape[0], 1))
+        return _if_same_type(ew.multiply(scale, b), node)
+    d = diagonal(b)
+    if d is not None and a.ndim >= 1:
+        return _if_same_type(ew.multiply(a, d), node)
+    return None
+
+
+def _diagonal_matrix(node: Expr) -> Expr | None:
+    """A matrix made from the identity by elementwise scaling (``eye * v * w``, as the
+    seeds of a Jacobian become through elementwise ops) is the diagonal matrix of the
+    scaled diagonal: ``n`` multiplications per step instead of ``n^2``, and exact zeros off
+    the diagonal (no 0 * inf there; see ``patterns.diagonal``)."""
+    d = diagonal(node)
+    if d is None:
+        return None
+    n = node.shape[0]
+    values = shape_ops.broadcast_to(d, (n,)) if d.ndim == 0 else d
+    if values.dtype != node.dtype:
+        return None
+    return contractions.DiagEmbed(0, 0, 1, node.shape)(values)
+
+
+def _diagonal_einsum(node: Expr) -> Expr | None:
+    """An einsum that is a matrix product with a diagonal matrix made from the identity:
+    the same scaling of rows or columns as for ``matmul``."""
+    product = contractions.as_matrix_product(node)
+    if product is None or (diagonal(product[0]) is None and diagonal(product[1]) is None):
+        return None
+    return _diagonal_product(linalg.matmul(*product))
+
+
+def _diagonal_sum(node: Expr) -> Expr | None:
+    """``m + d`` with ``d`` a diagonal matrix made from the identity: ``m`` with the
+    diagonal added, ``n`` additions instead of ``n^2`` (see ``patterns.diagonal``)."""
+    for d_matrix, m in (node.inputs, node.inputs[::-1]):
+        d = diagonal(d_matrix)
+        if d is not None and same_type(m, node) and same_type(d_matrix, node):
+            values = shape_ops.broadcast_to(d, node.shape[:1]) if d.ndim == 0 else d
+            if values.dtype == node.dtype:
+                return contractions.AddDiagonal()(m, values)
+    return None
+
+
 def _scale(node: Expr) -> tuple[float, Expr] | None:
     """(c, x) if ``node`` is ``c * x`` with ``c`` a 0-d constant."""
     if not isinstance(node.op, ew.Multiply):
         return None
     for c, x in (node.inputs, node.inputs[::-1]):
-        value = fill_value(c)
-        if c.ndim == 0 and value is not None and isinstance(c.op, Constant):
-            return value, x
+        if isinstance(c.op, Constant) and c.ndim == 0:
+            return c.op.value.item(), x
     return None
 
 
@@ -176,33 +265,113 @@ def _is_power_of_two(value: float) -> bool:
 
 
 def _merge_powers_of_two(node: Expr) -> Expr | None:
-    """``c1 * (c2 * x)`` to ``(c1 * c2) * x`` where one of them is a power of two of at
-    least 1: scaling by it is exact and commutes with rounding, so the merged product is
-    bitwise the same (``c1 * c2`` itself is then exact too). Floats only: the constants
-    are read as Python floats, which would turn an integer product into a float one."""
+    """``a * (b * x)`` to ``(a * b) * x`` where that is bitwise the same for every ``x``:
+    ``a * b`` is finite and either ``b`` is a power of two and ``|a| >= 1`` (``b * x`` is
+    exact, or overflows where ``(a * b) * x`` does too), or ``a`` is a power of two of at
+    least 1 and ``b`` a whole number (``b * x`` then rounds at most once, in the normal
+    range, where scaling by a power of two commutes with rounding; a fraction such as 1.5
+    could round a subnormal product). Floats only: the constants are read as Python floats,
+    which would turn an integer product into a float one."""
     if node.dtype.kind != "f":
         return None
     outer = _scale(node)
     inner = None if outer is None else _scale(outer[1])
     if outer is None or inner is None or not same_type(inner[1], node):
         return None
-    if not (_is_power_of_two(outer[0]) or _is_power_of_two(inner[0])):
+    a, b = outer[0], inner[0]
+    with np.errstate(over="ignore"):
+        merged = np.multiply(np.asarray(a, node.dtype), np.asarray(b, node.dtype))
+    if not np.isfinite(merged):
         return None
-    return _if_same_type(ew.multiply(as_expr(outer[0] * inner[0], like=node), inner[1]), node)
+    exact = (_is_power_of_two(b) and abs(a) >= 1) or (
+        _is_power_of_two(a) and float(b).is_integer() and abs(b) >= 1
+    )
+    if not exact:
+        return None
+    return _if_same_type(ew.multiply(as_expr(float(merged), like=node), inner[1]), node)
 
 
 def _sum_of_fill(node: Expr) -> Expr | None:
-    """The sum of a broadcast scalar (or of a constant fill) is that scalar times the number
-    of elements summed."""
+    """The sum of a constant fill (a broadcast constant, typically) is the constant times
+    the number of elements summed, where that product is exact: then every partial sum is
+    exact too, so NumPy's sum in any order gives the same bits. (A sum of zeros is +0.0,
+    even of -0.0s.)"""
     x = node.inputs[0]
-    if isinstance(x.op, shape_ops.BroadcastTo) and x.inputs[0].ndim == 0:
-        scalar = x.inputs[0]
-    else:
-        value = fill_value(x)
-        if value is None or x.ndim == 0 or isinstance(x.op, Constant):
-            return None
-        scalar = const(np.asarray(value, dtype=node.dtype))
-    if scalar.dtype != node.dtype:
+    if isinstance(x.op, Constant):
+        return None  # an array constant's sums are left to constant folding
+    value = fill_value(x)
+    if value is None or node.dtype.kind not in "fiu":
         return None
-    total = ew.multiply(scalar, reductions.count(x, node.op.axes, node.dtype))
-    return shape_ops.broadcast_to(total, node.shape) if node.shape else total
+    reduced = [x.shape[a] for a in node.op.axes]
+    if value == 0:
+        total: float | int = 0
+    elif not all(isinstance(d, int) for d in reduced):
+        return None
+    else:
+        count = int(np.prod(reduced, dtype=np.int64))
+        total = _exact_multiple(value, count, node.dtype)
+        if total is None:
+            return None
+    return shape_ops.broadcast_to(const(np.asarray(total, dtype=node.dtype)), node.shape)
+
+
+def _exact_multiple(value: float | int, count: int, dtype: np.dtype) -> float | int | None:
+    """``value * count`` if it and every smaller multiple of ``value`` are exact in
+    ``dtype`` (so any order of additions gives it); ``None`` otherwise."""
+    if dtype.kind in "iu":
+        total = int(value) * count
+        info = np.iinfo(dtype)
+        return total if info.min <= total <= info.max and int(value) == value else None
+    if not np.isfinite(value):
+        return None
+    mantissa = fractions.Fraction(value).numerator  # value = mantissa / 2**k
+    if abs(mantissa) * count >= 2 ** (np.finfo(dtype).nmant + 1):
+        return None
+    total = fractions.Fraction(value) * count
+    result = np.asarray(float(total), dtype=dtype)
+    return (
+        float(result)
+        if np.isfinite(result) and fractions.Fraction(float(result)) == total
+        else None
+    )
+
+
+#: Constants, as rules see them: possibly reshaped or broadcast.
+_CONSTANT = (Constant, shape_ops.BroadcastTo, shape_ops.Reshape)
+_NEGATION = (ew.Negative,)
+#: What a diagonal matrix made from the identity is built of.
+_DIAGONAL = (Eye, contractions.DiagEmbed, ew.Multiply, ew.Divide, ew.Negative)
+
+simplify = Pass(
+    "simplify",
+    [
+        # (the ops a rule rewrites, the rule, the ops one of the inputs must be)
+        (_takes_weak_scalars, _unbroadcast_operand, (shape_ops.BroadcastTo,)),
+        (ew.StopGradient, _without_stop_gradient),
+        (ew.Multiply, _identity_operand, _CONSTANT),
+        (ew.Multiply, _merge_powers_of_two, (ew.Multiply,)),
+        (ew.Multiply, _negation_outward, _NEGATION),
+        (ew.Multiply, _diagonal_matrix, _DIAGONAL),
+        (ew.Add, _double_sum),
+        (ew.Add, _added_negation, _NEGATION),
+        (ew.Add, _scatter_then_add, (shape_ops.Scatter,)),
+        (ew.Add, _plus_zero, _CONSTANT),
+        (ew.Add, _diagonal_sum, _DIAGONAL),
+        (ew.Subtract, _subtracted_negation, _NEGATION),
+        (ew.Subtract, _minus_zero, _CONSTANT),
+        (ew.Divide, _identity_operand, _CONSTANT),
+        (ew.Divide, _diagonal_matrix, _DIAGONAL),
+        (ew.Power, _cube_as_square_times, (Constant,)),
+        (ew.Power, _identity_operand, _CONSTANT),
+        (ew.Negative, _double_negation, _NEGATION),
+        (ew.Negative, _diagonal_matrix, _DIAGONAL),
+        (ew.Negative, _negated_factor, (ew.Multiply,)),
+        (shape_ops.Transpose, _transpose_of_transpose, (shape_ops.Transpose,)),
+        (shape_ops.Reshape, _reshape_of_reshape, (shape_ops.Reshape,)),
+        (shape_ops.BroadcastTo, _reshape_of_reshape, (shape_ops.BroadcastTo,)),
+        (reductions.Sum, _sum_of_fill, _CONSTANT),
+        (linalg.Matmul, _outer_product),
+        (linalg.Matmul, _diagonal_product, _DIAGONAL),
+        (contractions.Einsum, _diagonal_einsum, _DIAGONAL),
+    ],
+)
