@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -92,7 +93,11 @@ def load_graph(path: str | os.PathLike[str]) -> Any:
     """
     try:
         with open(path, encoding="utf-8") as file:
-            document = json.load(file, parse_constant=_refuse_constant, parse_int=_parse_int)
+            text = file.read()
+        # Integers are checked one by one only in a file that has a run of digits longer
+        # than any valid integer: a hook on every integer would cost a Python call each.
+        hooks = {"parse_int": _parse_int} if _LONG_DIGITS.search(text) else {}
+        document = json.loads(text, parse_constant=_refuse_constant, **hooks)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise GraphFileError(f"{os.fspath(path)!r} is not a JSON graph file: {error}") from None
     return _decode_document(document)
@@ -100,6 +105,9 @@ def load_graph(path: str | os.PathLike[str]) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise GraphFileError(f"the number {name} is not valid JSON")
+
+
+_LONG_DIGITS = re.compile(f"[0-9]{{{len(str(MAX_DIM)) + 1}}}")
 
 
 def _parse_int(text: str) -> int:
@@ -190,13 +198,11 @@ def _decode_document(document: Any) -> Any:
     _expect(isinstance(raw, list), "'nodes' must be a list")
     _expect(len(raw) <= MAX_NODES, f"too many nodes ({len(raw)} > {MAX_NODES})")
     nodes: list[Expr] = []
-    index: dict[int, int] = {}  # node -> its first position, for messages
     # Loop sizes get fresh names, so a loaded loop never shares one with a live loop.
     rename = trips_renamer()
     for i, entry in enumerate(raw):
         try:
             nodes.append(_decode_node(entry, nodes, rename))
-            index.setdefault(id(nodes[-1]), i)
         except GraphFileError as error:
             raise GraphFileError(f"node {i}: {error}") from None
         except (
@@ -212,12 +218,12 @@ def _decode_document(document: Any) -> Any:
             op = entry.get("op") if isinstance(entry, dict) else None
             raise GraphFileError(f"node {i} ({op!r}): {type(error).__name__}: {error}") from None
     outputs = _decode_structure(document.get("outputs"), nodes, depth=0)
-    leaves, _ = flatten(outputs)
-    for node in topological_order(leaves):  # the outer graph: bodies are not entered
-        if isinstance(node.op, Parameter):
-            raise GraphFileError(
-                f"node {index[id(node)]}: a body parameter is used outside the bodies"
-            )
+    if any(isinstance(n.op, Parameter) for n in nodes):  # files with bodies: is one leaked?
+        leaves, _ = flatten(outputs)
+        for node in topological_order(leaves):  # the outer graph: bodies are not entered
+            if isinstance(node.op, Parameter):
+                first = next(i for i, n in enumerate(nodes) if n is node)
+                raise GraphFileError(f"node {first}: a body parameter is used outside the bodies")
     return outputs
 
 

@@ -38,10 +38,10 @@ class _Inputs(tuple):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
-        return same_nodes(self, other)  # type: ignore[arg-type]
+        return len(self) == len(other) and all(map(operator.is_, self, other))  # type: ignore[arg-type]
 
     def __ne__(self, other: object) -> bool:
-        return not same_nodes(self, other)  # type: ignore[arg-type]
+        return not self.__eq__(other)
 
     __hash__ = tuple.__hash__
 
@@ -107,7 +107,8 @@ def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
                     )
         key = _Inputs(inputs)  # the node's own inputs, compared by identity in the table
     shape, dtype = op.infer(inputs)
-    check_extent(op.name, shape, dtype.itemsize)
+    if shape:  # a 0-d array always fits
+        check_extent(op.name, shape, dtype.itemsize)
     node = _new(Expr)
     _set_op(node, op)
     _set_inputs(node, key if inputs else inputs)

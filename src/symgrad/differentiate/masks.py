@@ -62,6 +62,8 @@ def value(adjoint: Adjoint) -> Expr:
 
 def add(a: Adjoint, b: Adjoint) -> Adjoint:
     """The sum of two contributions to one cotangent."""
+    if type(a) is not Masked and type(b) is not Masked:
+        return ew.add(a, b)  # no selection on either: the common case
     if isinstance(a, Masked) and isinstance(b, Masked):
         if a._mask is b._mask:
             return Masked(ew.add(a.value, b.value), a.mask, a.exact and b.exact)

@@ -108,7 +108,10 @@ def backpropagate(
             if need and contribution is not None:
                 if trace is not None:
                     trace.append((g if isinstance(g, list) else [value(g)], value(contribution)))
-                accumulate(x, contribution)
+                if id(x) in adjoint:
+                    accumulate(x, contribution)
+                else:  # the first contribution (inlined: this loop is hot)
+                    adjoint[id(x)] = contribution
     return [None if id(w) not in adjoint else exact(adjoint[id(w)]) for w in wrt]
 
 

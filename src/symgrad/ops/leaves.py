@@ -331,6 +331,11 @@ def check_weak_scalars(
     number types (``float``) for the weak ones; it is called once per combination. Ops built
     by symgrad's functions always pass (``as_expr`` types each number so); this guards ops
     built directly, e.g. from a file."""
+    for x in inputs:
+        if x.dtype != result:
+            break
+    else:
+        return  # one dtype throughout: a literal of its kind computes it too (NEP 50)
     weak = [is_weak_scalar(x) for x in inputs]
     if not any(weak) or all(weak):  # no literal, or all of them typed (see the emitter)
         return

@@ -217,7 +217,8 @@ class Binary(Elementwise):
         a, b = inputs
         shape = broadcast_shapes(self.name, a.shape, b.shape)
         dtype = self.result_dtype(a.dtype, b.dtype)
-        check_weak_scalars(self.name, inputs, dtype, type(self).dtype_rule)
+        if a.dtype != dtype or b.dtype != dtype:  # else a literal computes dtype too
+            check_weak_scalars(self.name, inputs, dtype, type(self).dtype_rule)
         return shape, dtype
 
     def selection(self, node: Expr) -> Sequence[Expr | None] | None:
