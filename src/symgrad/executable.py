@@ -12,7 +12,7 @@ from typing import Any
 
 from .core.expr import Expr
 from .core.shapes import format_shape
-from .emit.source import Emitted
+from .emit import Emitted
 from .errors import BindError, IterationLimitError
 
 _counter = itertools.count()

@@ -18,7 +18,7 @@ from ..ops.leaves import Eye
 from ..structure import flatten, unflatten
 from . import provenance
 from .forward import jvp, push_forward
-from .reverse import backpropagate, check_output, check_wrt, finish, grad
+from .reverse import backpropagate, check_output, check_wrt, finish, grad, seed
 
 
 def _size(x: Expr, what: str) -> int:
@@ -37,10 +37,15 @@ def _identity_seeds(x: Expr, what: str) -> Expr:
 
 
 def jacobian_reverse(y: Expr, xs: list[Expr]) -> list[Expr]:
-    """Jacobian blocks from one reverse pass whose cotangents are all rows of the identity."""
+    """Jacobian blocks from one reverse pass whose cotangents are all rows of the identity
+    (for an output of one element, one unbatched pass: no axis of length 1 to carry)."""
     m = _size(y, "jacobian")
-    rows = backpropagate([y], [_identity_seeds(y, "jacobian")], xs)
-    blocks = finish(xs, rows, "zero", batch=(m,))
+    if m == 1:
+        rows = backpropagate([y], [seed(y, 1.0)], xs)
+        blocks = finish(xs, rows, "zero")
+    else:
+        rows = backpropagate([y], [_identity_seeds(y, "jacobian")], xs)
+        blocks = finish(xs, rows, "zero", batch=(m,))
     return [shape_ops.reshape(b, y.shape + x.shape) for b, x in zip(blocks, xs)]
 
 
@@ -48,6 +53,12 @@ def jacobian_forward(y: Expr, xs: list[Expr]) -> list[Expr]:
     """Jacobian blocks from one forward pass per variable, its tangents all unit vectors."""
     blocks = []
     for x in xs:
+        if _size(x, "jacobian") == 1:  # one unbatched pass: no axis of length 1 to carry
+            (column,) = push_forward([y], [x], [seed(x, 1.0)])
+            if column is None:
+                column = shape_ops.zeros(y.shape, y.dtype)
+            blocks.append(shape_ops.reshape(column, y.shape + x.shape))
+            continue
         (columns,) = push_forward([y], [x], [_identity_seeds(x, "jacobian")])
         if columns is None:
             blocks.append(shape_ops.zeros(y.shape + x.shape, y.dtype))
@@ -79,7 +90,7 @@ def jacobian(y: Expr, x: Any) -> Any:
     leaves, _ = flatten(x)
     xs = check_wrt(leaves, "x")
     blocks = _jacobian_one(y, xs)
-    provenance.record(blocks, [y])
+    provenance.record(blocks, [y], xs)
     return unflatten(x, blocks)
 
 

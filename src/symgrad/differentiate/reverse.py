@@ -185,7 +185,7 @@ def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -
     variables = check_wrt(leaves)
     adjoints = backpropagate([y], [seed(y, cotangent)], variables)
     results = finish(variables, adjoints, disconnected)
-    provenance.record(results, [y])
+    provenance.record(results, [y], variables)
     return unflatten(wrt, results)
 
 
@@ -214,5 +214,5 @@ def vjp(y: Any, wrt: Any, cotangent: Any, disconnected: str = "zero") -> Any:
     variables = check_wrt(leaves)
     seeds = [seed(v, c) for v, c in zip(ys, cotangents)]
     results = finish(variables, backpropagate(ys, seeds, variables), disconnected)
-    provenance.record(results, ys)
+    provenance.record(results, ys, variables)
     return unflatten(wrt, results)

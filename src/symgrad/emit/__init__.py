@@ -1,1 +1,16 @@
-"""Emit stage: a graph in topological order becomes the source of a NumPy module."""
+"""Emit stage: an optimized graph becomes a plan (``plan``), and a backend's writer turns the
+plan into the source of a module (``backends``; the NumPy writer is ``numpy_writer``)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Emitted:
+    """The source of a module, and what the executable needs to know about it: the name of
+    the function to call, and how many statements compute the outputs."""
+
+    source: str
+    function: str
+    statements: int

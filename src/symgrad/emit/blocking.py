@@ -39,6 +39,8 @@ class Region:
     totals: set[int] = dataclasses.field(default_factory=set)
     #: Members needed whole after the loop (read outside the region, or kept).
     whole: set[int] = dataclasses.field(default_factory=set)
+    #: The other members: they exist one block at a time, inside the loop only.
+    temporaries: set[int] = dataclasses.field(default_factory=set)
 
     def sliced(self, x: Expr) -> bool:
         """Whether the operand ``x`` (from outside) is read a block of rows at a time, rather
@@ -163,7 +165,7 @@ def _finish(region: Region, readers: dict[int, list[Expr]], keep: set[int]) -> l
             continue
         if id(m) in keep or any(id(r) not in members for r in readers.get(id(m), ())):
             region.whole.add(id(m))
-    temporaries = len(region.members) - len(region.totals) - len(region.whole)
-    if temporaries == 0:  # every array exists whole anyway: blocks would gain nothing
+    region.temporaries = members - region.totals - region.whole
+    if not region.temporaries:  # every array exists whole anyway: blocks would gain nothing
         return list(region.members)
     return [region]

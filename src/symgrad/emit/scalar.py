@@ -1,5 +1,7 @@
 """Graphs of 0-d float64 values as Python ``float`` arithmetic with the ``math`` module.
 
+Which graphs qualify (``eligible``), and the helper that reruns the float code with NumPy.
+
 A NumPy call on a 0-d value costs about a microsecond; the same operation on a Python float
 costs tens of nanoseconds. Where every node of a graph is a 0-d float64 (or bool) value and
 every op has a float form, the module computes with floats. Where ``math`` raises (log of 0,
@@ -10,29 +12,27 @@ never differ in kind, and the source holds the computation once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..core.expr import Expr
 from ..ops.leaves import Constant, Variable
-from . import literals
-from .names import Namer
 
 NUMPY_FALLBACK = '''\
 class _numpy_math:
-    """The math functions the float code calls, as NumPy computes them: inf and nan
-    instead of errors."""
+    """The math module as NumPy computes it: inf and nan instead of errors."""
 
-    sin, cos, tan = np.sin, np.cos, np.tan
-    asin, acos, atan = np.arcsin, np.arccos, np.arctan
-    sinh, cosh, tanh = np.sinh, np.cosh, np.tanh
-    exp, expm1, log, log1p, sqrt, pow = np.exp, np.expm1, np.log, np.log1p, np.sqrt, np.power
+    _numpy_names = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
+                    "acosh": "arccosh", "atanh": "arctanh", "pow": "power"}
+
+    def __getattr__(self, name):
+        return getattr(np, self._numpy_names.get(name, name))
 
 
 def _with_numpy(function):
     """`function` with its math and float() done by NumPy."""
-    scope = dict(function.__globals__, math=_numpy_math, float=np.float64)
+    scope = dict(function.__globals__, math=_numpy_math(), float=np.float64)
     return type(function)(function.__code__, scope)
 '''
 
@@ -53,58 +53,3 @@ def eligible(inputs: Sequence[Expr], order: Sequence[Expr]) -> bool:
         ):
             return False
     return all(x.ndim == 0 and x.dtype == np.float64 for x in inputs)
-
-
-def float_function(
-    name: str,
-    inputs: Sequence[Expr],
-    outputs: Sequence[Expr],
-    order: Sequence[Expr],
-    render_result: Callable[[list[str]], str],
-    checks: Callable[[dict[int, str], Namer], list[str]],
-) -> list[str]:
-    """Lines of ``def name(...)``: the graph computed with Python floats."""
-    namer = Namer()
-    names: dict[int, str] = {}
-    params = []
-    for x in inputs:
-        names[id(x)] = namer.fresh(x.op.var_name)
-        params.append(names[id(x)])
-    body = checks(names, namer)
-    body += [f"    {p} = float({p})" for p in params]
-    # Registers r0, r1... are reused once their value is dead, so few floats are alive at
-    # a time (Python then recycles them) and the frame stays small.
-    last_use = {id(x): i for i, node in enumerate(order) for x in node.inputs}
-    keep = {id(x) for x in outputs} | {id(x) for x in inputs}
-    free: list[str] = []
-    count = 0
-    for i, node in enumerate(order):
-        op = node.op
-        if isinstance(op, Variable):
-            continue
-        if isinstance(op, Constant):
-            names[id(node)] = literals.scalar(op.value[()])
-            continue
-        text = op.emit_float(node, [names[id(x)] for x in node.inputs])
-        for x in node.inputs:
-            if (
-                last_use.get(id(x)) == i
-                and id(x) not in keep
-                and x.op.fresh
-                and not isinstance(x.op, Constant)
-                and names[id(x)] not in free
-            ):
-                free.append(names[id(x)])
-        if free:
-            names[id(node)] = free.pop()
-        else:
-            names[id(node)] = namer.fresh(f"r{count}")
-            count += 1
-        body.append(f"    {names[id(node)]} = {text}")
-    results = [f"np.{node.dtype.name}({names[id(node)]})" for node in outputs]
-    body.append(f"    return {render_result(results)}")
-    return [
-        f"def {name}({', '.join(params)}):",
-        '    """The outputs computed with Python floats and the math module."""',
-        *body,
-    ]

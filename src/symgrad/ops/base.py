@@ -50,6 +50,11 @@ class Op:
     #: True where the result is a new array (not a view or alias of an input), so the
     #: emitter may later let another op write into it once it is dead.
     fresh: ClassVar[bool] = True
+    #: For ops written ``a <op> b``: the operator whose augmented assignment (``a += b``)
+    #: computes the op into ``a``'s buffer, as ``emit_into`` does.
+    augmented: ClassVar[str] = ""
+    #: True where the operands may be swapped (``b += a`` computes ``a + b`` into ``b``).
+    commutative: ClassVar[bool] = False
     #: True where each output element depends only on the inputs' elements at the same
     #: (broadcast) index, so the emitter may compute the op a block of rows at a time.
     elementwise: ClassVar[bool] = False
@@ -92,7 +97,8 @@ class Op:
 
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         """The emission writing the result into the existing array ``out`` (same shape and
-        dtype, and dead after this statement), or ``None`` if the op cannot."""
+        dtype, and dead after this statement), or ``None`` if the op cannot. The expression
+        has the value ``out``, and may stand alone as a statement."""
         return None
 
     def emit_shared(self, node: Expr, args: Sequence[str]) -> tuple[str, str] | None:

@@ -671,6 +671,8 @@ class Add(Binary):
     float_template = "{0} + {1}"
 
     name = "add"
+    augmented = "+"
+    commutative = True
     ufunc = np.add
     template = "{0} + {1}"
     sympy_fn = staticmethod(lambda a, b: a + b)
@@ -695,6 +697,7 @@ class Subtract(Binary):
     float_template = "{0} - {1}"
 
     name = "subtract"
+    augmented = "-"
     ufunc = np.subtract
     template = "{0} - {1}"
     sympy_fn = staticmethod(lambda a, b: a - b)
@@ -720,6 +723,8 @@ class Multiply(Binary):
     float_template = "{0} * {1}"
 
     name = "multiply"
+    augmented = "*"
+    commutative = True
     ufunc = np.multiply
     template = "{0} * {1}"
     sympy_fn = staticmethod(lambda a, b: a * b)
@@ -743,6 +748,7 @@ class Divide(Binary):
     float_template = "{0} / {1}"
 
     name = "divide"
+    augmented = "/"
     ufunc = np.true_divide
     template = "{0} / {1}"
     sympy_fn = staticmethod(lambda a, b: a / b)

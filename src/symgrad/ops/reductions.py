@@ -484,11 +484,13 @@ def sum_to(g: Expr, shape: Shape, batch: int = 0) -> Expr:
     if g.shape == target:
         return g
     lead = g.ndim - len(target)
-    axes = tuple(batch + i for i in range(lead)) + tuple(
+    kept = tuple(
         batch + lead + i for i, d in enumerate(shape) if d == 1 and g.shape[batch + lead + i] != 1
     )
+    axes = tuple(batch + i for i in range(lead)) + kept
     if axes:
-        g = Sum(axes, keepdims=True)(g)
+        # Without axes of length 1 to keep, the sum drops the leading axes itself.
+        g = Sum(axes, keepdims=bool(kept))(g)
     if g.shape != target:
         g = shape_ops.reshape(g, target)
     return g
