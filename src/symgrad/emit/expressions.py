@@ -18,8 +18,16 @@ import token
 import tokenize
 from collections.abc import Callable, Sequence
 
-#: Placeholder operand names: identifiers no emission contains.
-PLACEHOLDERS = tuple(f"_sg{i}_" for i in range(64))
+_PLACEHOLDERS = [f"_sg{i}_" for i in range(16)]
+
+
+def placeholders(arity: int) -> list[str]:
+    """Names standing for ``arity`` operands: identifiers no emission contains."""
+    while len(_PLACEHOLDERS) < arity:
+        _PLACEHOLDERS.append(f"_sg{len(_PLACEHOLDERS)}_")
+    return _PLACEHOLDERS[:arity]
+
+
 #: Precedence of an atom (a name, a literal, a call, a subscript): binds tightest.
 ATOM = 16
 
@@ -69,6 +77,8 @@ class Form:
 
     precedence: int
     slots: tuple[tuple[int, int, int], ...]
+    #: Every operand appears once (so any may be written inside).
+    single: bool = False
 
     def uses(self, i: int) -> int:
         return self.slots[i][0] if i < len(self.slots) else 0
@@ -90,11 +100,12 @@ class Form:
 
 def form_of(render: Callable[[Sequence[str]], str | None], arity: int) -> Form | None:
     """The form of the template ``render`` writes for ``arity`` operands (``None`` if it
-    writes none, or more operands than there are placeholders)."""
-    if arity > len(PLACEHOLDERS):
+    writes none, or cannot write one without the operands' real text)."""
+    try:
+        text = render(placeholders(arity))
+        return None if text is None else analyse(text, arity)
+    except Exception:  # an emission that reads its operands' text: never written inside
         return None
-    text = render(PLACEHOLDERS[:arity])
-    return None if text is None else analyse(text, arity)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -106,7 +117,7 @@ def analyse(text: str, arity: int) -> Form:
         if t.type
         not in (token.NEWLINE, token.NL, token.ENDMARKER, token.INDENT, token.DEDENT, token.COMMENT)
     ]
-    names = {p: i for i, p in enumerate(PLACEHOLDERS[:arity])}
+    names = {p: i for i, p in enumerate(placeholders(arity))}
     uses = [0] * arity
     left = [0] * arity
     right = [0] * arity
@@ -130,7 +141,7 @@ def analyse(text: str, arity: int) -> Form:
             left[i] = max(left[i], _left_strength(previous))
             right[i] = max(right[i], _right_strength(following))
         previous = tok
-    return Form(loosest, tuple(zip(uses, left, right)))
+    return Form(loosest, tuple(zip(uses, left, right)), all(u == 1 for u in uses))
 
 
 def _is_operand_end(tok: tokenize.TokenInfo | None) -> bool:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from ..core.expr import Expr
 from ..core.shapes import size_of
 from ..core.walk import topological_order
+from ..ops.base import Op
 from ..ops.leaves import Constant, Parameter, Variable
 from ..ops.subgraph import Body, Item, MultiOutput
 from . import blocking, scalar
@@ -53,7 +54,7 @@ class Options:
     ops_per_statement: int = MAX_OPS_PER_STATEMENT
 
 
-@dataclasses.dataclass(eq=False)
+@dataclasses.dataclass(eq=False, slots=True)
 class Statement:
     """``node`` computed by one statement. The nodes in ``inlined`` (single-use values,
     inputs before their readers) are written inside its expression."""
@@ -69,7 +70,7 @@ class Statement:
     placed: bool = False
 
 
-@dataclasses.dataclass(eq=False)
+@dataclasses.dataclass(eq=False, slots=True)
 class Block:
     """A multi-output node (control flow), written by its op's ``emit_block``. ``outs``
     names the outputs something reads (``None`` for the others)."""
@@ -79,7 +80,7 @@ class Block:
     free: tuple[Expr, ...] = ()
 
 
-@dataclasses.dataclass(eq=False)
+@dataclasses.dataclass(eq=False, slots=True)
 class Blocked:
     """A region computed a block of rows at a time (see ``symgrad.emit.blocking``)."""
 
@@ -154,12 +155,14 @@ def make_plan(
     given, holds the ids of the nodes of the forward graph: statements computing anything
     else (the derivatives) come after all of those, and the writer marks where they start.
     """
-    floats = options.floats and scalar.eligible(inputs, order)
+    forms: dict[int, Form] = {}
+    floats = options.floats and scalar.eligible(inputs, order, forms)
     namer = Namer()
     names: dict[int, str] = {}
     for x in inputs:
         names[id(x)] = namer.fresh(x.op.var_name)
     state = _State(options, floats, names, namer)
+    state.forms = forms
     for output, name in zip(outputs, output_names):
         if name is not None and id(output) not in state.wanted:
             state.wanted[id(output)] = name
@@ -201,19 +204,41 @@ class _State:
         self.constants: list[tuple[Expr, str]] = []
         self.forms: dict[int, Form] = {}
         self.wanted: dict[int, str] = {}  # names asked for outputs
+        self._kinds: dict[type, int] = {}
+
+    def kind(self, node: Expr) -> int:
+        """What ``node`` is to the plan: ``PLAIN``, ``BOUND``, ``CONSTANT`` or ``MULTI``."""
+        kind = self._kinds.get(type(node.op))
+        if kind is None:
+            op = node.op
+            if isinstance(op, (Variable, Parameter, Item)):
+                kind = BOUND
+            elif isinstance(op, Constant):
+                kind = CONSTANT
+            elif isinstance(op, MultiOutput):
+                kind = MULTI
+            elif type(op).emit_shared is not Op.emit_shared:
+                kind = SHARED
+            else:
+                kind = PLAIN
+            self._kinds[type(op)] = kind
+        if kind == SHARED and not _shares_call(node):
+            return PLAIN
+        return kind
 
     def form(self, node: Expr) -> Form | None:
         """The form of ``node``'s template (its float form on the float path)."""
         found = self.forms.get(id(node))
-        if found is None:
+        if found is None and not self.floats:  # (float forms are all known: scalar.eligible)
             op = node.op
-            if self.floats:
-                found = form_of(lambda args: op.emit_float(node, args), len(node.inputs))
-            else:
-                found = form_of(lambda args: op.emit(node, args, ANY_DIMS), len(node.inputs))
+            found = form_of(lambda args: op.emit(node, args, ANY_DIMS), len(node.inputs))
             if found is not None:
                 self.forms[id(node)] = found
         return found
+
+
+#: Kinds of node (``_State.kind``).
+PLAIN, BOUND, CONSTANT, MULTI, SHARED = range(5)
 
 
 class _AnyDims:
@@ -247,12 +272,13 @@ class _Variable:
 class _Tree:
     """A statement being grouped, and the nodes written inside it (last first)."""
 
-    __slots__ = ("statement", "inlined", "size")
+    __slots__ = ("statement", "inlined", "size", "shared")
 
-    def __init__(self, statement: Statement):
+    def __init__(self, statement: Statement, shared: bool):
         self.statement = statement
         self.inlined: list[Expr] = []
         self.size = 1
+        self.shared = shared  # its call is shared with siblings: nothing goes inside
 
 
 Unit = tuple[Step, Expr, list[Expr]]  # (step, the node it computes, the values it reads)
@@ -318,14 +344,16 @@ class _ScopePlanner:
         by what (the last reader; for single-use values the only one)."""
         uses: dict[int, int] = dict.fromkeys(self.keep, 1)
         reader: dict[int, Expr] = {}
+        get = uses.get
         for segment in segments:
             members = segment.members if isinstance(segment, Region) else (segment,)
             for node in members:
-                if isinstance(node.op, Item):
+                if type(node.op) is Item:
                     continue  # the block's own output, not a read of it
                 for x in node.inputs:
-                    uses[id(x)] = uses.get(id(x), 0) + 1
-                    reader[id(x)] = node
+                    key = id(x)
+                    uses[key] = get(key, 0) + 1
+                    reader[key] = node
         return uses, reader
 
     def _group(
@@ -335,53 +363,57 @@ class _ScopePlanner:
         inside the expression of the statement reading it if it is computed just before
         that statement, or if computing it later holds nothing alive for longer (a view, or
         a value of inputs and constants only)."""
-        floats = self.state.floats
-        limit = self.state.options.ops_per_statement
+        state = self.state
+        floats = state.floats
+        kind_of = state.kind
+        limit = state.options.ops_per_statement
         steps: list[Step] = []
         regions: list[Blocked] = []
         trees: list[_Tree] = []
         owner: dict[int, _Tree] = {}  # node -> the statement it is written in
         open_: _Tree | None = None  # the statement absorbing the values just before it
         for segment in reversed(segments):
-            if isinstance(segment, Region):
+            if type(segment) is Region:
                 blocked = Blocked(segment)
                 regions.append(blocked)
                 steps.append(blocked)
                 open_ = None
                 continue
             node = segment
-            op = node.op
-            if isinstance(op, (Variable, Parameter, Item)):
+            kind = kind_of(node)
+            if kind == BOUND:
                 continue
-            if isinstance(op, Constant):
+            if kind == CONSTANT:
                 if floats:
                     continue  # always a literal
                 if id(node) in self.keep:  # returned: a copy, which the caller may change
                     self._constant(node)
                     steps.append(Statement(node))
                     open_ = None
-                elif op.value.ndim != 0:
+                elif node.op.value.ndim != 0:
                     self._constant(node)
                 continue
-            if isinstance(op, MultiOutput):
+            if kind == MULTI:
                 steps.append(Block(node, ()))
                 open_ = None
                 continue
-            read_by = reader.get(id(node)) if uses.get(id(node)) == 1 else None
-            tree = owner.get(id(read_by)) if read_by is not None else None
-            if (
-                tree is not None
-                and tree.size < limit
-                and (tree is open_ or _movable(node))
-                and self._inlinable(node, read_by)
-            ):
-                tree.inlined.append(node)
-                tree.size += 1
-                owner[id(node)] = tree
-                continue
+            if kind == PLAIN and uses.get(id(node)) == 1:
+                read_by = reader.get(id(node))
+                tree = owner.get(id(read_by))
+                if (
+                    tree is not None
+                    and tree.size < limit
+                    and (tree is open_ or _movable(node))
+                    and (read_by is not tree.statement.node or not tree.shared)
+                    and self._inlinable(node, read_by)
+                ):
+                    tree.inlined.append(node)
+                    tree.size += 1
+                    owner[id(node)] = tree
+                    continue
             statement = Statement(node)
             steps.append(statement)
-            open_ = owner[id(node)] = _Tree(statement)
+            open_ = owner[id(node)] = _Tree(statement, kind == SHARED)
             trees.append(open_)
         for tree in trees:
             if tree.inlined:
@@ -392,17 +424,18 @@ class _ScopePlanner:
         return steps
 
     def _inlinable(self, node: Expr, reader: Expr) -> bool:
-        """Whether ``node`` may be written inside its one reader's expression."""
-        if id(node) in self.keep:
+        """Whether ``node`` may be written inside the expression of ``reader``, its one
+        reader: not an output, not a large array (computed into a buffer where it can be),
+        and each template able to hold the other."""
+        state = self.state
+        if id(node) in self.keep or (not state.floats and node.op.fresh and _large(node)):
             return False
-        if _shares_call(node) or _shares_call(reader):
-            return False  # the call is made once for several results (see Op.emit_shared)
-        if node.op.fresh and not self.state.floats and _large(node):
-            return False  # a large array: computed into a buffer where it can be
-        outer = self.state.form(reader)
-        if outer is None or self.state.form(node) is None:
+        outer = state.form(reader)
+        if outer is None or state.form(node) is None:
             return False
-        return all(outer.uses(i) == 1 for i, x in enumerate(reader.inputs) if x is node)
+        return outer.single or all(
+            outer.uses(i) == 1 for i, x in enumerate(reader.inputs) if x is node
+        )
 
     def _constant(self, node: Expr) -> None:
         names = self.state.names
@@ -447,11 +480,12 @@ class _ScopePlanner:
         units = self.units
         defined = self.defined
         for step in steps:
-            if isinstance(step, Statement):
+            kind = type(step)
+            if kind is Statement:
                 node = step.node
                 if step.inlined:
                     inside = {id(n) for n in step.inlined}
-                    reads = list(
+                    reads: Sequence[Expr] = list(
                         {
                             id(x): x
                             for n in (*step.inlined, node)
@@ -460,21 +494,21 @@ class _ScopePlanner:
                         }.values()
                     )
                 else:
-                    reads = list(node.inputs)
+                    reads = node.inputs
                 if not step.placed:
                     defined[id(node)] = len(units)
                 units.append((step, node, reads))
-            elif isinstance(step, Block):
+            elif kind is Block:
                 defined[id(step.node)] = len(units)
                 units.append((step, step.node, list(step.node.inputs)))
             else:
                 for m in step.region.members:
                     defined[id(m)] = len(units)
-                    units.append((step, m, list(m.inputs)))
+                    units.append((step, m, m.inputs))
                 for r in step.placed.values():
                     defined[id(r)] = len(units) - 1
         for node in self.order:  # items: named where their block runs
-            if isinstance(node.op, Item):
+            if type(node.op) is Item:
                 defined[id(node)] = defined[id(node.inputs[0])]
                 self.items.setdefault(id(node.inputs[0]), []).append(node)
 
@@ -508,30 +542,31 @@ class _ScopePlanner:
         """Lifetimes, frees and variables of every unit (the bodies' are known by now)."""
         units = self.units
         defined = self.defined
+        keep = self.keep
         for position, children in self.children.items():
             reads = units[position][2]
             for child in children:
-                reads.extend(child.captured.values())
+                reads.extend(child.captured.values())  # type: ignore[attr-defined]
         last_use: dict[int, int] = {}
-        for position, (_, _, reads) in enumerate(units):
+        viewed: set[int] = set()  # values another value views or aliases
+        for position, (_, node, reads) in enumerate(units):
             for x in reads:
                 last_use[id(x)] = position
-                if id(x) not in defined and not _is_leaf(x):
+                if id(x) not in defined and type(x.op) not in _LEAVES:
                     self.captured[id(x)] = x
-        viewed = {id(x) for _, node, _ in units if not node.op.fresh for x in node.inputs}
+            if not node.op.fresh:
+                viewed.update(id(x) for x in node.inputs)
         started: set[int] = set()
         for position, (step, node, reads) in enumerate(units):
             dying = [
                 x
-                for x in dict.fromkeys(reads)
-                if last_use[id(x)] == position
-                and id(x) in defined
-                and id(x) not in self.keep
-                and not _is_leaf(x)
+                for x in (dict.fromkeys(reads) if len(reads) > 1 else reads)
+                if last_use[id(x)] == position and id(x) in defined and id(x) not in keep
             ]
-            if isinstance(step, Statement):
+            kind = type(step)
+            if kind is Statement:
                 self._statement(step, dying, viewed)
-            elif isinstance(step, Block):
+            elif kind is Block:
                 step.free = tuple(dying)
                 self._items(node)
             else:
@@ -549,7 +584,9 @@ class _ScopePlanner:
         if self.state.floats:
             self._register(node, dying)
             return
-        chosen = self._reusable(node, dying, viewed)
+        # (a shared call names its results where the first is computed: no variable of
+        # another value can be taken over there)
+        chosen = None if self.state.kind(node) == SHARED else self._reusable(node, dying, viewed)
         if chosen is None:
             self._new_variable(node)
             step.free = tuple(dying)
@@ -692,8 +729,12 @@ class _ScopePlanner:
                 step.outs = tuple(outs)
 
 
+#: Ops of values no scope computes: they are bound (inputs, parameters) or literals.
+_LEAVES = frozenset({Variable, Constant, Parameter})
+
+
 def _is_leaf(x: Expr) -> bool:
-    return isinstance(x.op, (Variable, Constant, Parameter))
+    return type(x.op) in _LEAVES
 
 
 def _movable(node: Expr) -> bool:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core.expr import Expr
 from ..ops.leaves import Constant, Variable
+from .expressions import Form, analyse, placeholders
 
 NUMPY_FALLBACK = '''\
 class _numpy_math:
@@ -39,17 +40,27 @@ def _with_numpy(function):
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.bool_))
 
 
-def eligible(inputs: Sequence[Expr], order: Sequence[Expr]) -> bool:
-    """True if every value is 0-d float64 or bool, and every op has a float form."""
+def eligible(
+    inputs: Sequence[Expr], order: Sequence[Expr], forms: dict[int, Form] | None = None
+) -> bool:
+    """True if every value is 0-d float64 or bool, and every op has a float form. If it is,
+    ``forms`` (if given) receives the form of each op's float template, by node id."""
+    if not all(x.ndim == 0 and x.dtype == np.float64 for x in inputs):
+        return False
+    found: dict[int, Form] = {}
     for node in order:
         if node.ndim != 0 or node.dtype not in _FLOAT_DTYPES:
             return False
-        if isinstance(node.op, Variable):
+        op = node.op
+        if isinstance(op, Variable):
             if node.dtype != np.float64:
                 return False
-        elif (
-            not isinstance(node.op, Constant)
-            and node.op.emit_float(node, ["a"] * len(node.inputs)) is None
-        ):
-            return False
-    return all(x.ndim == 0 and x.dtype == np.float64 for x in inputs)
+        elif not isinstance(op, Constant):
+            arity = len(node.inputs)
+            text = op.emit_float(node, placeholders(arity))
+            if text is None:
+                return False
+            found[id(node)] = analyse(text, arity)
+    if forms is not None:
+        forms.update(found)
+    return True

@@ -1,0 +1,75 @@
+"""Emission time against graph size: the plan, the writer and Python's ``compile()``.
+
+    python benchmarks/emit_scaling.py                 # depths 1,000 to 150,000
+    python benchmarks/emit_scaling.py 1000 10000      # chosen depths
+
+For the scalar chain ``y = sin(y) * 0.999 + 0.01 * y`` of the given depth and its gradient
+(the float path), and for the same chain on arrays of shape (2,) (the array path), prints
+the nodes after optimization, the CPU seconds of each emission stage (planning, writing the
+source, the builtin ``compile()`` of it) and, per stage, the ratio to the depth 10x smaller.
+Building, differentiating and optimizing are not timed here.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+
+import symgrad as sg
+from symgrad.core.walk import topological_order
+from symgrad.emit import numpy_writer
+from symgrad.emit.plan import make_plan
+from symgrad.optimize import optimize
+from symgrad.structure import flatten
+
+
+def chain(depth: int, shape: tuple[int, ...]) -> tuple[sg.Expr, list[sg.Expr]]:
+    x = sg.var("x", shape=shape)
+    y = x
+    for _ in range(depth):
+        y = sg.sin(y) * 0.999 + 0.01 * y
+    if shape:
+        y = y.sum()
+    return x, [y, sg.grad(y, x)]
+
+
+def measure(depth: int, shape: tuple[int, ...]) -> tuple[int, float, float, float]:
+    x, outputs = chain(depth, shape)
+    leaves, render = flatten(outputs)
+    leaves = optimize(leaves)
+    order = topological_order(leaves)
+    gc.collect()
+    gc.disable()  # as in sg.compile
+    try:
+        start = time.process_time()
+        plan = make_plan([x], leaves, order)
+        planned = time.process_time()
+        emitted = numpy_writer.write(plan, render)
+        written = time.process_time()
+        compile(emitted.source, "<emitted>", "exec")
+        compiled = time.process_time()
+    finally:
+        gc.enable()
+    return len(order), planned - start, written - planned, compiled - written
+
+
+def main() -> None:
+    depths = [int(a) for a in sys.argv[1:]] or [1_000, 10_000, 100_000, 150_000]
+    for shape, path in (((), "float path"), ((2,), "array path")):
+        print(f"{path}: depth, nodes, plan s, write s, compile() s, ratios to depth / 10")
+        rows: dict[int, tuple[int, float, float, float]] = {}
+        for depth in depths:
+            rows[depth] = row = measure(depth, shape)
+            nodes, *seconds = row
+            line = f"{depth:>8} {nodes:>9} " + " ".join(f"{s:8.2f}" for s in seconds)
+            smaller = rows.get(depth // 10)
+            if smaller is not None:
+                line += "   x" + " x".join(
+                    f"{a / max(b, 1e-9):.1f}" for a, b in zip(seconds, smaller[1:])
+                )
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
