@@ -7,6 +7,8 @@ import html
 import itertools
 import linecache
 import os
+import types
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,14 +55,18 @@ class Executable:
         self.outputs = outputs
         self.stats = stats
         filename = f"<symgrad-{next(_counter)}>"
-        # Registered so tracebacks into the generated code show its lines.
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         namespace: dict[str, Any] = {"__name__": "symgrad_generated"}
-        exec(compile(self.source, filename, "exec"), namespace)  # our own emitted source
+        for code in _compiled(emitted, filename):
+            exec(code, namespace)  # our own emitted source
         namespace["BindError"] = BindError  # helpers raise the library's error in-process
         if "IterationLimitError" in namespace:
             namespace["IterationLimitError"] = IterationLimitError
         self._evaluate = namespace[emitted.function]
+        # Registered so tracebacks into the generated code show its lines, for as long as
+        # the code lives (the function, kept by this executable or by Expr.eval's cache).
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
+        weakref.finalize(self._evaluate, linecache.cache.pop, filename, None)
+        self.filename = filename
         names = [x.op.var_name for x in self.inputs]
         self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}
         self._ambiguous = {n for n in names if names.count(n) > 1}
@@ -121,6 +127,20 @@ class Executable:
     def __repr__(self) -> str:
         ins = ", ".join(self._describe(x) for x in self.inputs)
         return f"<Executable ({ins}) -> {self.stats.statements} statements>"
+
+
+def _compiled(emitted: Emitted, filename: str) -> list[types.CodeType]:
+    """The module's code: compiled whole, or part by part (each part's lines numbered as in
+    the whole source), so that compiling needs the memory of the largest part only."""
+    if not emitted.parts:
+        return [compile(emitted.source, filename, "exec")]
+    return [_moved(compile(text, filename, "exec"), line - 1) for line, text in emitted.parts]
+
+
+def _moved(code: types.CodeType, lines: int) -> types.CodeType:
+    """``code`` (and the code nested in it) ``lines`` lines further down its file."""
+    consts = tuple(_moved(c, lines) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_firstlineno=code.co_firstlineno + lines, co_consts=consts)
 
 
 def highlight_python(source: str) -> str:

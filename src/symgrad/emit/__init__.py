@@ -9,8 +9,11 @@ import dataclasses
 @dataclasses.dataclass(frozen=True)
 class Emitted:
     """The source of a module, and what the executable needs to know about it: the name of
-    the function to call, and how many statements compute the outputs."""
+    the function to call, how many statements compute the outputs, and, for a long module,
+    its top-level parts with the line each starts on, to be compiled one by one (Python's
+    ``compile()`` holds several KB per statement while it works)."""
 
     source: str
     function: str
     statements: int
+    parts: tuple[tuple[int, str], ...] = ()

@@ -38,6 +38,8 @@ from .names import Namer, hint
 REUSE_MIN_ELEMENTS = 8192
 #: Operations one statement may hold (the statement's own and those written inside it).
 MAX_OPS_PER_STATEMENT = 4
+#: Steps of the function's body per piece, when the body is longer (see ``Piece``).
+PIECE_STEPS = 2000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Options:
     floats: bool = True
     #: Most operations per statement (1: one statement per op).
     ops_per_statement: int = MAX_OPS_PER_STATEMENT
+    #: Most steps of the function's body in one function (see ``Piece``).
+    piece_steps: int = PIECE_STEPS
 
 
 @dataclasses.dataclass(eq=False, slots=True)
@@ -101,6 +105,21 @@ class Blocked:
 Step = Statement | Block | Blocked
 
 
+@dataclasses.dataclass(eq=False, slots=True)
+class Piece:
+    """Steps ``start:stop`` of the function's body, written as a function of their own.
+
+    While it works, Python's ``compile()`` holds about 5 KB per statement; compiled piece by
+    piece, a function of a million statements needs the memory of one piece. Values that a
+    later piece reads go through a dict: ``stores`` are put in it at the end of the piece,
+    ``loads`` taken at its start (``True``: for the last time, so it is removed)."""
+
+    start: int
+    stop: int
+    loads: list[tuple[Expr, bool]] = dataclasses.field(default_factory=list)
+    stores: list[Expr] = dataclasses.field(default_factory=list)
+
+
 @dataclasses.dataclass(eq=False)
 class Scope:
     """The steps of one function body, branch or loop body, in order."""
@@ -135,6 +154,8 @@ class Plan:
     forms: dict[int, Form]
     #: Names handed out so far; writers name what they add (loop counters...) with it.
     namer: Namer
+    #: The main scope's steps in pieces, if it is too long for one function (else empty).
+    pieces: list[Piece] = dataclasses.field(default_factory=list)
 
     def body(self, node: Expr, body: Body) -> Scope:
         return self.bodies[id(node), id(body)]
@@ -190,6 +211,7 @@ def make_plan(
         floats,
         state.forms,
         namer,
+        main.pieces(inputs, outputs, options.piece_steps),
     )
 
 
@@ -327,8 +349,7 @@ class _ScopePlanner:
             if state.options.blocking and not state.floats
             else list(self.order)
         )
-        uses, reader = self._uses(segments)
-        self.scope.steps = self._group(segments, uses, reader)
+        self.scope.steps = self._group(segments, self._readers(segments))
         self._units(self.scope.steps)
         children: list[_ScopePlanner] = []
         for position, (step, node, _) in enumerate(self.units):
@@ -339,26 +360,21 @@ class _ScopePlanner:
                     children.append(child)
         return children
 
-    def _uses(self, segments: list[Expr | Region]) -> tuple[dict[int, int], dict[int, Expr]]:
-        """How many times each value is read in this scope (results count as read), and
-        by what (the last reader; for single-use values the only one)."""
-        uses: dict[int, int] = dict.fromkeys(self.keep, 1)
-        reader: dict[int, Expr] = {}
-        get = uses.get
+    def _readers(self, segments: list[Expr | Region]) -> dict[int, Expr | None]:
+        """For each value read in this scope: its one reader if it has one and reads it
+        once, else ``None`` (results count as read)."""
+        reader: dict[int, Expr | None] = dict.fromkeys(self.keep)
         for segment in segments:
-            members = segment.members if isinstance(segment, Region) else (segment,)
+            members = segment.members if type(segment) is Region else (segment,)
             for node in members:
                 if type(node.op) is Item:
                     continue  # the block's own output, not a read of it
                 for x in node.inputs:
                     key = id(x)
-                    uses[key] = get(key, 0) + 1
-                    reader[key] = node
-        return uses, reader
+                    reader[key] = None if key in reader else node
+        return reader
 
-    def _group(
-        self, segments: list[Expr | Region], uses: dict[int, int], reader: dict[int, Expr]
-    ) -> list[Step]:
+    def _group(self, segments: list[Expr | Region], reader: dict[int, Expr | None]) -> list[Step]:
         """The steps, found walking back from the last. A single-use value is written
         inside the expression of the statement reading it if it is computed just before
         that statement, or if computing it later holds nothing alive for longer (a view, or
@@ -397,8 +413,8 @@ class _ScopePlanner:
                 steps.append(Block(node, ()))
                 open_ = None
                 continue
-            if kind == PLAIN and uses.get(id(node)) == 1:
-                read_by = reader.get(id(node))
+            read_by = reader.get(id(node)) if kind == PLAIN else None
+            if read_by is not None:
                 tree = owner.get(id(read_by))
                 if (
                     tree is not None
@@ -708,6 +724,45 @@ class _ScopePlanner:
             if any(id(n) in self.derivative_ids for n in nodes):
                 self.scope.derivatives_from = i if i > 0 else None
                 return
+
+    def pieces(self, inputs: Sequence[Expr], outputs: Sequence[Expr], size: int) -> list[Piece]:
+        """The steps cut into pieces of ``size``, with the values crossing between them
+        (the inputs count as computed before the first, the outputs as read after the
+        last); none if the steps fit in one."""
+        steps = self.scope.steps
+        if len(steps) <= size:
+            return []
+        pieces = [Piece(a, min(a + size, len(steps))) for a in range(0, len(steps), size)]
+        piece_of = {id(step): i for i, p in enumerate(pieces) for step in steps[p.start : p.stop]}
+        units, defined = self.units, self.defined
+        home: dict[int, int] = {id(x): -1 for x in inputs}  # value -> the piece computing it
+        for value, position in defined.items():
+            home[value] = piece_of[id(units[position][0])]
+        readers: dict[int, list[int]] = {}  # value -> the later pieces reading it
+        crossing: dict[int, Expr] = {}
+        for step, _, reads in units:
+            here = piece_of[id(step)]
+            for x in reads:
+                h = home.get(id(x))
+                if h is not None and h != here:
+                    seen = readers.setdefault(id(x), [])
+                    if not seen or seen[-1] != here:
+                        seen.append(here)
+                        crossing[id(x)] = x
+        for x in outputs:
+            h = home.get(id(x))
+            if h is not None and h >= 0:
+                readers.setdefault(id(x), []).append(len(pieces))
+                crossing[id(x)] = x
+        for key, x in crossing.items():
+            h = home[key]
+            if h >= 0:
+                pieces[h].stores.append(x)
+            read_in = readers[key]
+            for i in read_in:
+                if i < len(pieces):
+                    pieces[i].loads.append((x, i == read_in[-1]))
+        return pieces
 
     def name_variables(self, wanted: bool) -> None:
         """Name the variables asked to be named (``wanted``) or the others; once all are,

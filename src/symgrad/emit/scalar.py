@@ -32,9 +32,15 @@ class _numpy_math:
 
 
 def _with_numpy(function):
-    """`function` with its math and float() done by NumPy."""
-    scope = dict(function.__globals__, math=_numpy_math(), float=np.float64)
-    return type(function)(function.__code__, scope)
+    """`function` with its math and float() done by NumPy (and so the functions it calls)."""
+    module = function.__globals__
+    scope = dict(module, math=_numpy_math(), float=np.float64)
+    for name, value in module.items():
+        if type(value) is type(function) and value.__globals__ is module:
+            copy = type(function)(value.__code__, scope, name, value.__defaults__)
+            copy.__kwdefaults__ = value.__kwdefaults__
+            scope[name] = copy
+    return scope[function.__name__]
 '''
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.bool_))
