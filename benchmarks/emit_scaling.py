@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+import tracemalloc
 
 import symgrad as sg
 from symgrad.core.walk import topological_order
@@ -36,40 +37,51 @@ def chain(depth: int, shape: tuple[int, ...]) -> tuple[sg.Expr, list[sg.Expr]]:
     return x, [y, sg.grad(y, x)]
 
 
-def measure(depth: int, shape: tuple[int, ...]) -> tuple[int, float, float, float]:
+def measure(depth: int, shape: tuple[int, ...]) -> tuple[int, list[float], float]:
+    """Nodes, CPU seconds of planning, writing and compiling, and peak bytes per node of
+    those stages together (measured in a second run: tracemalloc slows everything)."""
     x, outputs = chain(depth, shape)
     leaves, render = flatten(outputs)
     leaves = optimize(leaves)
     order = topological_order(leaves)
+    seconds: list[float] = []
     gc.collect()
     gc.disable()  # as in sg.compile
     try:
         start = time.process_time()
         plan = make_plan([x], leaves, order)
-        planned = time.process_time()
+        seconds.append(time.process_time() - start)
+        start = time.process_time()
         emitted = numpy_writer.write(plan, render)
-        written = time.process_time()
+        seconds.append(time.process_time() - start)
+        del plan
+        start = time.process_time()
         _compiled(emitted, "<emitted>")  # as the executable compiles it: part by part
-        compiled = time.process_time()
+        seconds.append(time.process_time() - start)
+        del emitted
+        tracemalloc.start()
+        _compiled(numpy_writer.write(make_plan([x], leaves, order), render), "<emitted>")
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     finally:
         gc.enable()
-    return len(order), planned - start, written - planned, compiled - written
+    return len(order), seconds, peak / len(order)
 
 
 def main() -> None:
     depths = [int(a) for a in sys.argv[1:]] or [1_000, 10_000, 100_000, 150_000]
     for shape, path in (((), "float path"), ((2,), "array path")):
-        print(f"{path}: depth, nodes, plan s, write s, compile() s, ratios to depth / 10")
-        rows: dict[int, tuple[int, float, float, float]] = {}
+        print(f"{path}: depth, nodes, CPU s of plan, write, compile(); peak B/node; x per 10x")
+        rows: dict[int, list[float]] = {}
         for depth in depths:
-            rows[depth] = row = measure(depth, shape)
-            nodes, *seconds = row
-            line = f"{depth:>8} {nodes:>9} " + " ".join(f"{s:8.2f}" for s in seconds)
+            nodes, seconds, peak = measure(depth, shape)
+            rows[depth] = seconds
+            line = f"{depth:>8} {nodes:>9} " + " ".join(f"{s:7.2f}" for s in seconds)
+            line += f" {peak:7.0f}"
             smaller = rows.get(depth // 10)
             if smaller is not None:
-                line += "   x" + " x".join(
-                    f"{a / max(b, 1e-9):.1f}" for a, b in zip(seconds, smaller[1:])
-                )
+                ratios = [a / max(b, 1e-9) for a, b in zip(seconds, smaller)]
+                line += "   x" + " x".join(f"{r:.1f}" for r in ratios)
             print(line, flush=True)
 
 

@@ -97,6 +97,7 @@ class _Writer:
         self.literals: dict[int, str] = {}  # 0-d constants: their literal text
         self.bare: dict[int, str | None] = {}  # weak 0-d constants: the bare literal
         self.module_names: dict[int, str] = {}  # constants: their names in the module
+        self.returned: dict[int, str] = {}  # body results written as expressions
 
     # --- the module -----------------------------------------------------------------------
     def module(self, render_result: Callable[[list[str]], str], title: str) -> Emitted:
@@ -312,7 +313,7 @@ class _Writer:
         node = step.node
         if step.placed:
             return  # computed by the region that filled it
-        target = names[id(node)]
+        target = names.get(id(node), "")
         if isinstance(node.op, Constant):
             if not self.module_names:
                 self.module_names.update((id(n), m) for n, m in self.plan.constants)
@@ -325,6 +326,9 @@ class _Writer:
             text = self.expression(n, self.args(n, names, inline))
             inline[id(n)] = (text, forms[id(n)].precedence)
         args = self.args(node, names, inline)
+        if step.returned:
+            self.returned[id(node)] = self.expression(node, args)
+            return
         if step.into is not None:
             lines.append(f"{indent}{self.in_place(node, args, step.into, names)}")
             return
@@ -452,7 +456,8 @@ class _BlockContext:
         params = {id(p): a for p, a in zip(body.params, args)}
         names = ChainMap(scope.names, params, self._names)
         lines = writer.scope(scope, names, indent)
-        return lines, [writer.value(r, names) for r in body.results]
+        returned = writer.returned
+        return lines, [returned.pop(id(r), None) or writer.value(r, names) for r in body.results]
 
 
 class _RegionWriter:

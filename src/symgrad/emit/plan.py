@@ -72,6 +72,9 @@ class Statement:
     free: tuple[Expr, ...] = ()
     #: Computed already, into the zeros a blocked region allocated for it (``placed``).
     placed: bool = False
+    #: A result of a body, written where the body's results are used (``state = 2.0 *
+    #: state``) rather than assigned to a variable of its own.
+    returned: bool = False
 
 
 @dataclasses.dataclass(eq=False, slots=True)
@@ -339,11 +342,14 @@ class _ScopePlanner:
         self.free_registers: list[_Variable] = []
         self.free_ids: set[int] = set()
         self.registers = 0
+        self.returned: set[int] = set()
 
     # --- laying out the steps ---------------------------------------------------------------
     def lay_out(self) -> list[_ScopePlanner]:
         """Build the steps; return planners for the bodies of this scope's blocks."""
         state = self.state
+        if self.parent is not None:
+            self._returned()
         segments: list[Expr | Region] = (
             blocking.plan(self.order, self.keep)
             if state.options.blocking and not state.floats
@@ -359,6 +365,23 @@ class _ScopePlanner:
                     self.children.setdefault(position, []).append(child)
                     children.append(child)
         return children
+
+    def _returned(self) -> None:
+        """A body's results that nothing in it reads, each result once, are computed last
+        and written as expressions where the results are used."""
+        results = self.scope.results
+        read = {id(x) for n in self.order for x in n.inputs}
+        counts: dict[int, int] = {}
+        for r in results:
+            counts[id(r)] = counts.get(id(r), 0) + 1
+        returned = {
+            id(r): r
+            for r in results
+            if counts[id(r)] == 1 and id(r) not in read and self.state.kind(r) == PLAIN
+        }
+        if returned:
+            self.returned = set(returned)
+            self.order = [n for n in self.order if id(n) not in returned] + list(returned.values())
 
     def _readers(self, segments: list[Expr | Region]) -> dict[int, Expr | None]:
         """For each value read in this scope: its one reader if it has one and reads it
@@ -427,7 +450,7 @@ class _ScopePlanner:
                     tree.size += 1
                     owner[id(node)] = tree
                     continue
-            statement = Statement(node)
+            statement = Statement(node, returned=id(node) in self.returned)
             steps.append(statement)
             open_ = owner[id(node)] = _Tree(statement, kind == SHARED)
             trees.append(open_)
@@ -596,6 +619,8 @@ class _ScopePlanner:
         node = step.node
         if step.placed:
             step.free = tuple(dying)
+            return
+        if step.returned:  # written after the body's statements: its operands stay
             return
         if self.state.floats:
             self._register(node, dying)

@@ -509,7 +509,10 @@ class While(MultiOutput):
 
 
 def _single_expression(lines: list[str], name: str) -> str | None:
-    """The expression of a block that is one statement ``name = expression``, if it is."""
+    """The expression of a block that is one statement ``name = expression`` (or none,
+    ``name`` being the expression), if it is."""
+    if not lines:
+        return name
     if len(lines) != 1:
         return None
     target, _, rest = lines[0].strip().partition(" = ")
@@ -683,6 +686,7 @@ class Scan(MultiOutput):
         indent = ctx.indent
         inner = indent + "    "
         nc, nx = self.n_carry, self.n_xs
+        args_all = args
         if self.counted:
             args = args[1:]
         carry = [outs[i] or ctx.fresh(self.output_hint(i)) for i in range(nc)]
@@ -697,7 +701,10 @@ class Scan(MultiOutput):
                     f"{indent}{name} = np.empty({ctx.shape(shape)}, dtype=np.{dtype_name(dtype)})"
                 )
         step = ctx.fresh("t")
-        length = ctx.dim(self.length)
+        # A counted scan runs as many steps as its count input says (for the reverse of a
+        # while loop, the loop's trip count): read it, so it is never a dead variable.
+        length = args_all[0] if self.counted and not isinstance(self.length, int) else None
+        length = length or ctx.dim(self.length)
         steps = f"range({length} - 1, -1, -1)" if self.reverse else f"range({length})"
         lines.append(f"{indent}for {step} in {steps}:")
         index = ctx.fresh("i") if 0 in self.body.uses() else step
