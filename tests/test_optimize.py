@@ -304,7 +304,7 @@ def test_scalar_graphs_use_python_floats_and_math():
     assert float(value) == pytest.approx(
         np.sin(0.3) * -1.2 + 1 / (1 + np.exp(0.36)) - 0.3**3, rel=1e-14
     )
-    namespace = f._evaluate.__globals__
+    namespace = f.function.__globals__
     with_numpy = namespace["_with_numpy"](namespace["_evaluate_floats"])  # the fallback
     ref_value, (ref_a, ref_b) = with_numpy(0.3, -1.2)
     assert float(value) == pytest.approx(float(ref_value), rel=1e-14)

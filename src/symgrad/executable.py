@@ -46,7 +46,9 @@ class Executable:
     """A compiled function. Call it with arrays by position or by variable name.
 
     Attributes: ``source`` (the emitted Python), ``stats``, ``inputs`` (the variables, in
-    parameter order) and ``outputs`` (as given to :func:`symgrad.compile`).
+    parameter order), ``outputs`` (as given to :func:`symgrad.compile`), ``function`` (the
+    generated function itself, called with the inputs by position) and ``filename`` (the
+    name tracebacks give the generated code).
     """
 
     def __init__(self, emitted: Emitted, inputs: Sequence[Expr], outputs: Any, stats: Stats):
@@ -61,11 +63,11 @@ class Executable:
         namespace["BindError"] = BindError  # helpers raise the library's error in-process
         if "IterationLimitError" in namespace:
             namespace["IterationLimitError"] = IterationLimitError
-        self._evaluate = namespace[emitted.function]
+        self.function = namespace[emitted.function]
         # Registered so tracebacks into the generated code show its lines, for as long as
         # the code lives (the function, kept by this executable or by Expr.eval's cache).
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
-        weakref.finalize(self._evaluate, linecache.cache.pop, filename, None)
+        weakref.finalize(self.function, linecache.cache.pop, filename, None)
         self.filename = filename
         names = [x.op.var_name for x in self.inputs]
         self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}
@@ -76,7 +78,7 @@ class Executable:
             args = self._bind_by_name(args, kwargs)
         elif len(args) != len(self.inputs):
             self._wrong_count(args)
-        return self._evaluate(*args)
+        return self.function(*args)
 
     def _bind_by_name(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
         slots: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..ops.base import Op
 
 _NODES: weakref.WeakValueDictionary[tuple[Any, ...], Expr] = weakref.WeakValueDictionary()
+#: ``Expr.eval``'s compiled functions: (the variables, in parameter order; the function).
+_EVALUATE: weakref.WeakKeyDictionary[Expr, tuple[list[Expr], Any]] = weakref.WeakKeyDictionary()
 
 
 def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
@@ -293,10 +295,14 @@ class Expr:
         >>> float((x * x + 1).eval({x: 3.0}))
         10.0
         """
-        from ..compiler import compile as compile_
-        from .walk import topological_order
+        compiled = _EVALUATE.get(self)
+        if compiled is None:  # compiled once, for as long as the expression lives
+            from ..compiler import compile as compile_
+            from .walk import topological_order
 
-        free = [n for n in topological_order([self]) if n.name is not None]
+            free = [n for n in topological_order([self]) if n.name is not None]
+            compiled = _EVALUATE[self] = (free, compile_(self, inputs=free).function)
+        free, function = compiled
         by_name = {n.name: n for n in free}
         values: dict[int, Any] = {}
         for key, value in (bindings or {}).items():
@@ -308,7 +314,7 @@ class Expr:
             from ..errors import BindError
 
             raise BindError(f"eval: no value given for variable(s) {missing}")
-        return compile_(self, inputs=free)(*[values[id(n)] for n in free])
+        return function(*[values[id(n)] for n in free])
 
 
 # Operators call the op modules, which import this one; bind them once this class exists.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.expr import Expr
-from ..core.shapes import broadcast_shapes
+from ..core.shapes import broadcast_shapes, size_of
 from ..errors import ShapeError
 from ..ops import elementwise as ew
 from ..ops import linalg, reductions, shape_ops
@@ -32,6 +32,10 @@ def simplify(node: Expr) -> Expr | None:
     op = node.op
     if op.accepts_weak_scalars:
         found = _unbroadcast_operand(node)
+        if found is not None:
+            return found
+    if op.elementwise:
+        found = _broadcast_outward(node)
         if found is not None:
             return found
     if isinstance(op, ew.StopGradient):
@@ -69,12 +73,18 @@ def simplify(node: Expr) -> Expr | None:
         inner = node.inputs[0]
         perm = tuple(inner.op.axes[a] for a in op.axes)
         return shape_ops.transpose(inner.inputs[0], perm)
+    if isinstance(op, shape_ops.Reshape) and isinstance(node.inputs[0].op, shape_ops.BroadcastTo):
+        found = _reshaped_fill(node)
+        if found is not None:
+            return found
     if isinstance(op, (shape_ops.Reshape, shape_ops.BroadcastTo)) and type(
         node.inputs[0].op
     ) is type(op):
         source = node.inputs[0].inputs[0]  # reshape of a reshape: one reshape (same for
         return source if same_type(source, node) else op(source)  # broadcasts)
     if isinstance(op, reductions.Sum):
+        if isinstance(node.inputs[0].op, ew.Negative):  # the sum of -x is exactly -sum(x)
+            return _if_same_type(ew.negative(op(node.inputs[0].inputs[0])), node)
         return _sum_of_fill(node)
     if isinstance(op, linalg.Matmul):
         return _outer_product(node)
@@ -136,6 +146,39 @@ def _unbroadcast_operand(node: Expr) -> Expr | None:
                 inputs = node.inputs[:i] + (source,) + node.inputs[i + 1 :]
                 return node.op(*inputs)
     return None
+
+
+def _broadcast_outward(node: Expr) -> Expr | None:
+    """An elementwise op whose array operands are all broadcasts, the others 0-d, computed
+    on the broadcasts' sources and broadcast after: the same values, computed once per
+    source element (the gradient of a mean is such a broadcast, divided by a count)."""
+    inputs = node.inputs
+    if not any(isinstance(x.op, shape_ops.BroadcastTo) for x in inputs) or not all(
+        x.ndim == 0 or isinstance(x.op, shape_ops.BroadcastTo) for x in inputs
+    ):
+        return None
+    sources = tuple(_single_as_scalar(x.inputs[0]) if x.ndim else x for x in inputs)
+    try:
+        inner = node.op(*sources)
+    except ShapeError:
+        return None
+    if inner.dtype != node.dtype:
+        return None
+    return shape_ops.broadcast_to(inner, node.shape)
+
+
+def _single_as_scalar(x: Expr) -> Expr:
+    """``x`` as a 0-d value if it holds a single element (a constant of shape (1,) folds)."""
+    factor, symbolic = size_of(x.shape)
+    return shape_ops.reshape(x, ()) if factor == 1 and not symbolic else x
+
+
+def _reshaped_fill(node: Expr) -> Expr | None:
+    """A reshape of a broadcast single value: that value broadcast to the new shape."""
+    source = _single_as_scalar(node.inputs[0].inputs[0])
+    if source.ndim:
+        return None
+    return shape_ops.broadcast_to(source, node.shape)
 
 
 def _outer_product(node: Expr) -> Expr | None:

@@ -1,7 +1,9 @@
 """Numerically stable forms of hand-written formulas.
 
 log(1 + x) -> log1p(x); exp(x) - 1 -> expm1(x); log(1 + exp(x)) -> softplus(x);
-log(sum(exp(x))) -> logsumexp(x); log(sigmoid(x)) -> -softplus(-x). Each keeps the value
+log(sum(exp(x))) -> logsumexp(x); log(sigmoid(x)) -> -softplus(-x);
+log(softmax(x)) -> x - logsumexp(x) (whose gradient needs no division by the softmax).
+Each keeps the value
 where the original is accurate and stays finite where the original overflows or rounds to 0.
 """
 
@@ -36,6 +38,10 @@ def stabilize(node: Expr) -> Expr | None:
             return reductions.LogSumExp(inner.op.axes, inner.op.keepdims)(inner.inputs[0].inputs[0])
         if isinstance(inner.op, ew.Sigmoid):
             return ew.negative(ew.softplus(ew.negative(inner.inputs[0])))
+        if isinstance(inner.op, reductions.Softmax):
+            x = inner.inputs[0]
+            shifted = ew.subtract(x, reductions.LogSumExp((inner.op.axis,), True)(x))
+            return shifted if same_type(shifted, node) else None
         return None
     if isinstance(op, ew.Log1p) and isinstance(node.inputs[0].op, ew.Exp):
         return ew.softplus(node.inputs[0].inputs[0])
