@@ -647,8 +647,9 @@ class _ScopePlanner:
     ) -> tuple[Expr, bool] | None:
         """The dying input whose variable ``node`` continues, and whether it takes its
         buffer too: a large new array of ours that nothing views, of the result's shape and
-        dtype. An output named for itself (``d_x``) continues only the buffer of a variable
-        of the derivative part, which then takes its name."""
+        dtype. Without the buffer, only a variable named as ``node`` would be. An output
+        named for itself (``d_x``) continues only the buffer of a variable of the
+        derivative part, which then takes its name."""
         if isinstance(node.op, Constant):
             return None
         named = id(node) in self.state.wanted
@@ -671,7 +672,12 @@ class _ScopePlanner:
                     and _writes_into(node, x)
                 ):
                     return x, True
-        return None if named else (same[0], False)
+        if named:
+            return None
+        # Without its buffer, a variable is continued only by a value of the same kind
+        # (y = np.sin(y) + 0.5): a name never changes its meaning.
+        kind = hint(node)
+        return next(((x, False) for x in same if self.variable[id(x)].hint == kind), None)
 
     def _register(self, node: Expr, dying: list[Expr]) -> None:
         """On the float path variables are registers: a dead one is taken again."""
