@@ -195,6 +195,8 @@ def make_plan(
         order, first_derivative = _forward_first(order, outputs, forward)
     keep = {id(x) for x in outputs} | {id(x) for x in inputs}
     main = _ScopePlanner(state, order, keep, tuple(outputs), None, -1, first_derivative)
+    # A derivative that the forward computation has anyway keeps its forward name.
+    state.wanted = {k: v for k, v in state.wanted.items() if k in main.derivative_ids}
     planners = [main]
     for planner in planners:  # top down: a body once its enclosing scope is laid out
         planners.extend(planner.lay_out())
