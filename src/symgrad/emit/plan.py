@@ -828,7 +828,7 @@ def _is_leaf(x: Expr) -> bool:
 def _movable(node: Expr) -> bool:
     """Whether computing ``node`` later holds nothing alive for longer: a view of another
     value, or a value computed from inputs and constants only."""
-    return not node.op.fresh or all(_is_leaf(x) for x in node.inputs)
+    return not node.op.fresh or all(_is_leaf(x) or not x.inputs for x in node.inputs)
 
 
 def _large(node: Expr) -> bool:
