@@ -39,7 +39,7 @@ REUSE_MIN_ELEMENTS = 8192
 #: Operations one statement may hold (the statement's own and those written inside it).
 MAX_OPS_PER_STATEMENT = 4
 #: Steps of the function's body per piece, when the body is longer (see ``Piece``).
-PIECE_STEPS = 2000
+PIECE_STEPS = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
