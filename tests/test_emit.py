@@ -169,6 +169,15 @@ def test_large_buffers_are_updated_in_place_with_operators():
     np.testing.assert_allclose(sg.compile(h)(a, wv, bv), np.tanh(a @ wv + bv) * 2.0)
 
 
+def test_arrays_a_view_reads_are_never_written_into():
+    x = sg.var("x", shape=(200, 200))
+    a = sg.sin(x)
+    body = _body(sg.compile(a + a.T))  # a.T is written inside the statement reading it
+    assert "sin_x = np.sin(x)" in body and "sin_x +=" not in body and "out=sin_x" not in body
+    v = np.random.default_rng(0).normal(size=(200, 200))
+    np.testing.assert_array_equal(sg.compile(a + a.T)(v), np.sin(v) + np.sin(v).T)
+
+
 def test_gradients_are_named_after_their_variables_after_a_comment():
     x = sg.var("x", shape=(3,))
     w = sg.var("weight", shape=(3,))

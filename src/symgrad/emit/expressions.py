@@ -57,7 +57,7 @@ _BINARY = {
     "@": 11,
     "**": 14,
 }
-_COMPARISON = 5
+COMPARISON = 5  # the precedence of comparisons, ``not`` binding one less
 _POWER = 14
 _UNARY = {"-": 12, "+": 12, "~": 12, "not": 4}
 _CONDITIONAL = 1  # ``a if b else c``
@@ -92,7 +92,7 @@ class Form:
             precedence < left
             or precedence < right
             or precedence == left
-            or (precedence == right and precedence in (_COMPARISON, _POWER))
+            or (precedence == right and precedence in (COMPARISON, _POWER))
         ):
             return f"({text})"
         return text
@@ -167,7 +167,7 @@ def _operator_strength(tok: tokenize.TokenInfo, previous: tokenize.TokenInfo | N
     if string in _BINARY and (tok.type == token.OP or keyword.iskeyword(string)):
         return _BINARY[string]
     if string == "not":  # ``not in``
-        return _COMPARISON
+        return COMPARISON
     return None
 
 
@@ -197,5 +197,5 @@ def _right_strength(following: tokenize.TokenInfo | None) -> int:
     if following.string in _BINARY:
         return _BINARY[following.string]
     if following.string == "not":  # ``not in``
-        return _COMPARISON
+        return COMPARISON
     return ATOM

@@ -20,6 +20,7 @@ from ..errors import ShapeError
 from ..ops.leaves import Constant
 from ..ops.subgraph import Body
 from . import Emitted, literals, scalar
+from .expressions import COMPARISON
 from .inputs import PRELUDE, InputChecks
 from .plan import Block, Blocked, Plan, Scope, Statement, Step
 
@@ -203,17 +204,17 @@ class _Writer:
                 if home == k and any(name in used for used in ctx.uses[k + 1 :])
             ]
             parts.append([f"def {part}({store}):", *head, *lines, *tail])
-        given = [id(x) for x in plan.inputs]
-        kept = {id(x) for piece in plan.pieces for x, _ in piece.loads if id(x) in set(given)}
-        entries = [f"{names[i]!r}: {names[i]}" for i in given if i in kept]
+        loaded = {id(x) for piece in plan.pieces for x, _ in piece.loads}
+        entries = [f"{names[id(x)]!r}: {names[id(x)]}" for x in plan.inputs if id(x) in loaded]
         entries += [f"{name!r}: {name}" for name in first if ctx.home.get(name, -1) == -1]
         body = [f"    {store} = {{{', '.join(entries)}}}"]
         body += [f"    {part}({store})" for part in part_names]
+        outputs = {id(x) for x in plan.outputs}
         results = {
             id(x): f"{store}[{names[id(x)]!r}]"
             for piece in plan.pieces
             for x in piece.stores
-            if any(x is y for y in plan.outputs)
+            if id(x) in outputs
         }
         body.append(f"    return {render_result(self.results({**names, **results}))}")
         return body, parts
@@ -326,8 +327,10 @@ class _Writer:
             text = self.expression(n, self.args(n, names, inline))
             inline[id(n)] = (text, forms[id(n)].precedence)
         args = self.args(node, names, inline)
-        if step.returned:
-            self.returned[id(node)] = self.expression(node, args)
+        if step.returned:  # (bracketed unless it binds at least as a comparison does)
+            text = self.expression(node, args)
+            low = self.plan.forms[id(node)].precedence < COMPARISON
+            self.returned[id(node)] = f"({text})" if low else text
             return
         if step.into is not None:
             lines.append(f"{indent}{self.in_place(node, args, step.into, names)}")

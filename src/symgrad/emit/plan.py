@@ -234,7 +234,9 @@ class _State:
         self._kinds: dict[type, int] = {}
 
     def kind(self, node: Expr) -> int:
-        """What ``node`` is to the plan: ``PLAIN``, ``BOUND``, ``CONSTANT`` or ``MULTI``."""
+        """What ``node`` is to the plan: ``PLAIN``, ``BOUND`` (a variable, parameter or
+        item: named by what binds it), ``CONSTANT``, ``MULTI`` or ``SHARED`` (one result of
+        a call shared with siblings, ``Op.emit_shared``)."""
         kind = self._kinds.get(type(node.op))
         if kind is None:
             op = node.op
@@ -379,7 +381,10 @@ class _ScopePlanner:
         returned = {
             id(r): r
             for r in results
-            if counts[id(r)] == 1 and id(r) not in read and self.state.kind(r) == PLAIN
+            if counts[id(r)] == 1
+            and id(r) not in read
+            and self.state.kind(r) == PLAIN
+            and self.state.form(r) is not None
         }
         if returned:
             self.returned = set(returned)
@@ -493,7 +498,7 @@ class _ScopePlanner:
             for x in node.inputs:
                 if id(x) in whole:
                     readers.setdefault(id(x), []).append(node)
-        placed: set[int] = set()
+        placed: dict[int, tuple[Blocked, int]] = {}  # reader -> its region, its member
         for blocked in regions:
             region = blocked.region
             members = {id(m) for m in region.members}
@@ -509,11 +514,15 @@ class _ScopePlanner:
                 (r,) = outside
                 if r.inputs.count(m) == 1 and r.op.emit_placement(r, ANY_DIMS) is not None:
                     blocked.placed[id(m)] = r
-                    placed.add(id(r))
+                    placed[id(r)] = blocked, id(m)
         if placed:
             for step in steps:
                 if isinstance(step, Statement) and id(step.node) in placed:
-                    step.placed = True
+                    if step.inlined:  # (it computes more than the placement: not placed)
+                        blocked, m = placed[id(step.node)]
+                        del blocked.placed[m]
+                    else:
+                        step.placed = True
 
     def _units(self, steps: list[Step]) -> None:
         """The steps as units of one position each (a region: one per member), with the
@@ -590,13 +599,15 @@ class _ScopePlanner:
                 reads.extend(child.captured.values())  # type: ignore[attr-defined]
         last_use: dict[int, int] = {}
         viewed: set[int] = set()  # values another value views or aliases
-        for position, (_, node, reads) in enumerate(units):
+        for position, (step, node, reads) in enumerate(units):
             for x in reads:
                 last_use[id(x)] = position
                 if id(x) not in defined and type(x.op) not in _LEAVES:
                     self.captured[id(x)] = x
             if not node.op.fresh:
                 viewed.update(id(x) for x in node.inputs)
+            if type(step) is Statement and step.inlined:
+                viewed.update(id(x) for n in step.inlined if not n.op.fresh for x in n.inputs)
         started: set[int] = set()
         for position, (step, node, reads) in enumerate(units):
             dying = [
@@ -693,10 +704,12 @@ class _ScopePlanner:
         if free and wanted is None:
             variable = free.pop()
             self.free_ids.discard(id(variable))
+        elif wanted is not None:
+            variable = _Variable(wanted, wanted=True)
+            self.variables.append(variable)
         else:
-            if wanted is None:
-                self.registers += 1
-            variable = _Variable(wanted or f"r{self.registers - 1}", wanted=wanted is not None)
+            variable = _Variable(f"r{self.registers}")
+            self.registers += 1
             self.variables.append(variable)
         self.variable[id(node)] = variable
 
