@@ -60,6 +60,17 @@ def test_reserved_backends_say_they_are_not_available_yet(name):
         sg.compile(x * 2.0, backend=name)
 
 
+def test_a_backend_may_ask_for_regions_of_any_size():
+    x = sg.var("x", shape=(40,))
+    y = sg.sum(sg.sin(x) * x + 1.0)
+    assert "for start in range(" not in sg.compile(y).source
+    with numpy_options(region_elements=16):
+        f = sg.compile(y)
+    assert "for start in range(0, 40, 65536):" in f.source
+    a = np.linspace(-1, 1, 40)
+    assert f(a) == pytest.approx(np.sum(np.sin(a) * a + 1.0), rel=1e-14)
+
+
 def test_backends_are_registered_by_name():
     assert backends.names() == ["numpy", "numba", "dask"]
     assert backends.names(available=True) == ["numpy"]

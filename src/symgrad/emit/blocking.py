@@ -48,9 +48,14 @@ class Region:
         return x.ndim == len(self.shape) and x.shape[0] == self.shape[0]
 
 
-def plan(order: Sequence[Expr], keep: set[int]) -> list[Expr | Region]:
-    """``order`` regrouped: single nodes, and regions whose members run block by block."""
-    shapes = [_block_shape(node) for node in order]
+def plan(
+    order: Sequence[Expr], keep: set[int], min_elements: int | None = None
+) -> list[Expr | Region]:
+    """``order`` regrouped: single nodes, and regions whose members run block by block.
+    Regions are of at least ``min_elements`` elements (``MIN_ELEMENTS`` by default; a
+    backend fusing regions into compiled loops gains at any size)."""
+    least = MIN_ELEMENTS if min_elements is None else min_elements
+    shapes = [_block_shape(node, least) for node in order]
     if not any(shapes):
         return list(order)
     planner = _Planner(order, keep)
@@ -140,7 +145,7 @@ class _Planner:
         return region, False
 
 
-def _block_shape(node: Expr) -> tuple[int, ...] | None:
+def _block_shape(node: Expr, least: int) -> tuple[int, ...] | None:
     """The node's shape if it is an elementwise op large enough to compute by blocks."""
     op = node.op
     if not op.elementwise or isinstance(op, MultiOutput) or node.ndim == 0:
@@ -149,7 +154,7 @@ def _block_shape(node: Expr) -> tuple[int, ...] | None:
         return None
     shape = tuple(int(d) for d in node.shape)
     inner = math.prod(shape[1:])
-    if math.prod(shape) < MIN_ELEMENTS or inner > BLOCK_ELEMENTS // 2:
+    if math.prod(shape) < least or inner > BLOCK_ELEMENTS // 2:
         return None
     return shape
 

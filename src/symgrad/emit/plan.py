@@ -46,8 +46,11 @@ PIECE_STEPS = 10_000
 class Options:
     """What a backend lets the plan do."""
 
-    #: Run large elementwise chains a block of rows at a time (``symgrad.emit.blocking``).
+    #: Group chains of elementwise ops with the sums that consume them into regions (run by
+    #: the NumPy writer a block of rows at a time; a unit for a fused loop). Regions are of
+    #: at least ``region_elements`` elements (``None``: ``blocking.MIN_ELEMENTS``).
     blocking: bool = True
+    region_elements: int | None = None
     #: Write results into the buffers of dead inputs (NumPy's ``out=``, ``+=``).
     reuse_buffers: bool = True
     #: Compute graphs of 0-d float64 values with Python floats.
@@ -355,7 +358,7 @@ class _ScopePlanner:
         if self.parent is not None:
             self._returned()
         segments: list[Expr | Region] = (
-            blocking.plan(self.order, self.keep)
+            blocking.plan(self.order, self.keep, state.options.region_elements)
             if state.options.blocking and not state.floats
             else list(self.order)
         )
