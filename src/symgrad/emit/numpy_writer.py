@@ -250,12 +250,13 @@ class _Writer:
         args = []
         for i, x in enumerate(node.inputs):
             name = names.get(id(x))
-            if name is not None:
-                args.append(name)
-            elif id(x) in inline:
-                args.append(self.plan.forms[id(node)].wrap(i, *inline[id(x)]))
-            else:
-                args.append(self.value(x, names))
+            if name is None:
+                found = inline.get(id(x))
+                if found is not None:
+                    name = self.plan.forms[id(node)].wrap(i, *found)
+                else:
+                    name = self.value(x, names)
+            args.append(name)
         # Bare literals take the dtype of the array operand, as the graph inferred: only
         # where some operand is not a 0-d constant.
         if (

@@ -398,13 +398,15 @@ class _ScopePlanner:
         once, else ``None`` (results count as read)."""
         reader: dict[int, Expr | None] = dict.fromkeys(self.keep)
         for segment in segments:
-            members = segment.members if type(segment) is Region else (segment,)
-            for node in members:
-                if type(node.op) is Item:
-                    continue  # the block's own output, not a read of it
-                for x in node.inputs:
+            if type(segment) is Region:
+                for node in segment.members:
+                    for x in node.inputs:
+                        key = id(x)
+                        reader[key] = None if key in reader else node
+            elif type(segment.op) is not Item:  # (an item is its block's output, no read)
+                for x in segment.inputs:
                     key = id(x)
-                    reader[key] = None if key in reader else node
+                    reader[key] = None if key in reader else segment
         return reader
 
     def _group(self, segments: list[Expr | Region], reader: dict[int, Expr | None]) -> list[Step]:
@@ -536,16 +538,11 @@ class _ScopePlanner:
             kind = type(step)
             if kind is Statement:
                 node = step.node
-                if step.inlined:
+                if step.inlined:  # (a value read twice is listed twice)
                     inside = {id(n) for n in step.inlined}
-                    reads: Sequence[Expr] = list(
-                        {
-                            id(x): x
-                            for n in (*step.inlined, node)
-                            for x in n.inputs
-                            if id(x) not in inside
-                        }.values()
-                    )
+                    reads: Sequence[Expr] = [
+                        x for n in (*step.inlined, node) for x in n.inputs if id(x) not in inside
+                    ]
                 else:
                     reads = node.inputs
                 if not step.placed:
