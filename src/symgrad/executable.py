@@ -27,7 +27,7 @@ class Stats:
     ``built``: nodes of the forward graph(s) the outputs come from; ``differentiated``: with
     the derivative graphs added; ``after_pruning``: the nodes the outputs actually need;
     ``after_optimization``: what is left after the optimizer; ``statements``: statements
-    emitted (variables and scalar constants need none).
+    computing values (a statement may hold a few ops; input checks and ``del`` not counted).
     """
 
     built: int

@@ -249,7 +249,7 @@ class _State:
                 kind = CONSTANT
             elif isinstance(op, MultiOutput):
                 kind = MULTI
-            elif type(op).emit_shared is not Op.emit_shared:
+            elif getattr(type(op), "emit_shared", None) is not getattr(Op, "emit_shared", None):
                 kind = SHARED
             else:
                 kind = PLAIN
