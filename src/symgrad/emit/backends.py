@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import sys
 from collections.abc import Callable
 
 from . import Emitted, dask_writer, numpy_writer
@@ -75,12 +76,13 @@ def names(available: bool = False) -> list[str]:
 
 register(Backend("numpy", numpy_writer.write))
 register(Backend("numba", None, Options(reuse_buffers=False), extra="numba"))
-# Dask builds a lazy graph: no blocks of rows, no buffers to reuse, no Python floats.
+# Dask builds a lazy graph: no blocks of rows, no buffers to reuse, no Python floats; and
+# one function, whose statements may read the chunks of any input (``DaskEmitContext``).
 register(
     Backend(
         "dask",
         dask_writer.write,
-        Options(blocking=False, reuse_buffers=False, floats=False),
+        Options(blocking=False, reuse_buffers=False, floats=False, piece_steps=sys.maxsize),
         extra="dask",
         requires="dask.array",
     )

@@ -26,11 +26,11 @@ from types import ModuleType
 import numpy as np
 
 from ..core.expr import Expr
-from ..core.shapes import format_shape
+from ..core.shapes import Shape, format_shape
 from ..ops.leaves import Constant
 from . import Emitted, literals
-from .inputs import PRELUDE
-from .numpy_writer import _assemble, _BlockContext, _Writer, describe
+from .inputs import PRELUDE, InputChecks
+from .numpy_writer import _assemble, _BlockContext, _Context, _Writer, describe
 from .plan import Block, Blocked, Plan, Statement
 
 #: Helpers every module calls: NumPy's input conversion (``PRELUDE``), then Dask's.
@@ -143,11 +143,30 @@ def _lookup(module: object, path: str) -> object | None:
     return found
 
 
+class _DaskContext(_Context):
+    """The NumPy writer's context, which also knows where each symbolic dim was bound."""
+
+    def __init__(self, checks: InputChecks, plan: Plan):
+        super().__init__(checks, len(plan.pieces))
+        self.bound: dict[str, str] = {}  # dim -> the input axis's chunks, as source text
+        for x in plan.inputs:
+            for axis, dim in enumerate(x.shape):
+                if isinstance(dim, str) and dim not in self.bound:
+                    self.bound[dim] = f"{plan.names[id(x)]}.chunks[{axis}]"
+
+    def chunks(self, shape: Shape) -> str:
+        """Chunks for a new array of ``shape``: along a dim that is the size of an input's
+        axis, that axis's (so the new array lines up with the data); else Dask's default."""
+        texts = [self.bound.get(d, "'auto'") if isinstance(d, str) else "'auto'" for d in shape]
+        return f"({texts[0]},)" if len(texts) == 1 else f"({', '.join(texts)})"
+
+
 class _DaskWriter(_Writer):
     convert = "_dask_input"
 
     def __init__(self, plan: Plan, calls: DaskCalls):
         super().__init__(plan)
+        self.ctx = _DaskContext(self.checks, plan)
         self.calls = calls
 
     def module(self, render_result: Callable[[list[str]], str], title: str) -> Emitted:

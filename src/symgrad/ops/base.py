@@ -34,6 +34,14 @@ class EmitContext(Protocol):
         """Source text of one dimension."""
 
 
+class DaskEmitContext(EmitContext, Protocol):
+    """What an op may also ask of the Dask writer."""
+
+    def chunks(self, shape: Shape) -> str:
+        """Source text of chunks for a new Dask array of ``shape``: along a symbolic dim,
+        those of the input it is the size of; elsewhere Dask's default size."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Op:
     """Base class of all operations. Subclasses set ``name`` and implement the rules."""
@@ -132,7 +140,7 @@ class Op:
         instead of copying it there. ``None`` for other ops."""
         return None
 
-    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str | None:
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: DaskEmitContext) -> str | None:
         """For the ``"dask"`` backend: an expression computing ``node`` on Dask arrays where
         ``emit``'s would not (a NumPy function Dask lacks, or has with other arguments), or
         ``None`` to use ``emit``'s."""

@@ -28,7 +28,7 @@ from ..core.shapes import (
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions
-from .base import EmitContext, Op
+from .base import DaskEmitContext, EmitContext, Op
 from .leaves import as_expr, as_exprs
 
 
@@ -113,13 +113,14 @@ class Transpose(Op):
 
 
 _DASK_BROADCAST_HELPER = '''\
-def _broadcast_to(x, shape):
-    """`x` broadcast to `shape` as a Dask array: its own chunks along the axes it has, chunks
-    of the default size along the axes it is repeated on (not one chunk of the whole)."""
+def _broadcast_to(x, shape, chunks):
+    """`x` broadcast to `shape` as a Dask array: along the axes it has, in its own chunks;
+    along those it is repeated on, in `chunks` (not in one chunk of the whole)."""
     x = da.asarray(x)
     lead = len(shape) - x.ndim
-    kept = [c if n == s else "auto" for c, n, s in zip(x.chunks, x.shape, shape[lead:])]
-    chunks = da.core.normalize_chunks(("auto",) * lead + tuple(kept), shape, dtype=x.dtype)
+    own = [None] * lead + [c if n > 1 else None for c, n in zip(x.chunks, x.shape)]
+    chunks = tuple(c if o is None else o for c, o in zip(chunks, own))
+    chunks = da.core.normalize_chunks(chunks, shape, dtype=x.dtype)
     return da.broadcast_to(x, shape, chunks=chunks)
 '''
 
@@ -149,8 +150,9 @@ class BroadcastTo(Op):
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.broadcast_to({args[0]}, {ctx.shape(self.target)})"
 
-    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
-        return f"_broadcast_to({args[0]}, {ctx.shape(self.target)})"
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: DaskEmitContext) -> str:
+        target = self.target
+        return f"_broadcast_to({args[0]}, {ctx.shape(target)}, {ctx.chunks(target)})"
 
     def label(self) -> str:
         return self.name
@@ -402,9 +404,10 @@ def _dask_write(items: tuple[IndexItem, ...], value: str) -> tuple[str, str]:
 
 
 _DASK_SCATTER_HELPER = '''\
-def _scatter(value, shape, index):
-    """Dask zeros of `shape` with `value` written at `index` (the reverse of indexing)."""
-    out = da.zeros(shape, dtype=value.dtype)
+def _scatter(value, shape, index, chunks):
+    """Dask zeros of `shape` (in `chunks`) with `value` written at `index` (the reverse of
+    indexing)."""
+    out = da.zeros(shape, dtype=value.dtype, chunks=chunks)
     out[index] = value
     return out
 '''
@@ -439,9 +442,10 @@ class Scatter(Op):
             f"np.s_[{_index_text(self.items)}])"
         )
 
-    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: DaskEmitContext) -> str:
         value, index = _dask_write(self.items, f"da.asarray({args[0]})")
-        return f"_scatter({value}, {ctx.shape(self.target)}, np.s_[{index}])"
+        target = self.target
+        return f"_scatter({value}, {ctx.shape(target)}, np.s_[{index}], {ctx.chunks(target)})"
 
     def emit_placement(self, node: Expr, ctx: EmitContext) -> tuple[str, str] | None:
         zeros = f"np.zeros({ctx.shape(self.target)}, np.{dtype_name(node.dtype)})"
