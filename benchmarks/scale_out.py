@@ -3,6 +3,7 @@
     pip install -e '.[dask]'
     python benchmarks/scale_out.py                  # 10^7 to 10^9 elements of data
     python benchmarks/scale_out.py --sizes 1e7 1e8  # a quicker pass
+    python benchmarks/scale_out.py --sizes 1e8 --rows 1024 8192 65536 524288  # block sizes
 
 The loss is a softmax regression, mean(logsumexp(X W, axis=1) - sum(Y * (X W), axis=1)),
 and the gradient is with respect to W. X has ``--features`` columns; its elements are the
@@ -22,6 +23,7 @@ alone, and the largest memory (RSS) of each worker, sampled every 0.1 s during t
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import threading
@@ -124,9 +126,11 @@ def parse_size(text: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", nargs="+", type=parse_size, default=[10**7, 10**8, 10**9])
+    parser.add_argument(
+        "--sizes", nargs="+", type=parse_size, default=[10**7, 10**8, 25 * 10**7, 10**9]
+    )
     parser.add_argument("--features", type=int, default=100)
-    parser.add_argument("--rows", type=int, default=2**16, help="rows of X per block")
+    parser.add_argument("--rows", nargs="+", type=int, default=[2**16], help="rows a block")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory", default="2GiB", help="memory limit of each worker")
     args = parser.parse_args()
@@ -148,19 +152,19 @@ def main() -> None:
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"NumPy {np.__version__}, Dask {dask.__version__}; {args.workers} workers of 1 thread "
-        f"and {args.memory}; X of {args.features} columns in blocks of {args.rows} rows"
+        f"and {args.memory}; X of {args.features} columns"
     )
     header = (
-        "| elements of X | data GiB | NumPy s | NumPy M/s | Dask s | Dask M/s | Dask / NumPy "
-        "| making the data s | peak MiB per worker |"
+        "| elements of X | data GiB | rows a block | NumPy s | NumPy M/s | Dask s | Dask M/s "
+        "| Dask / NumPy | making the data s | peak MiB per worker |"
     )
     print(header, "|---" * (header.count("|") - 1) + "|", sep="\n", flush=True)
     try:
-        for size in args.sizes:
-            blocks = max(1, round(size / (args.rows * args.features)))
-            elements = blocks * args.rows * args.features
+        for size, rows in itertools.product(args.sizes, args.rows):
+            blocks = max(1, round(size / (rows * args.features)))
+            elements = blocks * rows * args.features
             data_bytes = elements * 8 * (1 + CLASSES / args.features)
-            X, Y = lazy_data(blocks, args.rows, args.features)
+            X, Y = lazy_data(blocks, rows, args.features)
             start = time.perf_counter()
             dask.compute(X.sum(), Y.sum())
             making = time.perf_counter() - start
@@ -171,7 +175,7 @@ def main() -> None:
             peaks = "/".join(f"{rss / 2**20:.0f}" for rss in memory.peak.values())
             numpy_s = numpy_rate = ratio = "n/a (does not fit)"
             if data_bytes * 1.5 <= in_memory:
-                Xn, Yn = in_one_array(blocks, args.rows, args.features)
+                Xn, Yn = in_one_array(blocks, rows, args.features)
                 start = time.perf_counter()
                 expected = on_numpy(Xn, Yn, W)
                 numpy_seconds = time.perf_counter() - start
@@ -182,7 +186,7 @@ def main() -> None:
                 numpy_rate = f"{elements / numpy_seconds / 1e6:.0f}"
                 ratio = f"{seconds / numpy_seconds:.2f}"
             print(
-                f"| {elements:.2e} | {data_bytes / 2**30:.2f} | {numpy_s} | {numpy_rate} "
+                f"| {elements:.2e} | {data_bytes / 2**30:.2f} | {rows} | {numpy_s} | {numpy_rate} "
                 f"| {seconds:.2f} | {elements / seconds / 1e6:.0f} | {ratio} | {making:.2f} "
                 f"| {peaks} (limit {limit / 2**20:.0f}) |",
                 flush=True,

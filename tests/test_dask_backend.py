@@ -18,7 +18,6 @@ from dask.callbacks import Callback
 import symgrad as sg
 from symgrad.emit import dask_writer
 from symgrad.ops.base import Op
-from symgrad.ops.subgraph import Item
 
 from .op_table import CASES
 
@@ -98,8 +97,6 @@ def test_op_table_row_runs_on_dask_as_declared(case, monkeypatch):
 
 def test_every_op_the_backend_refuses_names_an_alternative():
     for name, op in Op.registry.items():
-        if op is Item:
-            continue  # (items are named by the blocks that compute them)
         runs = op.elementwise if op.dask is None else op.dask
         if not runs:
             assert op.dask_alternative, f"{name} is refused on Dask without an alternative"
@@ -120,6 +117,17 @@ def test_a_refusal_comes_at_compile_time_naming_the_op_and_the_alternative():
     # The value alone is fine: Dask takes a 1-d list of indices.
     take = sg.compile(sg.take(x, [0, 0, 2]), [x], backend="dask")
     assert take(np.arange(4.0)).compute().tolist() == [0.0, 0.0, 2.0]
+
+
+def test_code_calling_a_numpy_function_dask_lacks_is_refused_whatever_the_declaration():
+    """A safety net under the declarations: the writer never leaves a call that Dask would
+    answer by computing and gathering its arguments."""
+    calls = dask_writer.DaskCalls(da)
+    assert calls.rewrite("np.einsum('ij->i', x) * np.float64(n)", "op") == (
+        "da.einsum('ij->i', x) * np.float64(n)"
+    )
+    with pytest.raises(NotImplementedError, match="op wrong declares .* calls np.trapezoid, which Dask does not"):
+        calls.rewrite("np.trapezoid(x)", "wrong")
 
 
 def test_batched_linear_algebra_is_refused_but_one_matrix_runs():
@@ -184,6 +192,18 @@ def test_numpy_inputs_are_split_into_blocks_of_rows_by_dask_chunk_size():
     assert f(data).chunks == ((1000,), (4,))  # 128 MiB by default: one block
     # A Dask array keeps its own chunks.
     assert f(da.from_array(data, chunks=(100, 2))).chunks[1] == (2, 2)
+
+
+@pytest.mark.parametrize("rows", ["n", 1000])
+def test_arrays_the_code_makes_line_up_with_the_inputs_chunks(rows):
+    """Broadcasts and scatters in a gradient are chunked like the input axis of their size,
+    not in one chunk (which one worker would have to hold whole)."""
+    X = sg.var("X", (rows, 4))
+    loss = (X**2).mean() + (X[1:] * X[:-1]).sum() if rows == 1000 else (X**2).mean()
+    f = sg.compile(sg.grad(loss, X), [X], backend="dask")
+    data = da.from_array(np.arange(4000.0).reshape(1000, 4), chunks=(250, 4))
+    assert "X.chunks[0]" in f.source
+    assert f(data).chunks == data.chunks
 
 
 def test_bind_errors_come_before_any_computation():

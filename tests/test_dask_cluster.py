@@ -8,6 +8,7 @@ larger than the memory of all workers together.
 
 import os
 import signal
+import sys
 import time
 
 import dask
@@ -75,6 +76,8 @@ def test_softmax_regression_over_a_chunked_batch(client):
     _on_cluster_and_numpy(
         client, [loss, sg.grad(loss, W)], [X, Y, W], [Xv, Yv, Wv], [(1000, 8), (1000, 3), None]
     )
+    # The graph holds Dask's and NumPy's functions only: workers need no symgrad.
+    assert not any(client.run(lambda: "symgrad" in sys.modules).values())
 
 
 def test_rosenbrock(client):

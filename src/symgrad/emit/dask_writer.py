@@ -116,7 +116,9 @@ def _lazy_values(plan: Plan) -> set[int]:
 
 
 class DaskCalls:
-    """Writes NumPy calls as dask.array's where Dask has its own function of the name."""
+    """Writes NumPy calls as dask.array's where Dask has its own function of the name. A
+    NumPy function that Dask arrays dispatch to (a ufunc, or one taking arrays) and that
+    Dask does not have is refused: Dask would compute its arguments and gather them."""
 
     def __init__(self, da: ModuleType):
         self.da = da
@@ -130,10 +132,23 @@ class DaskCalls:
             known = self._known[path] = ours is not None and ours is not theirs
         return known
 
-    def rewrite(self, text: str) -> str:
-        return _NUMPY_CALL.sub(
-            lambda m: f"da.{m.group(1)}(" if self.has(m.group(1)) else m.group(0), text
-        )
+    def rewrite(self, text: str, op: str) -> str:
+        """``text``, the emission of the op ``op``, with Dask's functions."""
+
+        def call(match: re.Match[str]) -> str:
+            path = match.group(1)
+            if self.has(path):
+                return f"da.{path}("
+            numpy = _lookup(np, path)
+            if isinstance(numpy, np.ufunc) or hasattr(numpy, "_implementation"):
+                raise NotImplementedError(
+                    f'backend="dask": the op {op} declares that it runs on Dask, but its code '
+                    f"calls np.{path}, which Dask does not have (Dask would compute and "
+                    f"gather its arguments); correct the op's declaration or its emit_dask"
+                )
+            return match.group(0)
+
+        return _NUMPY_CALL.sub(call, text)
 
 
 def _lookup(module: object, path: str) -> object | None:
@@ -144,20 +159,20 @@ def _lookup(module: object, path: str) -> object | None:
 
 
 class _DaskContext(_Context):
-    """The NumPy writer's context, which also knows where each symbolic dim was bound."""
+    """The NumPy writer's context, which also knows the inputs' axes of each size."""
 
     def __init__(self, checks: InputChecks, plan: Plan):
         super().__init__(checks, len(plan.pieces))
-        self.bound: dict[str, str] = {}  # dim -> the input axis's chunks, as source text
+        self.axes: dict[int | str, str] = {}  # size -> the first input axis of that size
         for x in plan.inputs:
             for axis, dim in enumerate(x.shape):
-                if isinstance(dim, str) and dim not in self.bound:
-                    self.bound[dim] = f"{plan.names[id(x)]}.chunks[{axis}]"
+                if dim != 1 and dim not in self.axes:
+                    self.axes[dim] = f"{plan.names[id(x)]}.chunks[{axis}]"
 
     def chunks(self, shape: Shape) -> str:
         """Chunks for a new array of ``shape``: along a dim that is the size of an input's
         axis, that axis's (so the new array lines up with the data); else Dask's default."""
-        texts = [self.bound.get(d, "'auto'") if isinstance(d, str) else "'auto'" for d in shape]
+        texts = [self.axes.get(d, "'auto'") for d in shape]
         return f"({texts[0]},)" if len(texts) == 1 else f"({', '.join(texts)})"
 
 
@@ -232,7 +247,7 @@ class _DaskWriter(_Writer):
             text = op.emit(node, args, self.ctx)
         else:
             self.helpers.update(op.dask_helpers)
-        return self.calls.rewrite(text)
+        return self.calls.rewrite(text, op.name)
 
     def block(self, step: Block, names: Mapping[int, str], indent: str, lines: list[str]) -> None:
         node = step.node
@@ -247,7 +262,7 @@ class _DaskWriter(_Writer):
         else:
             self.helpers.update(op.dask_helpers)
         lines.append(f"{indent}# {op.name}")
-        lines += [self.calls.rewrite(line) for line in written]
+        lines += [self.calls.rewrite(line, op.name) for line in written]
         self.statements += 1
 
     def free(

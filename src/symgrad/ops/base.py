@@ -38,8 +38,8 @@ class DaskEmitContext(EmitContext, Protocol):
     """What an op may also ask of the Dask writer."""
 
     def chunks(self, shape: Shape) -> str:
-        """Source text of chunks for a new Dask array of ``shape``: along a symbolic dim,
-        those of the input it is the size of; elsewhere Dask's default size."""
+        """Source text of chunks for a new Dask array of ``shape``: along a dim that is the
+        size of an input's axis, that axis's chunks; elsewhere Dask's default size."""
 
 
 @dataclasses.dataclass(frozen=True)

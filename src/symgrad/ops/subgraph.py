@@ -203,6 +203,7 @@ class Item(Op):
 
     name = "item"
     fresh = False  # the array the multi-output op produced, which it may share
+    dask = True  # (named by the block computing it, on Dask as on NumPy)
     index: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
