@@ -12,12 +12,13 @@ they are used, so no process ever holds all of them: a ``distributed.LocalCluste
 ``--workers`` worker processes, each limited to ``--memory``, computes the function that
 ``symgrad.compile(..., backend="dask")`` wrote.
 
-The NumPy backend computes the same numbers (the same blocks, made beforehand and
-concatenated) for the sizes whose data fits in the memory given to the workers in all;
-the Dask result is checked against it. For each size the table gives the time of one call
-(for Dask: making the data, and the loss and gradient, which no process could hold, in one
-computation), the throughput in elements of X per second, Dask's time to make the data
-alone, and the largest memory (RSS) of each worker, sampled every 0.1 s during the call.
+The NumPy backend computes the same numbers (the same blocks, made beforehand into one
+array) for the sizes whose data, with half as much again for the work, fits in the memory
+given to the workers in all ("-" for the others); the Dask result is checked against it.
+For each size the table gives the tasks of the (optimized) Dask graph, the time of one call
+(for Dask: making the data, and the loss and gradient, in one computation), the throughput
+in elements of X per second, Dask's time to make the data alone, and the largest memory
+(RSS) of each worker, sampled every 0.1 s during the call.
 """
 
 from __future__ import annotations
@@ -116,6 +117,14 @@ class PeakMemory:
         self._thread.join()
 
 
+def merged_graph(collections: tuple) -> dict:
+    """The tasks of several Dask collections (those they share once)."""
+    graph: dict = {}
+    for collection in collections:
+        graph.update(collection.__dask_graph__())
+    return graph
+
+
 def _rss() -> int:
     return psutil.Process().memory_info().rss
 
@@ -155,8 +164,8 @@ def main() -> None:
         f"and {args.memory}; X of {args.features} columns"
     )
     header = (
-        "| elements of X | data GiB | rows a block | NumPy s | NumPy M/s | Dask s | Dask M/s "
-        "| Dask / NumPy | making the data s | peak MiB per worker |"
+        "| elements of X | data GiB | rows a block | tasks | NumPy s | NumPy M/s | Dask s "
+        "| Dask M/s | Dask / NumPy | making the data s | peak MiB per worker |"
     )
     print(header, "|---" * (header.count("|") - 1) + "|", sep="\n", flush=True)
     try:
@@ -165,6 +174,7 @@ def main() -> None:
             elements = blocks * rows * args.features
             data_bytes = elements * 8 * (1 + CLASSES / args.features)
             X, Y = lazy_data(blocks, rows, args.features)
+            tasks = len(merged_graph(dask.optimize(*on_dask(X, Y, W))))
             start = time.perf_counter()
             dask.compute(X.sum(), Y.sum())
             making = time.perf_counter() - start
@@ -173,7 +183,7 @@ def main() -> None:
                 loss, grad = dask.compute(*on_dask(X, Y, W))
                 seconds = time.perf_counter() - start
             peaks = "/".join(f"{rss / 2**20:.0f}" for rss in memory.peak.values())
-            numpy_s = numpy_rate = ratio = "n/a (does not fit)"
+            numpy_s = numpy_rate = ratio = "-"  # (the data does not fit)
             if data_bytes * 1.5 <= in_memory:
                 Xn, Yn = in_one_array(blocks, rows, args.features)
                 start = time.perf_counter()
@@ -186,7 +196,8 @@ def main() -> None:
                 numpy_rate = f"{elements / numpy_seconds / 1e6:.0f}"
                 ratio = f"{seconds / numpy_seconds:.2f}"
             print(
-                f"| {elements:.2e} | {data_bytes / 2**30:.2f} | {rows} | {numpy_s} | {numpy_rate} "
+                f"| {elements:.2e} | {data_bytes / 2**30:.2f} | {rows} | {tasks} | {numpy_s} "
+                f"| {numpy_rate} "
                 f"| {seconds:.2f} | {elements / seconds / 1e6:.0f} | {ratio} | {making:.2f} "
                 f"| {peaks} (limit {limit / 2**20:.0f}) |",
                 flush=True,

@@ -185,18 +185,18 @@ class _DaskWriter(_Writer):
         self.calls = calls
 
     def module(self, render_result: Callable[[list[str]], str], title: str) -> Emitted:
+        """The module: one function (its statements may read any input's chunks, so it is
+        not cut into pieces), then the helpers."""
         plan = self.plan
+        assert not plan.pieces, "the Dask backend's options ask for one piece"
         names = {**plan.names, **plan.main.names}
         signature = ", ".join(plan.names[id(x)] for x in plan.inputs)
         docs = [
             f"    # {plan.names[id(x)]}: {describe(x)}, variable {ascii(x.op.var_name)}"
             for x in plan.inputs
         ]
-        if plan.pieces:
-            body, parts = self.pieces(names, render_result)
-        else:
-            body, parts = self.scope(plan.main, names, "    "), []
-            body.append(f"    return {render_result(self.results(names))}")
+        body = self.scope(plan.main, names, "    ")
+        body.append(f"    return {render_result(self.results(names))}")
         checks = self.checks.without_unused()
         helpers = [source.rstrip("\n").split("\n") for source in self.helpers.values()]
         header = ['"""' + (title or TITLE) + '"""', ""]
@@ -214,10 +214,10 @@ class _DaskWriter(_Writer):
             *checks,
             *body,
         ]
-        chunks = [header, main, *parts]
+        chunks = [header, main]
         chunks += [source.rstrip("\n").split("\n") for source in [PRELUDE, DASK_PRELUDE]]
         chunks += helpers
-        return _assemble(chunks, self.statements, separately=bool(parts))
+        return _assemble(chunks, self.statements, separately=False)
 
     def statement(
         self, step: Statement, names: Mapping[int, str], indent: str, lines: list[str]
