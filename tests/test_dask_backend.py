@@ -321,3 +321,10 @@ def test_without_dask_the_backend_names_the_extra(monkeypatch):
     with pytest.raises(ImportError, match=r"pip install 'symgrad\[dask\]'"):
         sg.compile(x * 2.0, [x], backend="dask")
     assert sg.compile(x * 2.0, [x])(np.ones(3)).tolist() == [2.0] * 3  # NumPy still works
+
+
+def test_variables_named_like_the_modules_do_not_hide_them():
+    a, b = sg.var("da"), sg.var("dask", ("n",))
+    f = sg.compile(sg.exp(a) * b, [a, b], backend="dask")
+    assert "def evaluate(da_1, dask_1):" in f.source
+    assert f(0.0, np.ones(3)).compute().tolist() == [1.0, 1.0, 1.0]
