@@ -33,8 +33,9 @@ def compile(
     ``outputs`` is an expression or a (nested) list, tuple or dict of them; the function
     returns results in the same structure. ``inputs`` defaults to every variable the outputs
     use, in the order they were declared. Only the nodes the outputs need are computed.
-    ``backend`` names the code to write: ``"numpy"`` (readable NumPy source) is the one
-    available; an unknown name is a ``ValueError`` listing the known ones.
+    ``backend`` names the code to write: ``"numpy"`` (readable NumPy source), or ``"dask"``
+    (the same on Dask arrays, for data larger than memory: docs/backends.md); an unknown
+    name is a ``ValueError`` listing the known ones.
 
     >>> import numpy as np, symgrad as sg
     >>> x = sg.var("x", shape=(3,))

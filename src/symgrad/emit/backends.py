@@ -5,16 +5,20 @@ source, and the plan options it wants: the NumPy writer reuses dead buffers and 
 large elementwise chains by blocks; a writer for a lazy array library would turn both off.
 Writers register themselves with :func:`register`; the plan is the same for all of them.
 
-``"numba"`` and ``"dask"`` are reserved for writers that are not part of symgrad yet:
-asking for them raises ``NotImplementedError`` naming the extra they will need.
+``"numba"`` is reserved for a writer that is not part of symgrad yet: asking for it raises
+``NotImplementedError`` naming the extra it will need. A backend whose library is an
+optional extra (``"dask"``) names the module it imports; without it, asking for the backend
+raises ``ImportError`` naming the extra to install.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import sys
 from collections.abc import Callable
 
-from . import Emitted, numpy_writer
+from . import Emitted, dask_writer, numpy_writer
 from .plan import Options, Plan
 
 Writer = Callable[[Plan, Callable[[list[str]], str]], Emitted]
@@ -23,12 +27,14 @@ Writer = Callable[[Plan, Callable[[list[str]], str]], Emitted]
 @dataclasses.dataclass(frozen=True)
 class Backend:
     """A writer and the plan options it needs. ``write`` is ``None`` for a backend that is
-    reserved but not available; ``extra`` names the optional dependencies it needs."""
+    reserved but not available; ``extra`` names the optional dependencies it needs, and
+    ``requires`` the module they provide, imported when the backend is asked for."""
 
     name: str
     write: Writer | None
     options: Options = Options()
     extra: str = ""
+    requires: str = ""
 
 
 _BACKENDS: dict[str, Backend] = {}
@@ -52,6 +58,14 @@ def backend(name: str) -> Backend:
             f"(it will need the [{found.extra}] extra: pip install 'symgrad[{found.extra}]'); "
             f"available: {', '.join(names(available=True))}"
         )
+    if found.requires:
+        try:
+            importlib.import_module(found.requires)
+        except ImportError as error:
+            raise ImportError(
+                f"backend={name!r} needs {found.requires}, which cannot be imported here "
+                f"({error}); install the extra: pip install 'symgrad[{found.extra}]'"
+            ) from None
     return found
 
 
@@ -62,4 +76,14 @@ def names(available: bool = False) -> list[str]:
 
 register(Backend("numpy", numpy_writer.write))
 register(Backend("numba", None, Options(reuse_buffers=False), extra="numba"))
-register(Backend("dask", None, Options(blocking=False, reuse_buffers=False), extra="dask"))
+# Dask builds a lazy graph: no blocks of rows, no buffers to reuse, no Python floats; and
+# one function, whose statements may read the chunks of any input (``DaskEmitContext``).
+register(
+    Backend(
+        "dask",
+        dask_writer.write,
+        Options(blocking=False, reuse_buffers=False, floats=False, piece_steps=sys.maxsize),
+        extra="dask",
+        requires="dask.array",
+    )
+)

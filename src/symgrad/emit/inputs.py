@@ -48,7 +48,14 @@ class InputChecks:
     the variable holding its size. A size bound but never read is left out
     (``without_unused``)."""
 
-    def __init__(self, inputs: Sequence[Expr], names: dict[int, str], namer: Namer):
+    def __init__(
+        self,
+        inputs: Sequence[Expr],
+        names: dict[int, str],
+        namer: Namer,
+        convert: str = "_input",
+    ):
+        self.convert = convert  # the helper converting each input (its name)
         self.dims: dict[str, str] = {}
         self.used: set[str] = set()  # dims read, by their variables' names
         self._binding: dict[int, str] = {}  # line index -> the dim variable it binds
@@ -59,7 +66,7 @@ class InputChecks:
     def _check(self, x: Expr, p: str, namer: Namer) -> None:
         lines, dims = self.lines, self.dims
         label = ascii(x.op.var_name)
-        lines.append(f"    {p} = _input({p}, {label}, np.dtype({x.dtype.name!r}))")
+        lines.append(f"    {p} = {self.convert}({p}, {label}, np.dtype({x.dtype.name!r}))")
         expected = ascii(format_shape(x.shape))
         if all(isinstance(d, int) for d in x.shape):
             lines.append(f"    if {p}.shape != {tuple(x.shape)!r}:")

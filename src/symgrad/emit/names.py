@@ -21,7 +21,8 @@ _MAX_LENGTH = 32
 RESERVED = (
     frozenset(keyword.kwlist)
     | frozenset(keyword.softkwlist)
-    | {"np", "math", "base64", "evaluate", "BindError", "abs", "float", "max", "min", "range"}
+    | {"np", "da", "dask", "math", "base64", "evaluate", "BindError"}
+    | {"abs", "float", "max", "min", "range"}
 )
 
 

@@ -88,10 +88,13 @@ class _Context:
 
 
 class _Writer:
+    #: The helper the input checks call to convert each input.
+    convert = "_input"
+
     def __init__(self, plan: Plan):
         self.plan = plan
         self.floats = plan.floats
-        self.checks = InputChecks(plan.inputs, plan.names, plan.namer)
+        self.checks = InputChecks(plan.inputs, plan.names, plan.namer, self.convert)
         self.ctx = _Context(self.checks, len(plan.pieces))
         self.helpers: dict[str, str] = {}
         self.statements = 0

@@ -34,6 +34,14 @@ class EmitContext(Protocol):
         """Source text of one dimension."""
 
 
+class DaskEmitContext(EmitContext, Protocol):
+    """What an op may also ask of the Dask writer."""
+
+    def chunks(self, shape: Shape) -> str:
+        """Source text of chunks for a new Dask array of ``shape``: along a dim that is the
+        size of an input's axis, that axis's chunks; elsewhere Dask's default size."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Op:
     """Base class of all operations. Subclasses set ``name`` and implement the rules."""
@@ -58,6 +66,17 @@ class Op:
     #: True where each output element depends only on the inputs' elements at the same
     #: (broadcast) index, so the emitter may compute the op a block of rows at a time.
     elementwise: ClassVar[bool] = False
+    #: Whether the op computes on Dask arrays (``backend="dask"``) without gathering a whole
+    #: array onto one machine. ``None``, the default, means: if it is ``elementwise`` (NumPy's
+    #: ufuncs and ``np.where`` compute Dask arrays chunk by chunk). The emission on Dask is
+    #: ``emit_dask`` where that gives one, else ``emit`` read with dask.array's function of
+    #: each name NumPy's has (``np.einsum`` -> ``da.einsum``); ``dask_unsupported`` refines the
+    #: declaration for ops that run on some nodes only.
+    dask: ClassVar[bool | None] = None
+    #: For an op that does not run on Dask: the nearest alternative, named in the error.
+    dask_alternative: ClassVar[str] = ""
+    #: Functions ``emit_dask``'s expressions call, as ``helpers`` for ``emit``.
+    dask_helpers: ClassVar[dict[str, str]] = {}
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -120,6 +139,21 @@ class Op:
         goes. The emitter can then compute the input straight into that part of the result
         instead of copying it there. ``None`` for other ops."""
         return None
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: DaskEmitContext) -> str | None:
+        """For the ``"dask"`` backend: an expression computing ``node`` on Dask arrays where
+        ``emit``'s would not (a NumPy function Dask lacks, or has with other arguments), or
+        ``None`` to use ``emit``'s."""
+        return None
+
+    def dask_unsupported(self, node: Expr) -> str | None:
+        """Why the ``"dask"`` backend cannot compute ``node`` (with the nearest alternative),
+        or ``None`` if it can (see ``dask``)."""
+        runs = self.elementwise if self.dask is None else self.dask
+        if runs:
+            return None
+        alternative = f"; {self.dask_alternative}" if self.dask_alternative else ""
+        return f"Dask has no equivalent of {self.name}{alternative}"
 
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
         """For graphs of 0-d float64 values: a Python ``float`` (``math`` module) expression,

@@ -130,6 +130,14 @@ def _assign(indent: str, targets: Sequence[str], values: Sequence[str]) -> list[
     return [f"{indent}{left} = {right}"]
 
 
+#: Stacks the rows a loop collected, on Dask (the ``"dask"`` backend).
+_STACK_ROWS_HELPER = '''\
+def _stack_rows(rows, shape, dtype):
+    """The rows a loop collected, stacked into one Dask array of `shape` (also if none)."""
+    return da.stack(rows) if rows else da.empty(shape, dtype=dtype)
+'''
+
+
 def _expect(condition: Any, message: str) -> None:
     if not condition:
         raise ShapeError(message.split(":")[0], message.split(": ", 1)[1])
@@ -169,6 +177,7 @@ class Cond(MultiOutput):
     name = "cond"
     then_body: Body
     else_body: Body
+    dask = True  # the predicate is computed where the cond runs; one branch is built
 
     @property
     def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
@@ -189,8 +198,19 @@ class Cond(MultiOutput):
     def emit_block(
         self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
     ) -> list[str]:
-        inner = ctx.indent + "    "
         lines = [f"{ctx.indent}if {args[0]}:"]
+        return self._branches(lines, args, outs, ctx)
+
+    def emit_block_dask(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        lines = [f"{ctx.indent}if {args[0]}:  # computes the predicate"]
+        return self._branches(lines, args, outs, ctx)
+
+    def _branches(
+        self, lines: list[str], args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        inner = ctx.indent + "    "
         for keyword, body in (("", self.then_body), ("else:", self.else_body)):
             if keyword:
                 lines.append(f"{ctx.indent}{keyword}")
@@ -331,12 +351,19 @@ class While(MultiOutput):
     record: tuple[int, ...]
     max_iterations: int  # 0: no limit
     trips_dim: str  # the symbolic size of the stacked records
+    # On Dask the test is computed before every step, and the state persisted after it
+    # (kept computed, on the cluster's workers if there is one): no step is computed twice.
+    dask = True
 
     @property  # type: ignore[override]
     def helpers(self) -> dict[str, str]:
         if not self.max_iterations:
             return {}
         return {"IterationLimitError": _LIMIT_ERROR}
+
+    @property  # type: ignore[override]
+    def dask_helpers(self) -> dict[str, str]:
+        return {**self.helpers, "_stack_rows": _STACK_ROWS_HELPER} if self.record else self.helpers
 
     def check(self, inputs: tuple[Expr, ...]) -> None:
         n = self.n_state
@@ -373,13 +400,26 @@ class While(MultiOutput):
     def emit_block(
         self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
     ) -> list[str]:
+        return self._loop(args, outs, ctx, dask=False)
+
+    def emit_block_dask(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        return self._loop(args, outs, ctx, dask=True)
+
+    def _loop(
+        self, args: Sequence[str], outs: Sequence[str | None], ctx: Any, dask: bool
+    ) -> list[str]:
         n, indent = self.n_state, ctx.indent
         inner = indent + "    "
         state = [outs[i] or ctx.fresh(self.output_hint(i)) for i in range(n)]
         steps = ctx.fresh("steps")
         ctx.bind_dim(self.trips_dim, steps)
         history = {j: ctx.fresh(f"{self.body.params[j].op.hint}_history") for j in self.record}
-        lines = _assign(indent, state, args[:n]) + [f"{indent}{steps} = 0"]
+        lines = _assign(indent, state, args[:n])
+        if dask:
+            lines.append(f"{indent}[{', '.join(state)}] = dask.persist({', '.join(state)})")
+        lines.append(f"{indent}{steps} = 0")
         lines += [f"{indent}{h} = []" for h in history.values()]
         bound = state + list(args[n:])
         test_lines, (test,) = ctx.body(self.test, bound, inner)
@@ -401,7 +441,10 @@ class While(MultiOutput):
             ]
         lines += [f"{inner}{history[j]}.append({state[j]})" for j in self.record]
         body_lines, results = ctx.body(self.body, bound, inner)
-        lines += body_lines + _assign(inner, state, results) + [f"{inner}{steps} += 1"]
+        lines += body_lines + _assign(inner, state, results)
+        if dask:
+            lines.append(f"{inner}[{', '.join(state)}] = dask.persist({', '.join(state)})")
+        lines.append(f"{inner}{steps} += 1")
         if outs[n] is not None:
             lines.append(f"{indent}{outs[n]} = np.int64({steps})")
         for k, j in enumerate(self.record):
@@ -409,9 +452,11 @@ class While(MultiOutput):
             if out is not None:
                 shape = ctx.shape((self.trips_dim, *self.body.params[j].shape))
                 dtype = dtype_name(self.body.params[j].dtype)
-                lines.append(
-                    f"{indent}{out} = np.array({history[j]}, dtype=np.{dtype}).reshape({shape})"
-                )
+                if dask:
+                    stacked = f"_stack_rows({history[j]}, {shape}, np.{dtype})"
+                else:
+                    stacked = f"np.array({history[j]}, dtype=np.{dtype}).reshape({shape})"
+                lines.append(f"{indent}{out} = {stacked}")
         if history:
             lines.append(f"{indent}del {', '.join(history.values())}")
         return lines
@@ -634,6 +679,9 @@ class Scan(MultiOutput):
     reverse: bool
     record: tuple[int, ...]
     counted: bool
+    # On Dask the loop builds the graph of every step; nothing is computed.
+    dask = True
+    dask_helpers = {"_stack_rows": _STACK_ROWS_HELPER}
 
     def check(self, inputs: tuple[Expr, ...]) -> None:
         nc, nx = self.n_carry, self.n_xs
@@ -683,6 +731,18 @@ class Scan(MultiOutput):
     def emit_block(
         self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
     ) -> list[str]:
+        return self._loop(args, outs, ctx, dask=False)
+
+    def emit_block_dask(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        """Rows are collected in lists and stacked after the loop (writing them into a
+        Dask array one by one would copy it at every step)."""
+        return self._loop(args, outs, ctx, dask=True)
+
+    def _loop(
+        self, args: Sequence[str], outs: Sequence[str | None], ctx: Any, dask: bool
+    ) -> list[str]:
         indent = ctx.indent
         inner = indent + "    "
         nc, nx = self.n_carry, self.n_xs
@@ -697,9 +757,10 @@ class Scan(MultiOutput):
         lines = _assign(indent, carry, args[:nc])
         for name, (shape, dtype) in zip(stacked + history, self.output_types[nc:]):
             if name is not None:
-                lines.append(
-                    f"{indent}{name} = np.empty({ctx.shape(shape)}, dtype=np.{dtype_name(dtype)})"
+                empty = (
+                    "[]" if dask else f"np.empty({ctx.shape(shape)}, dtype=np.{dtype_name(dtype)})"
                 )
+                lines.append(f"{indent}{name} = {empty}")
         step = ctx.fresh("t")
         # A counted scan runs as many steps as its count input says (for the reverse of a
         # while loop, the loop's trip count): read it, so it is never a dead variable.
@@ -715,13 +776,22 @@ class Scan(MultiOutput):
             row = ctx.fresh(self.body.params[1 + nc + k].op.hint)
             rows.append(row)
             lines.append(f"{inner}{row} = {x}[{step}]")
+        row = "{}.append({})" if dask else "{}[" + step + "] = {}"
         for name, j in zip(history, self.record):
             if name is not None:
-                lines.append(f"{inner}{name}[{step}] = {carry[j]}")
+                lines.append(inner + row.format(name, carry[j]))
         body_lines, results = ctx.body(self.body, [index, *carry, *rows, *outer], inner)
         lines += body_lines
-        lines += [f"{inner}{name}[{step}] = {r}" for name, r in zip(stacked, results[nc:])]
+        lines += [inner + row.format(name, r) for name, r in zip(stacked, results[nc:])]
         lines += _assign(inner, carry, results[:nc])
+        if dask:  # the collected rows, stacked (in index order: reversed if the loop was)
+            order = "[::-1]" if self.reverse else ""
+            for name, (shape, dtype) in zip(stacked + history, self.output_types[nc:]):
+                if name is not None:
+                    lines.append(
+                        f"{indent}{name} = _stack_rows({name}{order}, {ctx.shape(shape)}, "
+                        f"np.{dtype_name(dtype)})"
+                    )
         return lines
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:

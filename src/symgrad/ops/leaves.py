@@ -22,6 +22,8 @@ _serial = itertools.count()
 class Leaf(Op):
     """An op with no inputs: nothing to differentiate through."""
 
+    dask = True  # inputs are bound, constants and eyes small or made lazily by Dask
+
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         return ()
 
