@@ -9,8 +9,9 @@ with its gradient, ``sg.compile([y, sg.grad(y, x)], [x])`` (about 9 nodes per st
 depth runs in a fresh process. Stages:
 
 - build: the chain; grad: ``sg.grad``;
-- inside ``sg.compile``: optimize, emit (the source text), builtin (CPython's ``compile()``
-  and ``exec`` of that source), other (the rest: walks for inputs and statistics);
+- inside ``sg.compile``: optimize, emit (the emission plan, then the NumPy writer's source
+  text; its memory is the larger of the two), builtin (CPython's ``compile()`` and ``exec``
+  of that source), other (the rest: walks for inputs and statistics);
 - save: ``f.save``; save_graph and load_graph: the JSON graph format;
 - fd: the finite-difference half of ``check_grad`` (two calls of the compiled function).
 
@@ -25,6 +26,7 @@ the depth should take about 10x the time.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -42,6 +44,7 @@ import symgrad as sg
 import symgrad.compiler
 from symgrad.check import finite_differences
 from symgrad.core.walk import topological_order
+from symgrad.emit import backends
 
 STAGES = (
     "build",
@@ -55,8 +58,9 @@ STAGES = (
     "load_graph",
     "fd",
 )
-#: What runs inside ``sg.compile``, timed by wrapping these names of ``symgrad.compiler``.
-INSIDE_COMPILE = {"optimize": "optimize_graph", "emit": "emit_module", "builtin": "Executable"}
+#: What runs inside ``sg.compile``, timed by wrapping these names of ``symgrad.compiler``
+#: (and the NumPy backend's writer, the second half of "emit").
+INSIDE_COMPILE = {"optimize": "optimize_graph", "emit": "make_plan", "builtin": "Executable"}
 
 
 class Meter:
@@ -139,11 +143,14 @@ def run(depth: int, skip: set[str], use_tracemalloc: bool) -> dict[str, Any]:
         originals = {name: getattr(symgrad.compiler, attr) for name, attr in INSIDE_COMPILE.items()}
         for name, attr in INSIDE_COMPILE.items():
             setattr(symgrad.compiler, attr, meter.wrapped(name, originals[name]))
+        numpy = backends.backend("numpy")
+        backends.register(dataclasses.replace(numpy, write=meter.wrapped("emit", numpy.write)))
         try:
             f = meter.timed("compile", sg.compile, [y, g], [x])
         finally:
             for name, attr in INSIDE_COMPILE.items():
                 setattr(symgrad.compiler, attr, originals[name])
+            backends.register(numpy)
         meter.seconds["other"] = meter.seconds.pop("compile") - sum(
             meter.seconds[n] for n in INSIDE_COMPILE
         )

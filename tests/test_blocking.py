@@ -231,7 +231,7 @@ def test_a_scattered_member_is_placed_only_when_the_scatter_is_its_one_reader_ou
     x = sg.var("x", shape=(n,))
     xa = np.linspace(-1.0, 1.0, n)
     scattered = sg.grad(sg.sum(sg.cos(x[1:]) * 2.0), x)  # zeros, then -2 sin(x[1:]) at [1:]
-    member = sg.const(np.float64(-2.0)) * sg.sin(x[1:])  # the array the gradient scatters
+    member = -2.0 * sg.sin(x[1:])  # the array the gradient scatters (-2.0: a weak scalar)
     want = np.concatenate([[0.0], -2.0 * np.sin(xa[1:])])
     viewed = member.reshape((-1, 1)) * sg.const(np.ones((1, 2)))
     cases = {

@@ -1,4 +1,5 @@
-"""The pipeline: outputs -> graph -> (optimize) -> emitted NumPy source -> Executable."""
+"""The pipeline: outputs -> graph -> (optimize) -> emission plan -> a backend's source ->
+Executable."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from .core.expr import Expr
 from .core.gc_pause import paused_gc
 from .core.walk import topological_order
 from .differentiate import provenance
-from .emit.source import Emitted, emit_module
+from .emit import Emitted, backends
+from .emit.plan import make_plan
 from .errors import BindError
 from .executable import Executable, Stats
 from .ops.leaves import Variable, as_expr
@@ -21,7 +23,10 @@ from .structure import flatten
 
 @paused_gc()
 def compile(
-    outputs: Any, inputs: Sequence[Expr] | None = None, optimize: bool | Sequence[str] = True
+    outputs: Any,
+    inputs: Sequence[Expr] | None = None,
+    optimize: bool | Sequence[str] = True,
+    backend: str = "numpy",
 ) -> Executable:
     """Compile expressions into a NumPy function.
 
@@ -30,6 +35,9 @@ def compile(
     use, in the order they were declared; for a derivative, every variable of the function
     it was taken from too (``sg.grad(x.sum(), x)`` takes ``x``, which it does not need).
     Only the nodes the outputs need are computed.
+    ``backend`` names the code to write: ``"numpy"`` (readable NumPy source), or ``"dask"``
+    (the same on Dask arrays, for data larger than memory: docs/backends.md); an unknown
+    name is a ``ValueError`` listing the known ones.
 
     >>> import numpy as np, symgrad as sg
     >>> x = sg.var("x", shape=(3,))
@@ -38,7 +46,7 @@ def compile(
     >>> float(total), double.tolist()
     (6.0, [2.0, 4.0, 6.0])
     """
-    lowered = lower(outputs, inputs, optimize)
+    lowered = lower(outputs, inputs, optimize, backend)
     return Executable(
         lowered.emitted, lowered.inputs, outputs, lowered.count, graph=lowered.optimized
     )
@@ -61,35 +69,46 @@ class Lowered:
 
 
 def lower(
-    outputs: Any, inputs: Sequence[Expr] | None = None, optimize: bool | Sequence[str] = True
+    outputs: Any,
+    inputs: Sequence[Expr] | None = None,
+    optimize: bool | Sequence[str] = True,
+    backend: str = "numpy",
 ) -> Lowered:
     """The steps of :func:`compile` short of making the function (the explorer page shows
     them)."""
+    writer = backends.backend(backend)
     leaves, structure = flatten(outputs)
     given = [as_expr(x) for x in leaves]
     roots, derived = provenance.forward_roots(given)
     # The inputs are the variables of the graph as built, even if optimizing drops one.
     given_order = topological_order(given)
     free = [n for n in given_order if isinstance(n.op, Variable)]
-    built = None  # the forward graph's size, if it is walked here
+    # The forward graph of a derivative: its variables are inputs too, and its statements
+    # come first in the code.
+    forward_order = topological_order(roots) if derived else given_order
+    built = len(forward_order)
     if inputs is None and derived:
         # A derivative takes the variables of the function it came from, used or not.
-        forward_order = topological_order(roots)
-        built = len(forward_order)
         more = [n for n in forward_order if isinstance(n.op, Variable)]
         free = list({id(n): n for n in free + more}.values())
-        del forward_order, more
+        del more
     input_list = _check_inputs(free, inputs)
-    blocking = "blocking" in chosen_passes(optimize)
+    options = writer.options
+    if "blocking" not in chosen_passes(optimize):
+        options = dataclasses.replace(options, blocking=False)
     leaves = optimize_graph(given, optimize)
     order = topological_order(leaves)
-    emitted = emit_module(input_list, leaves, order, structure.source, blocking=blocking)
+    names, forward = _derivatives(given, leaves, forward_order) if derived else ([], None)
     after_pruning, after_optimization = len(given_order), len(order)
-    del given_order, order
+    del given_order, forward_order
+    plan = make_plan(input_list, leaves, order, options, names, forward)
+    del order
+    emitted = writer.write(plan, structure.source)
+    del plan
 
     def count() -> Stats:  # counted when asked for: more walks of the whole graph
         return Stats(
-            built=len(topological_order(roots)) if built is None else built,
+            built=built,
             differentiated=len(topological_order(roots + derived + given)),
             after_pruning=after_pruning,
             after_optimization=after_optimization,
@@ -97,6 +116,18 @@ def lower(
         )
 
     return Lowered(input_list, leaves, emitted, count)
+
+
+def _derivatives(
+    given: Sequence[Expr], leaves: Sequence[Expr], forward_order: Sequence[Expr]
+) -> tuple[list[str | None], set[int]]:
+    """Names for the outputs that are derivatives (``d_x``), and the ids of the forward
+    computation: the forward graph's nodes and the (optimized) outputs that are not
+    derivatives."""
+    names = [provenance.derivative_name(g) if provenance.is_derivative(g) else None for g in given]
+    forward = {id(n) for n in forward_order}
+    forward.update(id(x) for x, g in zip(leaves, given) if not provenance.is_derivative(g))
+    return names, forward
 
 
 def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]:

@@ -37,6 +37,13 @@ def _overrides(cls: type[Op], method: str) -> bool:
     return getattr(cls, method) is not getattr(Op, method)
 
 
+def _on_dask(cls: type[Op]) -> str:
+    """``yes``, ``no``, or ``some`` (for ops whose support depends on the node)."""
+    if not (cls.elementwise if cls.dask is None else cls.dask):
+        return "no"
+    return "some" if _overrides(cls, "dask_unsupported") else "yes"
+
+
 def _public_functions(module: Any) -> list[str]:
     return [
         n
@@ -53,7 +60,7 @@ def markdown() -> str:
         reverse = "yes" if cls.differentiable else "zero"
         rows.append(
             f"| `{name}` | {cls.__module__.removeprefix('symgrad.ops.')} | {reverse} | "
-            f"{'yes' if _overrides(cls, 'to_sympy') else 'no'} | "
+            f"{'yes' if _overrides(cls, 'to_sympy') else 'no'} | {_on_dask(cls)} | "
             f"{first_sentence(cls).replace('|', chr(92) + '|')} |"
         )
     functions = ", ".join(f"`{n}`" for n in _public_functions(sg))
@@ -67,10 +74,12 @@ def markdown() -> str:
             "",
             f'{len(rows)} ops. Derivatives are "yes" where the op has reverse- and forward-mode',
             'rules, "zero" where its derivative is zero by convention (comparisons, rounding,',
-            "`stop_gradient`).",
+            "`stop_gradient`). Dask says whether the op runs on Dask arrays",
+            '(`backend="dask"`, docs/backends.md): "some" where it depends on the arguments',
+            "(linear algebra on one matrix, not a stack; `take` with a list of indices).",
             "",
-            "| op | module | derivatives | SymPy | what it is |",
-            "| --- | --- | --- | --- | --- |",
+            "| op | module | derivatives | SymPy | Dask | what it is |",
+            "| --- | --- | --- | --- | --- | --- |",
             *rows,
             "",
             "## Public functions",

@@ -7,12 +7,14 @@ import html
 import itertools
 import linecache
 import os
+import types
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .core.expr import Expr
 from .core.shapes import format_shape
-from .emit.source import Emitted
+from .emit import Emitted
 from .errors import BindError, IterationLimitError
 
 _counter = itertools.count()
@@ -25,7 +27,7 @@ class Stats:
     ``built``: nodes of the forward graph(s) the outputs come from; ``differentiated``: with
     the derivative graphs added; ``after_pruning``: the nodes the outputs actually need;
     ``after_optimization``: what is left after the optimizer; ``statements``: statements
-    emitted (variables and scalar constants need none).
+    computing values (a statement may hold a few ops; input checks and ``del`` not counted).
     """
 
     built: int
@@ -44,8 +46,10 @@ class Executable:
     """A compiled function. Call it with arrays by position or by variable name.
 
     Attributes: ``source`` (the emitted Python), ``stats``, ``inputs`` (the variables, in
-    parameter order), ``outputs`` (as given to :func:`symgrad.compile`) and ``graph`` (the
-    optimized output nodes the source computes; ``sg.show(f)`` lists them).
+    parameter order), ``outputs`` (as given to :func:`symgrad.compile`), ``graph`` (the
+    optimized output nodes the source computes; ``sg.show(f)`` lists them), ``function``
+    (the generated function itself, called with the inputs by position) and ``filename``
+    (the name tracebacks give the generated code).
     """
 
     def __init__(
@@ -62,14 +66,18 @@ class Executable:
         self.outputs = outputs
         self._stats = stats  # or the function counting them, called when first asked for
         filename = f"<symgrad-{next(_counter)}>"
-        # Registered so tracebacks into the generated code show its lines.
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         namespace: dict[str, Any] = {"__name__": "symgrad_generated"}
-        exec(compile(self.source, filename, "exec"), namespace)  # our own emitted source
+        for code in _compiled(emitted, filename):
+            exec(code, namespace)  # our own emitted source
         namespace["BindError"] = BindError  # helpers raise the library's error in-process
         if "IterationLimitError" in namespace:
             namespace["IterationLimitError"] = IterationLimitError
-        self._evaluate = namespace[emitted.function]
+        self.function = namespace[emitted.function]
+        # Registered so tracebacks into the generated code show its lines, for as long as
+        # the code lives (the function, kept by this executable or by Expr.eval's cache).
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
+        weakref.finalize(self.function, linecache.cache.pop, filename, None)
+        self.filename = filename
         names = [x.op.var_name for x in self.inputs]
         self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}
         self._ambiguous = {n for n in names if names.count(n) > 1}
@@ -86,7 +94,7 @@ class Executable:
             args = self._bind_by_name(args, kwargs)
         elif len(args) != len(self.inputs):
             self._wrong_count(args)
-        return self._evaluate(*args)
+        return self.function(*args)
 
     def _bind_by_name(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
         slots: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))
@@ -135,6 +143,20 @@ class Executable:
     def __repr__(self) -> str:
         ins = ", ".join(self._describe(x) for x in self.inputs)
         return f"<Executable ({ins}) -> {self.stats.statements} statements>"
+
+
+def _compiled(emitted: Emitted, filename: str) -> list[types.CodeType]:
+    """The module's code: compiled whole, or part by part (each part's lines numbered as in
+    the whole source), so that compiling needs the memory of the largest part only."""
+    if not emitted.parts:
+        return [compile(emitted.source, filename, "exec")]
+    return [_moved(compile(text, filename, "exec"), line - 1) for line, text in emitted.parts]
+
+
+def _moved(code: types.CodeType, lines: int) -> types.CodeType:
+    """``code`` (and the code nested in it) ``lines`` lines further down its file."""
+    consts = tuple(_moved(c, lines) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_firstlineno=code.co_firstlineno + lines, co_consts=consts)
 
 
 def highlight_python(source: str) -> str:

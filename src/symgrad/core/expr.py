@@ -10,6 +10,7 @@ table is weak: a node lives only as long as someone refers to it.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import operator
 import weakref
@@ -80,6 +81,9 @@ TUPLE = np.dtype(object)
 
 # Called with each new node while source lines are recorded (see ``core/origins.py``).
 on_new_node: Callable[[Expr], None] | None = None
+#: ``Expr.eval``'s compiled functions, by id of the expression: (a weak reference to it,
+#: the variables in parameter order, the function). An entry goes with its expression.
+_EVALUATE: dict[int, tuple[weakref.ref[Expr], list[Expr], Any]] = {}
 
 
 def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
@@ -399,10 +403,16 @@ class Expr:
         >>> float((x * x + 1).eval({x: 3.0}))
         10.0
         """
-        from ..compiler import compile as compile_
-        from .walk import topological_order
+        compiled = _EVALUATE.get(id(self))
+        if compiled is None or compiled[0]() is not self:  # compiled once, while it lives
+            from ..compiler import compile as compile_
+            from .walk import topological_order
 
-        free = [n for n in topological_order([self]) if n.name is not None]
+            free = [n for n in topological_order([self]) if n.name is not None]
+            function = compile_(self, inputs=free).function
+            forget = functools.partial(_forget_evaluate, id(self))
+            compiled = _EVALUATE[id(self)] = (weakref.ref(self, forget), free, function)
+        _, free, function = compiled
         by_name = {n.name: n for n in free}
         values: dict[int, Any] = {}
         for key, value in (bindings or {}).items():
@@ -414,7 +424,14 @@ class Expr:
             from ..errors import BindError
 
             raise BindError(f"eval: no value given for variable(s) {missing}")
-        return compile_(self, inputs=free)(*[values[id(n)] for n in free])
+        return function(*[values[id(n)] for n in free])
+
+
+def _forget_evaluate(key: int, ref: weakref.ref[Expr]) -> None:
+    """Weak-reference callback: drop ``Expr.eval``'s function of an expression that died."""
+    cache = _EVALUATE
+    if cache is not None and key in cache and cache[key][0] is ref:  # None at exit
+        del cache[key]
 
 
 def _is_operand(value: Any) -> bool:

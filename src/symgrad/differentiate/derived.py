@@ -19,7 +19,7 @@ from ..ops.leaves import Eye
 from ..structure import flatten, unflatten
 from . import provenance
 from .forward import jvp, push_forward
-from .reverse import backpropagate, check_output, check_wrt, finish, grad
+from .reverse import backpropagate, check_output, check_wrt, finish, grad, seed
 
 
 def _size(x: Expr, what: str) -> int:
@@ -38,11 +38,15 @@ def _identity_seeds(x: Expr, what: str) -> Expr:
 
 
 def jacobian_reverse(y: Expr, xs: list[Expr]) -> list[Expr]:
-    """Jacobian blocks from one reverse pass whose cotangents are all rows of the identity."""
+    """Jacobian blocks from one reverse pass whose cotangents are all rows of the identity
+    (for an output of one element, one unbatched pass: no axis of length 1 to carry)."""
     m = _size(y, "jacobian")
-    seeds = (_identity_seeds(y, "jacobian"),)
-    rows = backpropagate([y], seeds, xs)
-    blocks = finish(xs, rows, "zero", batch=(m,))
+    if m == 1:  # one unbatched pass: no axis of length 1 to carry
+        seeds = (seed(y, 1.0),)
+        blocks = finish(xs, backpropagate([y], seeds, xs), "zero")
+    else:
+        seeds = (_identity_seeds(y, "jacobian"),)
+        blocks = finish(xs, backpropagate([y], seeds, xs), "zero", batch=(m,))
     blocks = [shape_ops.reshape(b, y.shape + x.shape) for b, x in zip(blocks, xs)]
     provenance.record(
         blocks,
@@ -58,6 +62,19 @@ def jacobian_forward(y: Expr, xs: list[Expr]) -> list[Expr]:
     """Jacobian blocks from one forward pass per variable, its tangents all unit vectors."""
     blocks = []
     for x in xs:
+        if _size(x, "jacobian") == 1:  # one unbatched pass: no axis of length 1 to carry
+            seeds = (seed(x, 1.0),)
+            (column,) = push_forward([y], [x], seeds)
+            if column is None:
+                blocks.append(shape_ops.zeros(y.shape + x.shape, y.dtype))
+                continue
+            blocks.append(shape_ops.reshape(column, y.shape + x.shape))
+            provenance.record(
+                blocks[-1:],
+                [y],
+                provenance.Derivation("forward", (y,), seeds, (x,), _forward_block(x)),
+            )
+            continue
         seeds = (_identity_seeds(x, "jacobian"),)
         (columns,) = push_forward([y], [x], seeds)
         if columns is None:
@@ -100,7 +117,7 @@ def jacobian(y: Expr, x: Any) -> Any:
     leaves, _ = flatten(x)
     xs = check_wrt(leaves, "x")
     blocks = _jacobian_one(y, xs)
-    provenance.record(blocks, [y])  # each block keeps the pass that made it
+    provenance.record(blocks, [y], wrt=xs)  # each block keeps the pass that made it
     return unflatten(x, blocks)
 
 

@@ -217,6 +217,7 @@ def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -
         results,
         [y],
         provenance.Derivation("reverse", (y,), tuple(seeds), tuple(variables), gradients),
+        wrt=variables,
     )
     return unflatten(wrt, results)
 
@@ -255,5 +256,6 @@ def vjp(y: Any, wrt: Any, cotangent: Any, disconnected: str = "zero") -> Any:
         results,
         ys,
         provenance.Derivation("reverse", tuple(ys), tuple(seeds), tuple(variables), pulled_back),
+        wrt=variables,
     )
     return unflatten(wrt, results)

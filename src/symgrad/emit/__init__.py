@@ -1,1 +1,24 @@
-"""Emit stage: a graph in topological order becomes the source of a NumPy module."""
+"""Emit stage: an optimized graph becomes a plan (``plan``), and a backend's writer turns the
+plan into the source of a module (``backends``; the NumPy writer is ``numpy_writer``)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Emitted:
+    """The source of a module, and what the executable needs to know about it: the name of
+    the function to call, how many statements compute the outputs, and, for a long module,
+    its top-level parts with the line each starts on, to be compiled one by one (Python's
+    ``compile()`` holds several KB per statement while it works).
+
+    ``names`` lists (id of a node, the name it is given) in the order of the statements
+    that assign them, so tools can find the statement computing each node (``sg.explore``).
+    """
+
+    source: str
+    function: str
+    statements: int
+    parts: tuple[tuple[int, str], ...] = ()
+    names: tuple[tuple[int, str], ...] = ()

@@ -39,6 +39,8 @@ class Region:
     totals: set[int] = dataclasses.field(default_factory=set)
     #: Members needed whole after the loop (read outside the region, or kept).
     whole: set[int] = dataclasses.field(default_factory=set)
+    #: The other members: they exist one block at a time, inside the loop only.
+    temporaries: set[int] = dataclasses.field(default_factory=set)
 
     def sliced(self, x: Expr) -> bool:
         """Whether the operand ``x`` (from outside) is read a block of rows at a time, rather
@@ -46,9 +48,14 @@ class Region:
         return x.ndim == len(self.shape) and x.shape[0] == self.shape[0]
 
 
-def plan(order: Sequence[Expr], keep: set[int]) -> list[Expr | Region]:
-    """``order`` regrouped: single nodes, and regions whose members run block by block."""
-    shapes = [_block_shape(node) for node in order]
+def plan(
+    order: Sequence[Expr], keep: set[int], min_elements: int | None = None
+) -> list[Expr | Region]:
+    """``order`` regrouped: single nodes, and regions whose members run block by block.
+    Regions are of at least ``min_elements`` elements (``MIN_ELEMENTS`` by default; a
+    backend fusing regions into compiled loops gains at any size)."""
+    least = MIN_ELEMENTS if min_elements is None else min_elements
+    shapes = [_block_shape(node, least) for node in order]
     if not any(shapes):
         return list(order)
     planner = _Planner(order, keep)
@@ -138,7 +145,7 @@ class _Planner:
         return region, False
 
 
-def _block_shape(node: Expr) -> tuple[int, ...] | None:
+def _block_shape(node: Expr, least: int) -> tuple[int, ...] | None:
     """The node's shape if it is an elementwise op large enough to compute by blocks."""
     op = node.op
     if not op.elementwise or isinstance(op, MultiOutput) or node.ndim == 0:
@@ -147,7 +154,7 @@ def _block_shape(node: Expr) -> tuple[int, ...] | None:
         return None
     shape = tuple(int(d) for d in node.shape)
     inner = math.prod(shape[1:])
-    if math.prod(shape) < MIN_ELEMENTS or inner > BLOCK_ELEMENTS // 2:
+    if math.prod(shape) < least or inner > BLOCK_ELEMENTS // 2:
         return None
     return shape
 
@@ -163,7 +170,7 @@ def _finish(region: Region, readers: dict[int, list[Expr]], keep: set[int]) -> l
             continue
         if id(m) in keep or any(id(r) not in members for r in readers.get(id(m), ())):
             region.whole.add(id(m))
-    temporaries = len(region.members) - len(region.totals) - len(region.whole)
-    if temporaries == 0:  # every array exists whole anyway: blocks would gain nothing
+    region.temporaries = members - region.totals - region.whole
+    if not region.temporaries:  # every array exists whole anyway: blocks would gain nothing
         return list(region.members)
     return [region]

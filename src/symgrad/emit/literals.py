@@ -29,7 +29,10 @@ def scalar(value: np.generic) -> str:
 
 def typed_scalar(value: np.generic) -> str:
     """A scalar that keeps its dtype: ``np.float32(0.1)``."""
-    return f"np.{value.dtype.name}({scalar(value)})"
+    text = scalar(value)
+    if text.startswith("(") and text.endswith(")"):  # no need for brackets in a call
+        text = text[1:-1]
+    return f"np.{value.dtype.name}({text})"
 
 
 def array(value: np.ndarray) -> str:

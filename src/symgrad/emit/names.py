@@ -26,7 +26,7 @@ _MAX_LENGTH = 32
 RESERVED = (
     frozenset(keyword.kwlist)
     | frozenset(keyword.softkwlist)
-    | {"np", "math", "base64", "evaluate", "float", "range"}
+    | {"np", "da", "dask", "math", "base64", "evaluate", "float", "range"}
     | {name for name, value in vars(errors).items() if isinstance(value, type)}
     | catalog.helper_names()
     | catalog.builtins_called()

@@ -67,6 +67,7 @@ class Take(Op):
     """``np.take(x, index, axis)``: the rows of ``x`` along ``axis`` that ``index`` lists."""
 
     name = "take"
+    dask = True
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -78,6 +79,14 @@ class Take(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.take({args[0]}, {args[1]}, axis={self.axis})"
+
+    def dask_unsupported(self, node: Expr) -> str | None:
+        if node.inputs[1].ndim <= 1:
+            return None
+        return (
+            "Dask takes a 1-d list of indices only; take with the indices flattened, then "
+            "reshape the result"
+        )
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x, index = node.inputs
@@ -100,6 +109,10 @@ class AddAt(Op):
     reverse of :class:`Take` (repeated indices add up)."""
 
     name = "add_at"
+    dask_alternative = (
+        "the gradient of indexing with an integer array; index with slices (x[a:b]), or "
+        "select with a matrix product by a one-hot matrix"
+    )
     axis: int
     target: Shape
     helpers = {"_add_at": _ADD_AT_HELPER}
@@ -162,6 +175,7 @@ class TakeAlongAxis(Op):
     """``np.take_along_axis(x, index, axis)``."""
 
     name = "take_along_axis"
+    dask_alternative = "index with slices, or select with a product by a one-hot mask"
     axis: int
     helpers = {"_take_along": _ALONG_HELPERS}
 
@@ -196,6 +210,7 @@ class AddAlongAxis(Op):
     where it read."""
 
     name = "add_along_axis"
+    dask_alternative = "the gradient of take_along_axis; select with a one-hot mask instead"
     axis: int
     target: Shape
     helpers = {"_take_along": _ALONG_HELPERS}

@@ -46,6 +46,14 @@ class EmitContext(Protocol):
         """Source text of one dimension."""
 
 
+class DaskEmitContext(EmitContext, Protocol):
+    """What an op may also ask of the Dask writer."""
+
+    def chunks(self, shape: Shape) -> str:
+        """Source text of chunks for a new Dask array of ``shape``: along a dim that is the
+        size of an input's axis, that axis's chunks; elsewhere Dask's default size."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Op:
     """Base class of all operations. Subclasses set ``name`` and implement the rules."""
@@ -63,11 +71,15 @@ class Op:
     #: True where the result is a new array (not a view or alias of an input), so the
     #: emitter may later let another op write into it once it is dead.
     fresh: ClassVar[bool] = True
+    #: For ops written ``a <op> b``: the operator whose augmented assignment (``a += b``)
+    #: computes the op into ``a``'s buffer, as ``emit_into`` does.
+    augmented: ClassVar[str] = ""
     #: True where each output element depends only on the inputs' elements at the same
     #: (broadcast) index, so the emitter may compute the op a block of rows at a time.
     elementwise: ClassVar[bool] = False
-    #: True where the order of the inputs does not matter (``a + b == b + a``); pictures
-    #: label the operands of every other op with their positions.
+    #: True where the order of the inputs does not matter (``a + b == b + a``): pictures
+    #: label the operands of every other op with their positions, and the emitter may
+    #: compute ``a + b`` into ``b``'s buffer as ``b += a``.
     commutative: ClassVar[bool] = False
     #: True where the VJP gives every input exactly 0 where the cotangent is 0, whatever the
     #: inputs' values, inf and nan included: it adds, negates or selects the cotangent, or
@@ -86,6 +98,20 @@ class Op:
     #: ``{0}``, ``{1}``... for the operands (names, so they may appear more than once), or
     #: ``None``. Data, not code, so that every backend can reuse it.
     float_form: ClassVar[str | None] = None
+    #: Whether the op computes on Dask arrays (``backend="dask"``) without gathering a whole
+    #: array onto one machine. ``None``, the default, means: if it is ``elementwise`` (NumPy's
+    #: ufuncs and ``np.where`` compute Dask arrays chunk by chunk). The emission on Dask is
+    #: ``emit_dask`` where that gives one, else ``emit`` read with dask.array's function of
+    #: each name NumPy's has (``np.einsum`` -> ``da.einsum``); ``dask_unsupported`` refines the
+    #: declaration for ops that run on some nodes only.
+    dask: ClassVar[bool | None] = None
+    #: For an op that does not run on Dask: the nearest alternative, named in the error.
+    dask_alternative: ClassVar[str] = ""
+    #: True where the op's Dask code computes values while the graph is built (a branch's
+    #: predicate, a loop's test at every step): everything else only builds the graph.
+    dask_computes: ClassVar[bool] = False
+    #: Functions ``emit_dask``'s expressions call, as ``helpers`` for ``emit``.
+    dask_helpers: ClassVar[dict[str, str]] = {}
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -123,7 +149,8 @@ class Op:
 
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         """The emission writing the result into the existing array ``out`` (same shape and
-        dtype, and dead after this statement), or ``None`` if the op cannot."""
+        dtype, and dead after this statement), or ``None`` if the op cannot. The expression
+        has the value ``out``, and may stand alone as a statement."""
         return None
 
     def emit_total(self, node: Expr, block: str, total: str) -> tuple[str, str] | None:
@@ -138,6 +165,21 @@ class Op:
         goes. The emitter can then compute the input straight into that part of the result
         instead of copying it there. ``None`` for other ops."""
         return None
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: DaskEmitContext) -> str | None:
+        """For the ``"dask"`` backend: an expression computing ``node`` on Dask arrays where
+        ``emit``'s would not (a NumPy function Dask lacks, or has with other arguments), or
+        ``None`` to use ``emit``'s."""
+        return None
+
+    def dask_unsupported(self, node: Expr) -> str | None:
+        """Why the ``"dask"`` backend cannot compute ``node`` (with the nearest alternative),
+        or ``None`` if it can (see ``dask``)."""
+        runs = self.elementwise if self.dask is None else self.dask
+        if runs:
+            return None
+        alternative = f"; {self.dask_alternative}" if self.dask_alternative else ""
+        return f"Dask has no equivalent of {self.name}{alternative}"
 
     def emit_float(self, node: Expr, args: Sequence[str]) -> str | None:
         """For graphs of 0-d float64 values: a Python ``float`` (``math`` module) expression,

@@ -94,6 +94,7 @@ class Einsum(Op):
     broadcasts like NumPy's."""
 
     name = "einsum"
+    dask = True
     subscripts: str
 
     def __post_init__(self) -> None:
@@ -265,6 +266,7 @@ class Diagonal(Op):
     The axes ``axis1`` and ``axis2`` are removed; ``offset`` > 0 is above the main diagonal."""
 
     name = "diagonal"
+    dask = True
     fresh = False  # a view
     offset: int
     axis1: int
@@ -305,6 +307,21 @@ def _diag_embed(value, shape, offset, axis1, axis2):
 '''
 
 
+_DASK_DIAG_EMBED_HELPER = '''\
+def _diag_embed(value, shape, offset, axis1, axis2):
+    """Dask zeros of `shape` with `value` on the diagonal da.diagonal(out, offset, axis1,
+    axis2) reads: the value, padded to the length of a column, where a mask of that
+    diagonal is true."""
+    value = da.asarray(value)
+    rows, columns = shape[axis1], shape[axis2]
+    first = max(-offset, 0)
+    widths = [(0, 0)] * (value.ndim - 1) + [(first, rows - first - value.shape[-1])]
+    column = da.pad(value, widths)[..., :, None]
+    out = da.where(np.eye(rows, columns, offset, dtype=bool), column, 0)
+    return da.moveaxis(out, (-2, -1), (axis1, axis2))
+'''
+
+
 @dataclasses.dataclass(frozen=True)
 class DiagEmbed(Op):
     """Zeros of shape ``target`` with the input on a diagonal: the reverse of ``Diagonal``."""
@@ -312,6 +329,8 @@ class DiagEmbed(Op):
     name = "diag_embed"
     helpers = {"_diag_embed": _DIAG_EMBED_HELPER}
     keeps_positions = True
+    dask = True
+    dask_helpers = {"_diag_embed": _DASK_DIAG_EMBED_HELPER}
     offset: int
     axis1: int
     axis2: int
@@ -334,6 +353,9 @@ class DiagEmbed(Op):
             f"_diag_embed({args[0]}, {ctx.shape(self.target)}, {self.offset}, "
             f"{self.axis1}, {self.axis2})"
         )
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return self.emit(node, args, ctx)  # the same call, of the Dask helper
 
     def label(self) -> str:
         return f"diag_embed(offset={self.offset}, axes=({self.axis1}, {self.axis2}))"
@@ -376,6 +398,9 @@ class AddDiagonal(Op):
     name = "add_diagonal"
     helpers = {"_add_diagonal": _ADD_DIAGONAL_HELPER}
     keeps_positions = True
+    # On Dask the diagonal is a lazy matrix added to the base (nothing is written in place).
+    dask = True
+    dask_helpers = {"_diag_embed": _DASK_DIAG_EMBED_HELPER}
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         base, value = inputs
@@ -394,6 +419,9 @@ class AddDiagonal(Op):
 
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         return f"_add_diagonal({out}, {args[1]})" if out == args[0] else None
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"{args[0]} + _diag_embed({args[1]}, {ctx.shape(node.shape)}, 0, 0, 1)"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         nb = ew.batch_of(cotangent, node)

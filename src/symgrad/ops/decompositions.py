@@ -196,6 +196,34 @@ def _sympy_cholesky(m: Any) -> Any:
     return low
 
 
+# --- on Dask --------------------------------------------------------------------------------
+
+#: Dask's LU and Cholesky factorizations need a matrix in equal square blocks.
+_DASK_SQUARE_BLOCKS_HELPER = '''\
+def _square_blocks(a):
+    """`a` (n x n) in equal square blocks, as Dask's LU and Cholesky need: of the largest
+    size that divides n and is no larger than its blocks now."""
+    a = da.asarray(a)
+    if len(set(a.chunks[0] + a.chunks[1])) == 1:
+        return a
+    n = a.shape[0]
+    size = max(d for d in range(1, min(max(a.chunksize), n) + 1) if n % d == 0)
+    return a.rechunk((size, size))
+'''
+
+_DASK_MATRIX_HELPERS = {"_square_blocks": _DASK_SQUARE_BLOCKS_HELPER}
+
+
+def _dask_one_matrix(node: Expr) -> str | None:
+    """Dask's linear algebra takes one matrix at a time: why a stack of them is refused."""
+    if all(x.ndim <= 2 for x in node.inputs):
+        return None
+    return (
+        f"dask.array.linalg's {node.op.name} takes one 2-d matrix, not a stack of them; "
+        "compute one matrix per step of an sg.scan over the stack"
+    )
+
+
 # --- ops ------------------------------------------------------------------------------------
 
 
@@ -225,6 +253,14 @@ class Inv(_MatrixFunction):
 
     name = "inv"
     template = "np.linalg.inv({0})"
+    dask = True
+    dask_helpers = _DASK_MATRIX_HELPERS
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"da.linalg.inv(_square_blocks({args[0]}))"
+
+    def dask_unsupported(self, node: Expr) -> str | None:
+        return _dask_one_matrix(node)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         inv_t = matrix_transpose(node)
@@ -243,6 +279,10 @@ class Det(_MatrixFunction):
     """Determinant of square matrices (``np.linalg.det``)."""
 
     name = "det"
+    dask_alternative = (
+        "for a symmetric positive definite matrix, the log of the determinant is "
+        "2 * sum(log(diagonal(cholesky(a)))), which Dask computes"
+    )
     template = "np.linalg.det({0})"
 
     def result_shape(self, shape: Shape) -> Shape:
@@ -269,6 +309,8 @@ class Solve(Op):
     (``np.linalg.solve``; vector right-hand sides are reshaped around it)."""
 
     name = "solve"
+    dask = True
+    dask_helpers = _DASK_MATRIX_HELPERS
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         a, b = inputs
@@ -285,6 +327,12 @@ class Solve(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.linalg.solve({args[0]}, {args[1]})"
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return f"da.linalg.solve(_square_blocks({args[0]}), {args[1]})"
+
+    def dask_unsupported(self, node: Expr) -> str | None:
+        return _dask_one_matrix(node)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
@@ -317,10 +365,19 @@ class Cholesky(_MatrixFunction):
     lower ``L`` with ``A = L L^T``, or upper ``U = L^T`` if ``upper``."""
 
     name = "cholesky"
+    dask = True
+    dask_helpers = _DASK_MATRIX_HELPERS
     upper: bool = False
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.linalg.cholesky({args[0]}{', upper=True' if self.upper else ''})"
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        lower = "False" if self.upper else "True"  # (Dask's default is the upper factor)
+        return f"da.linalg.cholesky(_square_blocks({args[0]}), lower={lower})"
+
+    def dask_unsupported(self, node: Expr) -> str | None:
+        return _dask_one_matrix(node)
 
     def lower(self, node: Expr) -> Expr:
         return matrix_transpose(node) if self.upper else node
@@ -464,6 +521,7 @@ class Slogdet(_Factorization):
     derivative is zero."""
 
     name = "slogdet"
+    dask_alternative = Det.dask_alternative
     results = ("sign", "logabsdet")
     former_ops = ("slogdet_sign", "slogdet_logabsdet")
 
@@ -500,6 +558,9 @@ class Eigh(_Factorization):
     (``np.linalg.eigh``), reading the triangle ``uplo`` names."""
 
     name = "eigh"
+    dask_alternative = (
+        "compute it with the numpy backend on the (small) matrix, and pass the result in"
+    )
     results = ("eigenvalues", "eigenvectors")
     former_ops = ("eigh_values", "eigh_vectors")
     uplo: str = "L"
@@ -555,6 +616,11 @@ class Svd(_Factorization):
     non-square matrices, whose full factors differ from the thin ones)."""
 
     name = "svd"
+    dask_alternative = (
+        "dask.array.linalg.svd takes tall-and-skinny matrices only, with other signs than "
+        "NumPy's; compute it with the numpy backend on the (small) matrix, or use "
+        "cholesky or solve"
+    )
     square = False
     results = ("U", "S", "Vh")
     former_ops = ("svd_u", "svd_s", "svd_vh")
@@ -660,6 +726,7 @@ class Pinv(_MatrixFunction):
     along the perturbations that keep the rank)."""
 
     name = "pinv"
+    dask_alternative = "solve the normal equations: solve(a.T @ a, a.T) for a of full column rank"
     template = "np.linalg.pinv({0})"
     square = False
 

@@ -28,6 +28,8 @@ _FLOAT64 = np.dtype(np.float64)  # constants this small are compared by their by
 class Leaf(Op):
     """An op with no inputs: nothing to differentiate through."""
 
+    dask = True  # inputs are bound, constants and eyes small or made lazily by Dask
+
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         return ()
 

@@ -25,6 +25,7 @@ class Matmul(Op):
     and the added axis removed afterwards; leading axes broadcast as a batch."""
 
     name = "matmul"
+    dask = True
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         a, b = inputs

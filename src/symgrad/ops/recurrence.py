@@ -84,6 +84,7 @@ class Shift(Op):
 
     name = "shift"
     helpers = {"_shift": _SHIFT_HELPER}
+    dask = True  # np.full_like and slice assignment are lazy on Dask arrays
     axis: int
     by: int
     fill: int
@@ -134,6 +135,10 @@ class Recurrence(Op):
     With ``reverse``: ``r[i] = b[i] + a[i + 1] * r[i + 1]``, the transpose for the same ``a``."""
 
     name = "recurrence"
+    dask_alternative = (
+        "its steps update arrays in place; for positive values, exp(cumsum(log(x))) is a "
+        "cumulative product whose derivatives run on Dask"
+    )
     helpers = {"_recurrence": _RECURRENCE_HELPER}
     axis: int
     reverse: bool

@@ -41,6 +41,7 @@ class Reduction(Op):
 
     numpy_name: ClassVar[str]
     ufunc: ClassVar[np.ufunc | None] = None  # dtype rule; None keeps the input dtype
+    dask = True  # Dask reduces each chunk, then combines the chunks' results in a tree
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
@@ -328,12 +329,24 @@ def _logsumexp(x, axis=None, keepdims=False):
 '''
 
 
+_DASK_LOGSUMEXP_HELPER = '''\
+def _logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) of a Dask array without overflow: the largest element is taken out
+    first."""
+    top = da.max(x, axis=axis, keepdims=True)
+    top = da.where(da.isfinite(top), top, 0)
+    out = da.log(da.sum(da.exp(x - top), axis=axis, keepdims=True)) + top
+    return out if keepdims else da.squeeze(out, axis=axis)
+'''
+
+
 class LogSumExp(Reduction):
     """``log(sum(exp(x)))`` over axes, computed without overflow."""
 
     name = "logsumexp"
     numpy_name = "_logsumexp"
     helpers = {"_logsumexp": _LOGSUMEXP_HELPER}
+    dask_helpers = {"_logsumexp": _DASK_LOGSUMEXP_HELPER}
 
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
         return float_result(dtype)
@@ -342,6 +355,9 @@ class LogSumExp(Reduction):
         keep = ", keepdims=True" if self.keepdims else ""
         axis = self.axis_text(node.inputs[0].ndim) or ""
         return f"_logsumexp({_as_float(node, args[0])}{axis}{keep})"
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return self.emit(node, args, ctx)  # the same call, of the Dask helper
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x = node.inputs[0]
@@ -371,12 +387,24 @@ def _softmax(x, axis):
 '''
 
 
+_DASK_SOFTMAX_HELPER = '''\
+def _softmax(x, axis):
+    """exp(x) / sum(exp(x)) of a Dask array along axis, shifted by the maximum so it never
+    overflows."""
+    top = da.max(x, axis=axis, keepdims=True)
+    e = da.exp(x - da.where(da.isfinite(top), top, 0))
+    return e / da.sum(e, axis=axis, keepdims=True)
+'''
+
+
 @dataclasses.dataclass(frozen=True)
 class Softmax(Op):
     """``exp(x) / sum(exp(x))`` along one axis (the last by default), without overflow."""
 
     name = "softmax"
     helpers = {"_softmax": _SOFTMAX_HELPER}
+    dask = True
+    dask_helpers = {"_softmax": _DASK_SOFTMAX_HELPER}
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -386,6 +414,9 @@ class Softmax(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"_softmax({_as_float(node, args[0])}, axis={self.axis})"
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        return self.emit(node, args, ctx)  # the same call, of the Dask helper
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         gy = ew.multiply(cotangent, node)
@@ -410,6 +441,7 @@ class Cumsum(Op):
     """Cumulative sum along one axis (``np.cumsum``)."""
 
     name = "cumsum"
+    dask = True
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -501,11 +533,13 @@ def sum_to(g: Expr, shape: Shape, batch: int = 0) -> Expr:
     if g.shape == target:
         return g
     lead = g.ndim - len(target)
-    axes = tuple(batch + i for i in range(lead)) + tuple(
+    kept = tuple(
         batch + lead + i for i, d in enumerate(shape) if d == 1 and g.shape[batch + lead + i] != 1
     )
+    axes = tuple(batch + i for i in range(lead)) + kept
     if axes:
-        g = Sum(axes, keepdims=True)(g)
+        # Without axes of length 1 to keep, the sum drops the leading axes itself.
+        g = Sum(axes, keepdims=bool(kept))(g)
     if g.shape != target:
         g = shape_ops.reshape(g, target)
     return g
@@ -561,6 +595,7 @@ class Cumprod(Op):
     recurrences (``symgrad.ops.recurrence``), with no division by the elements."""
 
     name = "cumprod"
+    dask = True
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -679,6 +714,7 @@ class ArgExtreme(Op):
     ``axis``: an integer, with no derivative."""
 
     name = "arg_extreme"
+    dask = True
     differentiable = False
     largest: bool
     axis: int

@@ -30,7 +30,7 @@ from ..core.shapes import (
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions
-from .base import EmitContext, Op
+from .base import DaskEmitContext, EmitContext, Op
 from .leaves import as_expr, as_exprs
 
 
@@ -39,6 +39,7 @@ class Reshape(Op):
     """The same elements in a new shape (``np.reshape``, C order)."""
 
     name = "reshape"
+    dask = True
     fresh = False  # a view
     new_shape: Shape
 
@@ -48,6 +49,15 @@ class Reshape(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.reshape({args[0]}, {ctx.shape(self.new_shape)})"
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str | None:
+        """Dask reshapes by merging axes into one or splitting one into several; another
+        reshape (``(2, 3)`` to ``(3, 2)``) goes through one axis."""
+        old = [d for d in node.inputs[0].shape if d != 1]
+        new = [d for d in self.new_shape if d != 1]
+        if old == new or len(old) <= 1 or len(new) <= 1:
+            return None
+        return f"da.reshape(da.reshape({args[0]}, (-1,)), {ctx.shape(self.new_shape)})"
 
     def label(self) -> str:
         return self.name  # the new shape is the node's shape, shown beside the label
@@ -71,6 +81,7 @@ class Transpose(Op):
     """Permute axes (``np.transpose``)."""
 
     name = "transpose"
+    dask = True
     fresh = False  # a view
     axes: tuple[int, ...]
 
@@ -103,11 +114,26 @@ class Transpose(Op):
         return np.transpose(args[0], self.axes)
 
 
+_DASK_BROADCAST_HELPER = '''\
+def _broadcast_to(x, shape, chunks):
+    """`x` broadcast to `shape` as a Dask array: along the axes it has, in its own chunks;
+    along those it is repeated on, in `chunks` (not in one chunk of the whole)."""
+    x = da.asarray(x)
+    lead = len(shape) - x.ndim
+    own = [None] * lead + [c if n > 1 else None for c, n in zip(x.chunks, x.shape)]
+    chunks = tuple(c if o is None else o for c, o in zip(chunks, own))
+    chunks = da.core.normalize_chunks(chunks, shape, dtype=x.dtype)
+    return da.broadcast_to(x, shape, chunks=chunks)
+'''
+
+
 @dataclasses.dataclass(frozen=True)
 class BroadcastTo(Op):
     """Repeat along new or size-1 axes to reach a shape (``np.broadcast_to``)."""
 
     name = "broadcast_to"
+    dask = True
+    dask_helpers = {"_broadcast_to": _DASK_BROADCAST_HELPER}
     fresh = False  # a read-only view
     target: Shape
 
@@ -125,6 +151,10 @@ class BroadcastTo(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.broadcast_to({args[0]}, {ctx.shape(self.target)})"
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: DaskEmitContext) -> str:
+        target = self.target
+        return f"_broadcast_to({args[0]}, {ctx.shape(target)}, {ctx.chunks(target)})"
 
     def label(self) -> str:
         return self.name
@@ -197,6 +227,7 @@ class Concatenate(Op):
     """Join arrays along an existing axis (``np.concatenate``)."""
 
     name = "concatenate"
+    dask = True
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -244,6 +275,7 @@ class Stack(Op):
     """Join arrays of one shape along a new axis (``np.stack``)."""
 
     name = "stack"
+    dask = True
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -336,6 +368,7 @@ class GetItem(Op):
     """Basic indexing: integers, slices and ``None`` (``x[1:, 0]``, ``x[..., None]``)."""
 
     name = "getitem"
+    dask = True  # basic indexing: slices, ints, new axes
     fresh = False  # a view
     items: tuple[IndexItem, ...]
 
@@ -373,6 +406,25 @@ def _scatter(value, shape, index):
 '''
 
 
+def _dask_write(items: tuple[IndexItem, ...], value: str) -> tuple[str, str]:
+    """Writing ``value`` at ``items`` on Dask, which writes at slices and integers only: a
+    new axis of the index is instead an axis of length 1 taken out of the value."""
+    if not any(item[0] == "new" for item in items):
+        return value, _index_text(items)
+    axes = [":" if item[0] == "slice" else "0" for item in items if item[0] != "int"]
+    return f"{value}[{', '.join(axes)}]", _index_text(tuple(i for i in items if i[0] != "new"))
+
+
+_DASK_SCATTER_HELPER = '''\
+def _scatter(value, shape, index, chunks):
+    """Dask zeros of `shape` (in `chunks`) with `value` written at `index` (the reverse of
+    indexing)."""
+    out = da.zeros(shape, dtype=value.dtype, chunks=chunks)
+    out[index] = value
+    return out
+'''
+
+
 @dataclasses.dataclass(frozen=True)
 class Scatter(Op):
     """Zeros of ``shape`` with the input written at a basic index: the reverse of ``GetItem``."""
@@ -381,6 +433,8 @@ class Scatter(Op):
     items: tuple[IndexItem, ...]
     target: Shape
     helpers = {"_scatter": _SCATTER_HELPER}
+    dask = True
+    dask_helpers = {"_scatter": _DASK_SCATTER_HELPER}
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (g,) = inputs
@@ -399,6 +453,11 @@ class Scatter(Op):
             f"_scatter(np.asarray({args[0]}), {ctx.shape(self.target)}, "
             f"np.s_[{_index_text(self.items)}])"
         )
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: DaskEmitContext) -> str:
+        value, index = _dask_write(self.items, f"da.asarray({args[0]})")
+        target = self.target
+        return f"_scatter({value}, {ctx.shape(target)}, np.s_[{index}], {ctx.chunks(target)})"
 
     def emit_placement(self, node: Expr, ctx: EmitContext) -> tuple[str, str] | None:
         zeros = f"np.zeros({ctx.shape(self.target)}, np.{dtype_name(node.dtype)})"
@@ -461,6 +520,15 @@ def _outside(shape, index):
 '''
 
 
+_DASK_SCATTER_ADD_HELPER = '''\
+def _scatter_add(base, index, value):
+    """A new Dask array: `base` with `value` added at `index`."""
+    out = da.asarray(base).copy()
+    out[index] = out[index] + value
+    return out
+'''
+
+
 @dataclasses.dataclass(frozen=True)
 class ScatterAdd(Op):
     """``base + scatter(value)``: ``base`` with ``value`` added at a basic index, without
@@ -469,6 +537,8 @@ class ScatterAdd(Op):
     name = "scatter_add"
     items: tuple[IndexItem, ...]
     helpers = {"_scatter_add": _SCATTER_ADD_HELPER}
+    dask = True
+    dask_helpers = {"_scatter_add": _DASK_SCATTER_ADD_HELPER}
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         base, value = inputs
@@ -484,6 +554,10 @@ class ScatterAdd(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"_scatter_add(np.array({args[0]}), np.s_[{_index_text(self.items)}], {args[1]})"
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
+        value, index = _dask_write(self.items, f"da.asarray({args[1]})")
+        return f"_scatter_add({args[0]}, np.s_[{index}], {value})"
 
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         if out != args[0]:
@@ -582,6 +656,7 @@ class Size(Op):
     """The product of some dimensions as a 0-d value (for means over symbolic sizes)."""
 
     name = "size"
+    dask = True
     differentiable = False
     dims: Shape
     as_dtype: np.dtype

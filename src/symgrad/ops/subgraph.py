@@ -148,6 +148,13 @@ class MultiOutput(Op):
         """Statements computing the outputs into the names ``outs`` (``None``: unused)."""
         raise NotImplementedError
 
+    def emit_block_dask(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str] | None:
+        """For the ``"dask"`` backend: the statements where ``emit_block``'s would not work
+        on Dask arrays, or ``None`` to use ``emit_block``'s."""
+        return None
+
 
 @dataclasses.dataclass(frozen=True)
 class Item(Op):
@@ -156,6 +163,7 @@ class Item(Op):
     name = "item"
     fresh = False  # the array the multi-output op produced, which it may share
     reads_results = True
+    dask = True  # (named by the block computing it, on Dask as on NumPy)
     index: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:

@@ -14,7 +14,7 @@ import fractions
 import numpy as np
 
 from ..core.expr import Expr
-from ..core.shapes import broadcast_shapes
+from ..core.shapes import broadcast_shapes, size_of
 from ..errors import ShapeError
 from ..ops import contractions, linalg, reductions, shape_ops
 from ..ops import elementwise as ew
@@ -120,6 +120,18 @@ def _takes_weak_scalars(op_class: type[Op]) -> bool:
     return op_class.accepts_weak_scalars
 
 
+def _elementwise(op_class: type[Op]) -> bool:
+    """Ops computing each element from the operands' elements at its position."""
+    return op_class.elementwise
+
+
+def _sum_of_negation(node: Expr) -> Expr | None:
+    """The sum of ``-x`` is exactly ``-sum(x)`` (one negation of the total, not of each
+    element)."""
+    (x,) = node.inputs
+    return _if_same_type(ew.negative(node.op(x.inputs[0])), node)
+
+
 def _scatter_then_add(node: Expr) -> Expr | None:
     """``scatter(v, index) + y`` to ``y`` with ``v`` added at ``index``: no array of zeros,
     no full-size addition."""
@@ -175,6 +187,39 @@ def _unbroadcast_operand(node: Expr) -> Expr | None:
                 inputs = node.inputs[:i] + (source,) + node.inputs[i + 1 :]
                 return node.op(*inputs)
     return None
+
+
+def _broadcast_outward(node: Expr) -> Expr | None:
+    """An elementwise op whose array operands are all broadcasts, the others 0-d, computed
+    on the broadcasts' sources and broadcast after: the same values, computed once per
+    source element (the gradient of a mean is such a broadcast, divided by a count)."""
+    inputs = node.inputs
+    if not any(isinstance(x.op, shape_ops.BroadcastTo) for x in inputs) or not all(
+        x.ndim == 0 or isinstance(x.op, shape_ops.BroadcastTo) for x in inputs
+    ):
+        return None
+    sources = tuple(_single_as_scalar(x.inputs[0]) if x.ndim else x for x in inputs)
+    try:
+        inner = node.op(*sources)
+    except ShapeError:
+        return None
+    if inner.dtype != node.dtype:
+        return None
+    return shape_ops.broadcast_to(inner, node.shape)
+
+
+def _single_as_scalar(x: Expr) -> Expr:
+    """``x`` as a 0-d value if it holds a single element (a constant of shape (1,) folds)."""
+    factor, symbolic = size_of(x.shape)
+    return shape_ops.reshape(x, ()) if factor == 1 and not symbolic else x
+
+
+def _reshaped_fill(node: Expr) -> Expr | None:
+    """A reshape of a broadcast single value: that value broadcast to the new shape."""
+    source = _single_as_scalar(node.inputs[0].inputs[0])
+    if source.ndim:
+        return None
+    return shape_ops.broadcast_to(source, node.shape)
 
 
 def _outer_product(node: Expr) -> Expr | None:
@@ -347,6 +392,7 @@ simplify = Pass(
     [
         # (the ops a rule rewrites, the rule, the ops one of the inputs must be)
         (_takes_weak_scalars, _unbroadcast_operand, (shape_ops.BroadcastTo,)),
+        (_elementwise, _broadcast_outward, (shape_ops.BroadcastTo,)),
         (ew.StopGradient, _without_stop_gradient),
         (ew.Multiply, _identity_operand, _CONSTANT),
         (ew.Multiply, _merge_powers_of_two, (ew.Multiply,)),
@@ -367,8 +413,10 @@ simplify = Pass(
         (ew.Negative, _diagonal_matrix, _DIAGONAL),
         (ew.Negative, _negated_factor, (ew.Multiply,)),
         (shape_ops.Transpose, _transpose_of_transpose, (shape_ops.Transpose,)),
+        (shape_ops.Reshape, _reshaped_fill, (shape_ops.BroadcastTo,)),
         (shape_ops.Reshape, _reshape_of_reshape, (shape_ops.Reshape,)),
         (shape_ops.BroadcastTo, _reshape_of_reshape, (shape_ops.BroadcastTo,)),
+        (reductions.Sum, _sum_of_negation, _NEGATION),
         (reductions.Sum, _sum_of_fill, _CONSTANT),
         (linalg.Matmul, _outer_product),
         (linalg.Matmul, _diagonal_product, _DIAGONAL),

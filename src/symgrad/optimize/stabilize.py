@@ -1,8 +1,10 @@
 """Numerically stable forms of hand-written formulas.
 
 log(1 + x) -> log1p(x); exp(x) - 1 -> expm1(x); log(1 + exp(x)) -> softplus(x);
-log(sum(exp(x))) -> logsumexp(x); log(sigmoid(x)) -> -softplus(-x). Each keeps the value
-where the original is accurate and stays finite where the original overflows or rounds to 0.
+log(sum(exp(x))) -> logsumexp(x); log(sigmoid(x)) -> -softplus(-x);
+log(softmax(x)) -> x - logsumexp(x) (whose gradient needs no division by the softmax).
+Each keeps the value where the original is accurate and stays finite where the original
+overflows or rounds to 0.
 
 Formulas that are stable already are left as written, or become exactly one op:
 ``log(sum(exp(z - max(z))))`` stays (nothing overflows), ``max(z) + log(sum(exp(z -
@@ -93,6 +95,17 @@ def _stable_log(node: Expr) -> Expr | None:
     return None
 
 
+def _log_softmax(node: Expr) -> Expr | None:
+    """``log(softmax(x))`` to ``x - logsumexp(x)``: no log of an underflowed 0, and a
+    gradient without a division by the softmax."""
+    inner = node.inputs[0]
+    if not isinstance(inner.op, reductions.Softmax):
+        return None
+    x = inner.inputs[0]
+    shifted = ew.subtract(x, reductions.LogSumExp((inner.op.axis,), True)(x))
+    return shifted if same_type(shifted, node) else None
+
+
 def _stable_log1p(node: Expr) -> Expr | None:
     inner = node.inputs[0]
     if isinstance(inner.op, ew.Exp) and not _nonpositive(inner.inputs[0]):
@@ -137,6 +150,7 @@ stabilize = Pass(
     [
         # (the ops a rule rewrites, the rule, the ops one of the inputs must be)
         (ew.Log, _stable_log, (ew.Add, reductions.Sum, ew.Sigmoid)),
+        (ew.Log, _log_softmax, (reductions.Softmax,)),
         (ew.Log1p, _stable_log1p, (ew.Exp,)),
         (ew.Subtract, _stable_expm1, (ew.Exp,)),
         (ew.Add, _one_logsumexp, (ew.Log,)),

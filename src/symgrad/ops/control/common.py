@@ -56,6 +56,13 @@ def floats(nodes: Sequence[Expr]) -> list[int]:
 
 # --- emission -------------------------------------------------------------------------------
 
+#: Stacks the rows a loop collected, on Dask (the ``"dask"`` backend).
+STACK_ROWS_HELPER = '''\
+def _stack_rows(rows, shape, dtype):
+    """The rows a loop collected, stacked into one Dask array of `shape` (also if none)."""
+    return da.stack(rows) if rows else da.empty(shape, dtype=dtype)
+'''
+
 
 def assign(indent: str, targets: Sequence[str], values: Sequence[str]) -> list[str]:
     """``a, b = x, y`` (one parallel assignment, so a swap of states is right)."""

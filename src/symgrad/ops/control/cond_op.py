@@ -27,6 +27,8 @@ class Cond(MultiOutput):
     name = "cond"
     then_body: Body
     else_body: Body
+    dask = True  # the predicate is computed where the cond runs; one branch is built
+    dask_computes = True
 
     @property
     def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
@@ -50,8 +52,18 @@ class Cond(MultiOutput):
     def emit_block(
         self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
     ) -> list[str]:
+        return self._branches([f"{ctx.indent}if {args[0]}:"], args, outs, ctx)
+
+    def emit_block_dask(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        lines = [f"{ctx.indent}if {args[0]}:  # computes the predicate"]
+        return self._branches(lines, args, outs, ctx)
+
+    def _branches(
+        self, lines: list[str], args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
         inner = ctx.indent + "    "
-        lines = [f"{ctx.indent}if {args[0]}:"]
         for keyword, body in (("", self.then_body), ("else:", self.else_body)):
             if keyword:
                 lines.append(f"{ctx.indent}{keyword}")

@@ -17,7 +17,7 @@ from ...core.dtypes import dtype_name
 from ...core.expr import Expr
 from ...core.shapes import Dim, Shape
 from ..subgraph import Body
-from .common import INT, assign, expect, row_types, types
+from .common import INT, STACK_ROWS_HELPER, assign, expect, row_types, types
 from .layout import LoopLayout, Parts, Sizes
 from .loop import Loop
 
@@ -39,6 +39,9 @@ class Scan(Loop):
     reverse: bool
     record: tuple[int, ...]
     counted: bool
+    # On Dask the loop builds the graph of every step; nothing is computed.
+    dask = True
+    dask_helpers = {"_stack_rows": STACK_ROWS_HELPER}
 
     @classmethod
     def of(
@@ -132,6 +135,18 @@ class Scan(Loop):
     def emit_block(
         self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
     ) -> list[str]:
+        return self._loop(args, outs, ctx, dask=False)
+
+    def emit_block_dask(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        """Rows are collected in lists and stacked after the loop (writing them into a
+        Dask array one by one would copy it at every step)."""
+        return self._loop(args, outs, ctx, dask=True)
+
+    def _loop(
+        self, args: Sequence[str], outs: Sequence[str | None], ctx: Any, dask: bool
+    ) -> list[str]:
         layout = self.layout
         inputs, out = layout.inputs.split(args), layout.outputs.split(outs)
         params, _ = self.parts()
@@ -145,11 +160,15 @@ class Scan(Loop):
             (*stacked, *out.trace), (*stacked_types.ys, *stacked_types.trace)
         ):
             if name is not None:
-                lines.append(
-                    f"{indent}{name} = np.empty({ctx.shape(shape)}, dtype=np.{dtype_name(dtype)})"
+                empty = (
+                    "[]" if dask else f"np.empty({ctx.shape(shape)}, dtype=np.{dtype_name(dtype)})"
                 )
+                lines.append(f"{indent}{name} = {empty}")
         step = ctx.fresh("t")
-        length = ctx.dim(self.length)
+        # A counted scan runs as many steps as its count input says (for the reverse of a
+        # while loop, the loop's trip count): read it, so it is never a dead variable.
+        counted = inputs.index[0] if self.counted and not isinstance(self.length, int) else None
+        length = counted or ctx.dim(self.length)
         steps = f"range({length} - 1, -1, -1)" if self.reverse else f"range({length})"
         lines.append(f"{indent}for {step} in {steps}:")
         index = ctx.fresh("i") if 0 in self.body.uses() else step
@@ -159,15 +178,26 @@ class Scan(Loop):
         for x, p in zip(inputs.xs, params.xs):
             rows.append(ctx.fresh(p.op.hint))
             lines.append(f"{inner}{rows[-1]} = {x}[{step}]")
+        row = "{}.append({})" if dask else "{}[" + step + "] = {}"
         for name, j in zip(out.trace, self.record):
             if name is not None:
-                lines.append(f"{inner}{name}[{step}] = {carry[j]}")
+                lines.append(inner + row.format(name, carry[j]))
         bound = Parts(index=[index], carry=carry, xs=rows, consts=inputs.consts)
         body_lines, results = ctx.body(self.body, bound.flat(), inner)
         given = layout.results.split(results)
         lines += body_lines
-        lines += [f"{inner}{name}[{step}] = {r}" for name, r in zip(stacked, given.ys)]
+        lines += [inner + row.format(name, r) for name, r in zip(stacked, given.ys)]
         lines += assign(inner, carry, given.carry)
+        if dask:  # the collected rows, stacked (in index order: reversed if the loop was)
+            order = "[::-1]" if self.reverse else ""
+            for name, (shape, dtype) in zip(
+                (*stacked, *out.trace), (*stacked_types.ys, *stacked_types.trace)
+            ):
+                if name is not None:
+                    lines.append(
+                        f"{indent}{name} = _stack_rows({name}{order}, {ctx.shape(shape)}, "
+                        f"np.{dtype_name(dtype)})"
+                    )
         return lines
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:

@@ -16,7 +16,7 @@ from ...core.dtypes import dtype_name
 from ...core.expr import Expr, same_nodes
 from ...core.shapes import Dim
 from ..subgraph import Body
-from .common import assign, expect, types
+from .common import STACK_ROWS_HELPER, assign, expect, types
 from .layout import LoopLayout, Parts, Sizes
 from .loop import Loop
 from .scan_op import Scan
@@ -63,12 +63,20 @@ class While(Loop):
     record: tuple[int, ...]
     max_iterations: int  # 0: no limit
     trips_dim: str  # the symbolic size of the stacked records
+    # On Dask the test is computed before every step, and the state persisted after it
+    # (kept computed, on the cluster's workers if there is one): no step is computed twice.
+    dask = True
+    dask_computes = True
 
     @property
     def helpers(self) -> dict[str, str]:  # type: ignore[override]
         if not self.max_iterations:
             return {}
         return {"IterationLimitError": _LIMIT_ERROR}
+
+    @property  # type: ignore[override]
+    def dask_helpers(self) -> dict[str, str]:
+        return {**self.helpers, "_stack_rows": STACK_ROWS_HELPER} if self.record else self.helpers
 
     @functools.cached_property
     def layout(self) -> LoopLayout:
@@ -134,6 +142,16 @@ class While(Loop):
     def emit_block(
         self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
     ) -> list[str]:
+        return self._loop(args, outs, ctx, dask=False)
+
+    def emit_block_dask(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        return self._loop(args, outs, ctx, dask=True)
+
+    def _loop(
+        self, args: Sequence[str], outs: Sequence[str | None], ctx: Any, dask: bool
+    ) -> list[str]:
         layout = self.layout
         inputs, out = layout.inputs.split(args), layout.outputs.split(outs)
         params, _ = self.parts()
@@ -143,7 +161,11 @@ class While(Loop):
         steps = ctx.fresh("steps")
         ctx.bind_dim(self.trips_dim, steps)
         history = {j: ctx.fresh(f"{params.carry[j].op.hint}_list") for j in self.record}
-        lines = assign(indent, state, inputs.carry) + [f"{indent}{steps} = 0"]
+        lines = assign(indent, state, inputs.carry)
+        persist = f"[{', '.join(state)}] = dask.persist({', '.join(state)})"
+        if dask:
+            lines.append(f"{indent}{persist}")
+        lines.append(f"{indent}{steps} = 0")
         lines += [f"{indent}{h} = []" for h in history.values()]
         bound = [*state, *inputs.consts]
         test_lines, (test,) = ctx.body(self.test, bound, inner)
@@ -165,7 +187,10 @@ class While(Loop):
             ]
         lines += [f"{inner}{history[j]}.append({state[j]})" for j in self.record]
         body_lines, results = ctx.body(self.body, bound, inner)
-        lines += body_lines + assign(inner, state, results) + [f"{inner}{steps} += 1"]
+        lines += body_lines + assign(inner, state, results)
+        if dask:
+            lines.append(f"{inner}{persist}")
+        lines.append(f"{inner}{steps} += 1")
         (trips,) = out.trips
         if trips is not None:
             lines.append(f"{indent}{trips} = np.int64({steps})")
@@ -173,17 +198,22 @@ class While(Loop):
             if name is not None:
                 p = params.carry[j]
                 shape = ctx.shape((self.trips_dim, *p.shape))
-                lines.append(
-                    f"{indent}{name} = np.array({history[j]}, dtype=np.{dtype_name(p.dtype)})"
-                    f".reshape({shape})"
-                )
+                dtype = f"np.{dtype_name(p.dtype)}"
+                if dask:
+                    stacked = f"_stack_rows({history[j]}, {shape}, {dtype})"
+                else:
+                    stacked = f"np.array({history[j]}, dtype={dtype}).reshape({shape})"
+                lines.append(f"{indent}{name} = {stacked}")
         if history:
             lines.append(f"{indent}del {', '.join(history.values())}")
         return lines
 
 
 def _single_expression(lines: list[str], name: str) -> str | None:
-    """The expression of a block that is one statement ``name = expression``, if it is."""
+    """The expression of a block that is one statement ``name = expression`` (or none,
+    ``name`` being the expression), if it is."""
+    if not lines:
+        return name
     if len(lines) != 1:
         return None
     target, _, rest = lines[0].strip().partition(" = ")

@@ -54,6 +54,7 @@ class Add(Binary):
     keeps_zero_cotangents = True
     commutative = True
     name = "add"
+    augmented = "+"
     numpy = np.add
     written = "{0} + {1}"
     float_form = "{0} + {1}"
@@ -78,6 +79,7 @@ class Subtract(Binary):
 
     keeps_zero_cotangents = True
     name = "subtract"
+    augmented = "-"
     numpy = np.subtract
     written = "{0} - {1}"
     float_form = "{0} - {1}"
@@ -103,6 +105,7 @@ class Multiply(Binary):
 
     commutative = True
     name = "multiply"
+    augmented = "*"
     numpy = np.multiply
     written = "{0} * {1}"
     float_form = "{0} * {1}"
@@ -122,6 +125,7 @@ class Divide(Binary):
     """``a / b`` (true division)."""
 
     name = "divide"
+    augmented = "/"
     numpy = np.divide
     written = "{0} / {1}"
     float_form = "{0} / {1}"

@@ -135,6 +135,8 @@ class Elementwise(Op):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "helpers" in cls.__dict__ and "dask_helpers" not in cls.__dict__:
+            cls.dask_helpers = cls.helpers  # (called chunk by chunk on Dask: emit_dask)
         numpy = cls.__dict__.get("numpy")
         if "dtype_rule" not in cls.__dict__ and isinstance(numpy, np.ufunc):
             cls.dtype_rule = staticmethod(ufunc_rule(numpy))
@@ -162,6 +164,18 @@ class Elementwise(Op):
                 ]
             return self.numpy.format(*args)
         return f"np.{numpy_name(self.name, self.numpy)}({', '.join(args)})"
+
+    def emit_dask(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str | None:
+        """A NumPy form that calls the module's helpers (which take NumPy arrays, and would
+        gather a Dask array into one) runs on each chunk: ``da.map_blocks``."""
+        if not self.helpers:
+            return None
+        params = [f"_{i}" for i in range(len(args))]
+        chunk = self.emit(node, params, ctx)
+        return (
+            f"da.map_blocks(lambda {', '.join(params)}: {chunk}, {', '.join(args)}, "
+            f"dtype=np.{node.dtype.name})"
+        )
 
     def emit_into(self, node: Expr, args: Sequence[str], out: str) -> str | None:
         if isinstance(self.numpy, str):
