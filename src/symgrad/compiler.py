@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .core import conveniences
 from .core.expr import Expr
 from .core.gc_pause import paused_gc
 from .core.walk import topological_order
@@ -115,3 +116,22 @@ def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]
     if missing:
         raise BindError(f"the outputs depend on variable(s) {missing} that are not in inputs")
     return result
+
+
+def evaluate(expr: Expr, bindings: Mapping[Any, Any]) -> Any:
+    """``expr`` compiled and run with the values in ``bindings`` (by variable or name): what
+    ``Expr.eval`` does."""
+    free = [n for n in topological_order([expr]) if n.name is not None]
+    by_name = {n.name: n for n in free}
+    values: dict[int, Any] = {}
+    for key, value in bindings.items():
+        node = by_name.get(key) if isinstance(key, str) else key
+        if node is not None:  # bindings of variables the expression does not use: ignored
+            values[id(node)] = value
+    missing = [n.name for n in free if id(n) not in values]
+    if missing:
+        raise BindError(f"eval: no value given for variable(s) {missing}")
+    return compile(expr, inputs=free)(*[values[id(n)] for n in free])
+
+
+conveniences.evaluate = evaluate

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..compiler import compile as compile_
+from ..core import conveniences
 from ..core.expr import Expr
 from ..core.walk import topological_order
 from ..differentiate.reverse import grad
@@ -123,9 +124,7 @@ class GradCheckReport:
 
     def _repr_html_(self) -> str:
         """For Jupyter: the table, with the verdict and the notes under it."""
-        from ..listing.html import report_table
-
-        return report_table(self)
+        return conveniences.report_html(self)
 
 
 def _compare(

@@ -11,16 +11,22 @@ one of another's element names) gets a suffix, ``x_2``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy
 
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..core.shapes import is_concrete
 from ..core.walk import topological_order
 from ..errors import ShapeError
 from ..ops.leaves import Variable
+from ..ops.subgraph import sympy_values
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 
 def _element_names(name: str, shape: tuple[int, ...]) -> list[str]:
@@ -74,20 +80,13 @@ def to_object_arrays(
     some nodes by id (a body's parameters), ``names`` the symbol names of variables (by
     default ``symbol_names`` of the outputs' variables). Multi-output nodes have a list of
     arrays."""
-    values: dict[int, Any] = dict(bound or {})
-    order = topological_order(outputs)
+    known: dict[int, Any] = dict(bound or {})
+    leaves = [n for n in topological_order(outputs) if isinstance(n.op, Variable)]
     if names is None:
-        names = symbol_names([n for n in order if isinstance(n.op, Variable)])
-    for node in order:
-        if id(node) in values:
-            continue
-        if isinstance(node.op, Variable):
-            values[id(node)] = variable_symbols(node, names.get(id(node)))
-        else:
-            args = [values[id(x)] for x in node.inputs]
-            value = node.op.to_sympy(node, args)
-            values[id(node)] = value if isinstance(value, list) else np.asarray(value, dtype=object)
-    return [values[id(y)] for y in outputs]
+        names = symbol_names(leaves)
+    for node in leaves:
+        known.setdefault(id(node), variable_symbols(node, names.get(id(node))))
+    return sympy_values(outputs, known)
 
 
 def real_symbols(expression: Any) -> Any:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import sympy
 
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..core.walk import topological_order
 from ..ops.leaves import Variable
 from .sympy_bridge import real_symbols, symbol_names, to_object_arrays, variable_symbols
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 
 def sympy_gradient(y: Expr, x: Expr, at: dict[Expr, np.ndarray]) -> tuple[object, np.ndarray]:

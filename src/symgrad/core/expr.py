@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import conveniences
 from .shapes import Shape, check_extent, format_shape
 
 if TYPE_CHECKING:
@@ -197,10 +198,8 @@ class Expr:
         return f"<Expr {self.op.label()} {format_shape(self.shape)} {self.dtype.name}>"
 
     def _repr_svg_(self) -> str:
-        """The graph behind this expression, for Jupyter."""
-        from ..draw.svg import to_svg
-
-        return to_svg(self)
+        """The graph behind this expression, for Jupyter (drawn by ``symgrad.draw``)."""
+        return conveniences.picture(self)
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -390,7 +389,7 @@ class Expr:
         return _red.ptp(self, axis=axis, keepdims=keepdims)
 
     def eval(self, bindings: Mapping[Any, Any] | None = None) -> Any:
-        """Compile this expression and evaluate it.
+        """Compile this expression and evaluate it (with ``symgrad.compile``).
 
         ``bindings`` maps variables (or their names) to values.
 
@@ -399,22 +398,7 @@ class Expr:
         >>> float((x * x + 1).eval({x: 3.0}))
         10.0
         """
-        from ..compiler import compile as compile_
-        from .walk import topological_order
-
-        free = [n for n in topological_order([self]) if n.name is not None]
-        by_name = {n.name: n for n in free}
-        values: dict[int, Any] = {}
-        for key, value in (bindings or {}).items():
-            node = by_name.get(key) if isinstance(key, str) else key
-            if node is not None:  # bindings of variables the expression does not use: ignored
-                values[id(node)] = value
-        missing = [n.name for n in free if id(n) not in values]
-        if missing:
-            from ..errors import BindError
-
-            raise BindError(f"eval: no value given for variable(s) {missing}")
-        return compile_(self, inputs=free)(*[values[id(n)] for n in free])
+        return conveniences.evaluate(self, bindings or {})
 
 
 def _is_operand(value: Any) -> bool:

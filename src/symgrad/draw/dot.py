@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from ..core.lazy import lazy_module
 from .graph import describe
 from .picture import drawn_graph
 from .scene import LEGEND_TEXT, PRUNED, RED, STYLES, order_matters
 from .summary import MAX_NODES
 from .text import visible
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
 
 SHAPES = {
     "input": "shape=ellipse, style=filled",

@@ -8,18 +8,22 @@ derivative graphs that the outputs do not need are included, marked ``pruned=Tru
 
 from __future__ import annotations
 
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..core.expr import Expr
 from ..core.gc_pause import paused_gc
+from ..core.lazy import lazy_module
 from ..core.shapes import format_shape
 from ..core.walk import topological_order
 from ..differentiate import provenance
 from ..ops.leaves import Constant, Parameter, Variable, as_expr
 from ..ops.subgraph import MultiOutput
 from ..structure import flatten
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
 
 ROLES = ("input", "parameter", "constant", "forward", "gradient")
 

@@ -19,15 +19,19 @@ of the derivative graph.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..core.walk import topological_order
 from ..differentiate import provenance
 from ..differentiate.forward import push_forward
 from ..differentiate.reverse import backpropagate, depends_on
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
 
 Edges = set[tuple[Any, Any, int]]
 

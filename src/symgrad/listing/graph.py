@@ -25,6 +25,7 @@ from ..core.shapes import format_shape
 from ..core.walk import topological_order
 from ..differentiate import provenance
 from ..emit.names import Namer, hint
+from ..executable import Executable
 from ..ops.leaves import Constant, Parameter, Variable, as_expr
 from ..ops.subgraph import Item, MultiOutput
 from ..structure import flatten
@@ -239,8 +240,6 @@ def show(outputs: Any, limit: int | None = DEFAULT_LIMIT, show_pruned: bool = Fa
     fwd    sum = sum(multiply, axes=(0,))  () float64
     outputs: sum
     """
-    from ..executable import Executable
-
     if isinstance(outputs, Executable):
         from .compiled import compiled_listing
 
