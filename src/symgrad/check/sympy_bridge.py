@@ -35,15 +35,23 @@ def _element_names(name: str, shape: tuple[int, ...]) -> list[str]:
     return [f"{name}[{', '.join(str(i) for i in index)}]" for index in np.ndindex(*shape)]
 
 
+def _variable(x: Expr, where: str) -> Variable:
+    """The op of variable ``x``; a clear error if ``x`` is some other node."""
+    if not isinstance(x.op, Variable):
+        raise TypeError(f"{where}: expected a variable, got a {x.op.label()} node")
+    return x.op
+
+
 def symbol_names(variables: Sequence[Expr]) -> dict[int, str]:
     """A name for each variable (by id) such that no two variables share a symbol: its own
     name, or, where an earlier variable (by declaration) took it or one of its element
     names, the name with the first free suffix ``_2``, ``_3``..."""
     taken: set[str] = set()
     names: dict[int, str] = {}
-    for x in sorted({id(v): v for v in variables}.values(), key=lambda v: v.op.uid):
+    distinct = {id(v): (v, _variable(v, "symbol_names")) for v in variables}
+    for x, op in sorted(distinct.values(), key=lambda pair: pair[1].uid):
         shape = tuple(d if isinstance(d, int) else 0 for d in x.shape)
-        base, k = x.op.var_name, 1
+        base, k = op.var_name, 1
         name = base
         while any(n in taken for n in _element_names(name, shape)) or name in taken:
             k += 1
@@ -57,11 +65,12 @@ def symbol_names(variables: Sequence[Expr]) -> dict[int, str]:
 def variable_symbols(x: Expr, name: str | None = None) -> np.ndarray:
     """The SymPy symbols standing for the elements of variable ``x`` (an object array):
     plain symbols named after the variable (or ``name``, as ``symbol_names`` gives it)."""
-    name = x.op.var_name if name is None else name
+    op = _variable(x, "variable_symbols")
+    name = op.var_name if name is None else name
     if not is_concrete(x.shape):
         raise ShapeError(
             "to_sympy",
-            f"variable {x.op.var_name!r} has symbolic shape {x.shape}; SymPy needs concrete shapes",
+            f"variable {op.var_name!r} has symbolic shape {x.shape}; SymPy needs concrete shapes",
         )
     if x.ndim == 0:
         return np.array(sympy.Symbol(name), dtype=object)

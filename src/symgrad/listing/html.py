@@ -4,6 +4,7 @@ optimized graph and its source."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..core import conveniences
@@ -23,7 +24,9 @@ _GOOD = "color:#1a7f37; font-weight:bold"
 _BAD = "color:#cf222e; font-weight:bold"
 
 
-def _table(rows: list[tuple[str, ...]], styles: dict[tuple[int, int], str] | None = None) -> str:
+def _table(
+    rows: Sequence[tuple[str, ...]], styles: dict[tuple[int, int], str] | None = None
+) -> str:
     styles = styles or {}
     head = "".join(f"<th {_CELL}>{html.escape(c)}</th>" for c in rows[0])
     body = []
