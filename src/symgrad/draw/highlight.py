@@ -161,11 +161,11 @@ def _matcher(
         if id(n) in ids:
             match[id(n)] = n
             continue
-        inputs = [match.get(id(x)) for x in n.inputs]
-        if any(x is None for x in inputs):
+        matched = [match.get(id(x)) for x in n.inputs]
+        if any(x is None for x in matched):
             match[id(n)] = None
             continue
-        key = tuple(id(x) for x in inputs)
+        key = tuple(id(x) for x in matched)
         found = by_op.get((n.op, key))
         match[id(n)] = found if found is not None else by_kind.get((type(n.op), key))
     return lambda n: None if n is None else match.get(id(n))
