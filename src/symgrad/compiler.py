@@ -71,14 +71,14 @@ def lower(
     roots, derived = provenance.forward_roots(given)
     # The inputs are the variables of the graph as built, even if optimizing drops one.
     given_order = topological_order(given)
-    free = [n for n in given_order if isinstance(n.op, Variable)]
+    free = [(n, n.op) for n in given_order if isinstance(n.op, Variable)]  # (node, its op)
     built = None  # the forward graph's size, if it is walked here
     if inputs is None and derived:
         # A derivative takes the variables of the function it came from, used or not.
         forward_order = topological_order(roots)
         built = len(forward_order)
-        more = [n for n in forward_order if isinstance(n.op, Variable)]
-        free = list({id(n): n for n in free + more}.values())
+        more = [(n, n.op) for n in forward_order if isinstance(n.op, Variable)]
+        free = list({id(n): (n, op) for n, op in free + more}.values())
         del forward_order, more
     input_list = _check_inputs(free, inputs)
     blocking = "blocking" in chosen_passes(optimize)
@@ -100,9 +100,9 @@ def lower(
     return Lowered(input_list, leaves, emitted, count)
 
 
-def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]:
+def _check_inputs(free: list[tuple[Expr, Variable]], inputs: Sequence[Expr] | None) -> list[Expr]:
     if inputs is None:
-        return sorted(free, key=lambda v: v.op.uid)
+        return [n for n, _ in sorted(free, key=lambda pair: pair[1].uid)]
     if isinstance(inputs, Expr):
         inputs = [inputs]
     result = list(inputs)
@@ -112,7 +112,7 @@ def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]
     if len({id(x) for x in result}) != len(result):
         raise ValueError("a variable is listed twice in inputs")
     given = {id(x) for x in result}
-    missing = [x.op.var_name for x in free if id(x) not in given]
+    missing = [op.var_name for x, op in free if id(x) not in given]
     if missing:
         raise BindError(f"the outputs depend on variable(s) {missing} that are not in inputs")
     return result
