@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 
 import symgrad as sg
-from symgrad.core import expr as expr_module
+from symgrad import compiler as compiler_module
 from symgrad.core.walk import topological_order
 from symgrad.emit import backends, numpy_writer
 from symgrad.emit.expressions import analyse
@@ -316,10 +316,10 @@ def test_eval_compiles_once_per_expression_while_it_lives():
     np.testing.assert_allclose(first, np.sin([0.5, 1.0]) * 3.0)
     np.testing.assert_allclose(second, np.sin([0.0, 1.0]) * 3.0)
     alive = weakref.ref(y)
-    before = len(expr_module._EVALUATE)
+    before = len(compiler_module._EVALUATE)
     del y
     gc.collect()
-    assert alive() is None and len(expr_module._EVALUATE) == before - 1
+    assert alive() is None and len(compiler_module._EVALUATE) == before - 1
 
 
 # --- linear cost ----------------------------------------------------------------------------

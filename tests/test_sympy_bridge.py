@@ -6,7 +6,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 import symgrad as sg
-from symgrad.check.sympy_bridge import variable_symbols
+from symgrad.check.sympy_bridge import symbol_names, variable_symbols
 from symgrad.ops import elementwise as ew
 
 from .op_table import CASES
@@ -82,6 +82,13 @@ def test_arrays_become_sympy_arrays_with_element_symbols():
 def test_symbolic_shapes_are_refused():
     with pytest.raises(sg.ShapeError, match="concrete"):
         sg.to_sympy(sg.var("x", shape=("n",)).sum())
+
+
+def test_symbols_are_made_only_for_variables():
+    x = sg.var("x")
+    for make in (lambda: symbol_names([x, sg.sin(x)]), lambda: variable_symbols(sg.sin(x))):
+        with pytest.raises(TypeError, match="expected a variable, got a sin node"):
+            make()
 
 
 def test_large_graphs_translate_without_recursion_errors():

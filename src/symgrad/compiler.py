@@ -4,9 +4,12 @@ Executable."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import functools
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .core import conveniences
 from .core.expr import Expr
 from .core.gc_pause import paused_gc
 from .core.walk import topological_order
@@ -82,15 +85,15 @@ def lower(
     roots, derived = provenance.forward_roots(given)
     # The inputs are the variables of the graph as built, even if optimizing drops one.
     given_order = topological_order(given)
-    free = [n for n in given_order if isinstance(n.op, Variable)]
+    free = [(n, n.op) for n in given_order if isinstance(n.op, Variable)]  # (node, its op)
     # The forward graph of a derivative: its variables are inputs too, and its statements
     # come first in the code.
     forward_order = topological_order(roots) if derived else given_order
     built = len(forward_order)
     if inputs is None and derived:
         # A derivative takes the variables of the function it came from, used or not.
-        more = [n for n in forward_order if isinstance(n.op, Variable)]
-        free = list({id(n): n for n in free + more}.values())
+        more = [(n, n.op) for n in forward_order if isinstance(n.op, Variable)]
+        free = list({id(n): (n, op) for n, op in free + more}.values())
         del more
     input_list = _check_inputs(free, inputs)
     options = writer.options
@@ -130,9 +133,9 @@ def _derivatives(
     return names, forward
 
 
-def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]:
+def _check_inputs(free: list[tuple[Expr, Variable]], inputs: Sequence[Expr] | None) -> list[Expr]:
     if inputs is None:
-        return sorted(free, key=lambda v: v.op.uid)
+        return [n for n, _ in sorted(free, key=lambda pair: pair[1].uid)]
     if isinstance(inputs, Expr):
         inputs = [inputs]
     result = list(inputs)
@@ -142,7 +145,45 @@ def _check_inputs(free: list[Expr], inputs: Sequence[Expr] | None) -> list[Expr]
     if len({id(x) for x in result}) != len(result):
         raise ValueError("a variable is listed twice in inputs")
     given = {id(x) for x in result}
-    missing = [x.op.var_name for x in free if id(x) not in given]
+    missing = [op.var_name for x, op in free if id(x) not in given]
     if missing:
         raise BindError(f"the outputs depend on variable(s) {missing} that are not in inputs")
     return result
+
+
+def evaluate(expr: Expr, bindings: Mapping[Any, Any]) -> Any:
+    """``expr`` compiled and run with the values in ``bindings`` (by variable or name): what
+    ``Expr.eval`` does. The function is compiled once per expression, while it lives."""
+    compiled = _EVALUATE.get(id(expr))
+    if compiled is None or compiled[0]() is not expr:
+        free = [n for n in topological_order([expr]) if n.name is not None]
+        function = compile(expr, inputs=free).function
+        forget = functools.partial(_forget_evaluate, id(expr))
+        compiled = _EVALUATE[id(expr)] = (weakref.ref(expr, forget), free, function)
+    _, free, function = compiled
+    by_name = {n.name: n for n in free}
+    values: dict[int, Any] = {}
+    for key, value in bindings.items():
+        node = by_name.get(key) if isinstance(key, str) else key
+        if node is not None:  # bindings of variables the expression does not use: ignored
+            values[id(node)] = value
+    missing = [n.name for n in free if id(n) not in values]
+    if missing:
+        raise BindError(f"eval: no value given for variable(s) {missing}")
+    return function(*[values[id(n)] for n in free])
+
+
+#: ``Expr.eval``'s compiled functions, by id of the expression: (a weak reference to it,
+#: the variables in parameter order, the function). Keyed by id, not by the expression:
+#: ``==`` on expressions builds a comparison. An entry goes with its expression.
+_EVALUATE: dict[int, tuple[weakref.ref[Expr], list[Expr], Any]] = {}
+
+
+def _forget_evaluate(key: int, ref: weakref.ref[Expr]) -> None:
+    """Weak-reference callback: drop the function of an expression that died."""
+    cache = _EVALUATE
+    if cache is not None and key in cache and cache[key][0] is ref:  # None at exit
+        del cache[key]
+
+
+conveniences.evaluate = evaluate

@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .core import conveniences
 from .core.expr import Expr
 from .core.shapes import format_shape
 from .emit import Emitted
@@ -136,9 +137,7 @@ class Executable:
     def _repr_html_(self) -> str:
         """For Jupyter: the stages of compilation, the optimized graph it runs, a picture
         of the graph as built (what pruning removed is dashed) and the source."""
-        from .listing.html import executable_html
-
-        return executable_html(self)
+        return conveniences.executable_html(self)
 
     def __repr__(self) -> str:
         ins = ", ".join(self._describe(x) for x in self.inputs)

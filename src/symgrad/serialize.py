@@ -57,7 +57,7 @@ def save_graph(outputs: Any, path: str | os.PathLike[str]) -> None:
     order = _order_with_bodies(leaves)
     index = {id(n): i for i, n in enumerate(order)}
     params: dict[int, dict[str, Any]] = {}  # by op: most nodes share theirs (sin, add...)
-    nodes = []
+    nodes: list[dict[str, Any]] = []  # JSON objects
     for n in order:
         encoded = params.get(id(n.op))
         if encoded is None:
@@ -96,8 +96,8 @@ def load_graph(path: str | os.PathLike[str]) -> Any:
             text = file.read()
         # Integers are checked one by one only in a file that has a run of digits longer
         # than any valid integer: a hook on every integer would cost a Python call each.
-        hooks = {"parse_int": _parse_int} if _LONG_DIGITS.search(text) else {}
-        document = json.loads(text, parse_constant=_refuse_constant, **hooks)
+        parse_int = _parse_int if _LONG_DIGITS.search(text) else None
+        document = json.loads(text, parse_constant=_refuse_constant, parse_int=parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise GraphFileError(f"{os.fspath(path)!r} is not a JSON graph file: {error}") from None
     return _decode_document(document)
@@ -270,7 +270,8 @@ def _decode_node(entry: Any, nodes: list[Expr], rename: Callable[[Dim], Dim]) ->
         raise GraphFileError(
             f"op {name!r} takes parameters {sorted(fields)}, got {sorted(map(str, params))}"
         )
-    values = {
+    # The op's fields: bodies, and values of the types the fields have.
+    values: dict[str, Any] = {
         k: _decode_body(v["body"], nodes)
         if isinstance(v, dict) and set(v) == {"body"}
         else _decode_value(v)

@@ -104,17 +104,17 @@ def _in_child(fn: Callable[[], T], timeout: float) -> T:
             os._exit(status)
     os.close(write)
     try:
-        data = _read_until(read, time.monotonic() + timeout)
+        received = _read_until(read, time.monotonic() + timeout)
     finally:
         os.close(read)
-        if data is None:
+        if received is None:
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    if data is None:
+    if received is None:
         raise OutOfTime(f"it took longer than {timeout:g} s")
-    if not data:
+    if not received:
         raise RuntimeError("the child process computing the result died")
-    kind, payload = pickle.loads(data)
+    kind, payload = pickle.loads(received)
     if kind == "error":
         raise payload
     return payload
@@ -122,7 +122,7 @@ def _in_child(fn: Callable[[], T], timeout: float) -> T:
 
 def _read_until(fd: int, deadline: float) -> bytes | None:
     """Everything written to ``fd`` until it is closed, or ``None`` at the deadline."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([fd], [], [], left)[0]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import SupportsFloat
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def step_for(dtype: np.dtype) -> float:
@@ -13,7 +15,9 @@ def step_for(dtype: np.dtype) -> float:
     return float(np.finfo(dtype).eps ** (1 / 3))
 
 
-def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
+def gradient(
+    f: Callable[..., SupportsFloat], arrays: Sequence[np.ndarray], index: int
+) -> np.ndarray:
     """d f(*arrays) / d arrays[index] for a scalar ``f``, by central differences."""
     dtype = np.asarray(arrays[index]).dtype
     x = np.array(arrays[index], dtype=np.float64)
@@ -21,21 +25,21 @@ def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int)
     out = np.zeros(x.shape)
     args = list(arrays)
     for i in np.ndindex(*x.shape):
-        step = h * max(1.0, abs(x[i]))
+        step = h * max(1.0, abs(float(x[i])))
         hi, lo = x.copy(), x.copy()
         hi[i] += step
         lo[i] -= step
         # Perturb in the input's own dtype, and divide by the step that dtype really took.
         hi, lo = hi.astype(dtype), lo.astype(dtype)
         args[index] = hi
-        upper = float(f(*args))  # type: ignore[arg-type]
+        upper = float(f(*args))
         args[index] = lo
-        lower = float(f(*args))  # type: ignore[arg-type]
+        lower = float(f(*args))
         out[i] = (upper - lower) / (float(hi[i]) - float(lo[i]))
     return out
 
 
-def jacobian(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
+def jacobian(f: Callable[..., ArrayLike], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
     """d f(*arrays) / d arrays[index] for an array-valued ``f``, by central differences:
     shape ``f``'s shape followed by the input's."""
     dtype = np.asarray(arrays[index]).dtype
@@ -44,7 +48,7 @@ def jacobian(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int)
     args = list(arrays)
     columns = []
     for i in np.ndindex(*x.shape):
-        step = h * max(1.0, abs(x[i]))
+        step = h * max(1.0, abs(float(x[i])))
         hi, lo = x.copy(), x.copy()
         hi[i] += step
         lo[i] -= step

@@ -12,22 +12,19 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import sympy
-from sympy.core.function import AppliedUndef
+from typing import TYPE_CHECKING, Any
 
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..ops import catalog, shape_ops
 from ..ops import elementwise as ew
 from ..ops.leaves import as_expr, var
 
-# SymPy functions with no op of their own, as to_sympy writes them.
-_SPECIAL: dict[Any, Callable[..., Any]] = {
-    # np.sinc is normalized: to_sympy writes sinc(pi*x)
-    sympy.sinc: lambda u: ew.sinc(ew.divide(u, float(sympy.pi))),
-    "trunc": lambda x: ew.where(ew.less(x, 0.0), ew.ceil(x), ew.floor(x)),
-}
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
+
 _ELEMENT = re.compile(r"^(.*)\[(\d+(?:, \d+)*)\]$")
 
 
@@ -35,8 +32,13 @@ _ELEMENT = re.compile(r"^(.*)\[(\d+(?:, \d+)*)\]$")
 def _functions() -> dict[Any, Callable[..., Any]]:
     """SymPy functions (classes, or names of undefined functions) to graph builders: every
     elementwise op that translates to one SymPy function (from the op registry), and the
-    special cases above."""
-    return {**catalog.sympy_functions(), **_SPECIAL}
+    SymPy functions with no op of their own, as to_sympy writes them."""
+    special: dict[Any, Callable[..., Any]] = {
+        # np.sinc is normalized: to_sympy writes sinc(pi*x)
+        sympy.sinc: lambda u: ew.sinc(ew.divide(u, float(sympy.pi))),
+        "trunc": lambda x: ew.where(ew.less(x, 0.0), ew.ceil(x), ew.floor(x)),  # undefined
+    }
+    return {**catalog.sympy_functions(), **special}
 
 
 def _chain(fn: Callable[[Any, Any], Expr], args: list[Any]) -> Any:
@@ -182,7 +184,7 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
         x = args[0]
         return ew.where(ew.greater(x, 0), 1.0, ew.where(ew.equal(x, 0), 0.5, 0.0))
     functions = _functions()
-    if isinstance(node, AppliedUndef) and node.func.__name__ in functions:
+    if isinstance(node, sympy.core.function.AppliedUndef) and node.func.__name__ in functions:
         # Functions SymPy has no class for, as to_sympy writes them: round(x), trunc(x).
         return functions[node.func.__name__](*args)
     for cls in type(node).__mro__:

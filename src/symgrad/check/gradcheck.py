@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..compiler import compile as compile_
+from ..core import conveniences
 from ..core.expr import Expr
 from ..core.walk import topological_order
 from ..differentiate.reverse import grad
@@ -77,7 +78,7 @@ class GradCheckReport:
 
     def rows(self) -> list[tuple[str, ...]]:
         """The table: a header, then one row per variable (what ``print`` shows)."""
-        rows = [
+        rows: list[tuple[str, ...]] = [
             (self.label, "vs SymPy: max abs", "max rel", "vs finite diff: max abs", "max rel", "ok")
         ]
         for v in self.variables:
@@ -123,9 +124,7 @@ class GradCheckReport:
 
     def _repr_html_(self) -> str:
         """For Jupyter: the table, with the verdict and the notes under it."""
-        from ..listing.html import report_table
-
-        return report_table(self)
+        return conveniences.report_html(self)
 
 
 def _compare(
@@ -306,16 +305,15 @@ def _sympy_gradients(
     point = {}
     for x, a in zip(inputs, arrays):
         symbols = variable_symbols(x, names[id(x)])
-        for index in np.ndindex(*symbols.shape):
-            s = symbols[index]
+        for index, s in np.ndenumerate(symbols):
             real[s] = sympy.Symbol(s.name, real=True)
             point[real[s]] = sympy.Float(float(np.asarray(a)[index]), 30)
     expression = sympy.sympify(value[()]).xreplace(real)
     results = []
     for v in variables:
-        symbols = variable_symbols(v, names[id(v)])
-        out = np.zeros(v.shape)
-        for index in np.ndindex(*v.shape):
+        symbols = variable_symbols(v, names[id(v)])  # its shape is v's, and concrete
+        out = np.zeros(symbols.shape)
+        for index in np.ndindex(*symbols.shape):
             derivative = sympy.diff(expression, real[symbols[index]])
             for unknown in derivative.atoms(sympy.Derivative):
                 # Not a singular point: SymPy has no rule for it (floor, ceil...).

@@ -11,16 +11,22 @@ one of another's element names) gets a suffix, ``x_2``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy
 
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..core.shapes import is_concrete
 from ..core.walk import topological_order
 from ..errors import ShapeError
 from ..ops.leaves import Variable
+from ..ops.subgraph import sympy_values
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 
 def _element_names(name: str, shape: tuple[int, ...]) -> list[str]:
@@ -29,15 +35,23 @@ def _element_names(name: str, shape: tuple[int, ...]) -> list[str]:
     return [f"{name}[{', '.join(str(i) for i in index)}]" for index in np.ndindex(*shape)]
 
 
+def _variable(x: Expr, where: str) -> Variable:
+    """The op of variable ``x``; a clear error if ``x`` is some other node."""
+    if not isinstance(x.op, Variable):
+        raise TypeError(f"{where}: expected a variable, got a {x.op.label()} node")
+    return x.op
+
+
 def symbol_names(variables: Sequence[Expr]) -> dict[int, str]:
     """A name for each variable (by id) such that no two variables share a symbol: its own
     name, or, where an earlier variable (by declaration) took it or one of its element
     names, the name with the first free suffix ``_2``, ``_3``..."""
     taken: set[str] = set()
     names: dict[int, str] = {}
-    for x in sorted({id(v): v for v in variables}.values(), key=lambda v: v.op.uid):
+    distinct = {id(v): (v, _variable(v, "symbol_names")) for v in variables}
+    for x, op in sorted(distinct.values(), key=lambda pair: pair[1].uid):
         shape = tuple(d if isinstance(d, int) else 0 for d in x.shape)
-        base, k = x.op.var_name, 1
+        base, k = op.var_name, 1
         name = base
         while any(n in taken for n in _element_names(name, shape)) or name in taken:
             k += 1
@@ -51,11 +65,12 @@ def symbol_names(variables: Sequence[Expr]) -> dict[int, str]:
 def variable_symbols(x: Expr, name: str | None = None) -> np.ndarray:
     """The SymPy symbols standing for the elements of variable ``x`` (an object array):
     plain symbols named after the variable (or ``name``, as ``symbol_names`` gives it)."""
-    name = x.op.var_name if name is None else name
+    op = _variable(x, "variable_symbols")
+    name = op.var_name if name is None else name
     if not is_concrete(x.shape):
         raise ShapeError(
             "to_sympy",
-            f"variable {x.op.var_name!r} has symbolic shape {x.shape}; SymPy needs concrete shapes",
+            f"variable {op.var_name!r} has symbolic shape {x.shape}; SymPy needs concrete shapes",
         )
     if x.ndim == 0:
         return np.array(sympy.Symbol(name), dtype=object)
@@ -74,20 +89,13 @@ def to_object_arrays(
     some nodes by id (a body's parameters), ``names`` the symbol names of variables (by
     default ``symbol_names`` of the outputs' variables). Multi-output nodes have a list of
     arrays."""
-    values: dict[int, Any] = dict(bound or {})
-    order = topological_order(outputs)
+    known: dict[int, Any] = dict(bound or {})
+    leaves = [n for n in topological_order(outputs) if isinstance(n.op, Variable)]
     if names is None:
-        names = symbol_names([n for n in order if isinstance(n.op, Variable)])
-    for node in order:
-        if id(node) in values:
-            continue
-        if isinstance(node.op, Variable):
-            values[id(node)] = variable_symbols(node, names.get(id(node)))
-        else:
-            args = [values[id(x)] for x in node.inputs]
-            value = node.op.to_sympy(node, args)
-            values[id(node)] = value if isinstance(value, list) else np.asarray(value, dtype=object)
-    return [values[id(y)] for y in outputs]
+        names = symbol_names(leaves)
+    for node in leaves:
+        known.setdefault(id(node), variable_symbols(node, names.get(id(node))))
+    return sympy_values(outputs, known)
 
 
 def real_symbols(expression: Any) -> Any:

@@ -147,16 +147,17 @@ def _sympy_forms(
     import sympy
 
     names = symbol_names(problem.inputs)
-    symbols, real = {}, {}
+    symbols: dict[int, np.ndarray] = {}
+    real: dict[object, object] = {}
     for v in problem.inputs:
         plain = variable_symbols(v, names[id(v)])
         symbols[id(v)] = np.empty(plain.shape, dtype=object)
-        for index in np.ndindex(*plain.shape):
-            real[plain[index]] = symbols[id(v)][index] = sympy.Symbol(plain[index].name, real=True)
+        for index, s in np.ndenumerate(plain):
+            real[s] = symbols[id(v)][index] = sympy.Symbol(s.name, real=True)
     (function,) = to_object_arrays([problem.output], names=names)
     function = _replaced(function, real)
     made: dict[tuple[int, ...], np.ndarray] = {(): function}
-    point = {}
+    point: dict[object, object] = {}
     if with_values and problem.values:
         for v, a in zip(problem.inputs, problem.arrays):
             for index in np.ndindex(*symbols[id(v)].shape):

@@ -10,7 +10,6 @@ table is weak: a node lives only as long as someone refers to it.
 
 from __future__ import annotations
 
-import functools
 import numbers
 import operator
 import weakref
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import conveniences
 from .shapes import Shape, check_extent, format_shape
 
 if TYPE_CHECKING:
@@ -81,9 +81,6 @@ TUPLE = np.dtype(object)
 
 # Called with each new node while source lines are recorded (see ``core/origins.py``).
 on_new_node: Callable[[Expr], None] | None = None
-#: ``Expr.eval``'s compiled functions, by id of the expression: (a weak reference to it,
-#: the variables in parameter order, the function). An entry goes with its expression.
-_EVALUATE: dict[int, tuple[weakref.ref[Expr], list[Expr], Any]] = {}
 
 
 def apply(op: Op, inputs: tuple[Expr, ...]) -> Expr:
@@ -201,10 +198,8 @@ class Expr:
         return f"<Expr {self.op.label()} {format_shape(self.shape)} {self.dtype.name}>"
 
     def _repr_svg_(self) -> str:
-        """The graph behind this expression, for Jupyter."""
-        from ..draw.svg import to_svg
-
-        return to_svg(self)
+        """The graph behind this expression, for Jupyter (drawn by ``symgrad.draw``)."""
+        return conveniences.picture(self)
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -394,7 +389,7 @@ class Expr:
         return _red.ptp(self, axis=axis, keepdims=keepdims)
 
     def eval(self, bindings: Mapping[Any, Any] | None = None) -> Any:
-        """Compile this expression and evaluate it.
+        """Compile this expression and evaluate it (with ``symgrad.compile``).
 
         ``bindings`` maps variables (or their names) to values.
 
@@ -403,35 +398,7 @@ class Expr:
         >>> float((x * x + 1).eval({x: 3.0}))
         10.0
         """
-        compiled = _EVALUATE.get(id(self))
-        if compiled is None or compiled[0]() is not self:  # compiled once, while it lives
-            from ..compiler import compile as compile_
-            from .walk import topological_order
-
-            free = [n for n in topological_order([self]) if n.name is not None]
-            function = compile_(self, inputs=free).function
-            forget = functools.partial(_forget_evaluate, id(self))
-            compiled = _EVALUATE[id(self)] = (weakref.ref(self, forget), free, function)
-        _, free, function = compiled
-        by_name = {n.name: n for n in free}
-        values: dict[int, Any] = {}
-        for key, value in (bindings or {}).items():
-            node = by_name.get(key) if isinstance(key, str) else key
-            if node is not None:  # bindings of variables the expression does not use: ignored
-                values[id(node)] = value
-        missing = [n.name for n in free if id(n) not in values]
-        if missing:
-            from ..errors import BindError
-
-            raise BindError(f"eval: no value given for variable(s) {missing}")
-        return function(*[values[id(n)] for n in free])
-
-
-def _forget_evaluate(key: int, ref: weakref.ref[Expr]) -> None:
-    """Weak-reference callback: drop ``Expr.eval``'s function of an expression that died."""
-    cache = _EVALUATE
-    if cache is not None and key in cache and cache[key][0] is ref:  # None at exit
-        del cache[key]
+        return conveniences.evaluate(self, bindings or {})
 
 
 def _is_operand(value: Any) -> bool:

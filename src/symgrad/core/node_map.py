@@ -38,7 +38,7 @@ class NodeMap(Generic[V]):
     def __setitem__(self, node: Expr, value: V) -> None:
         key = id(node)
         if key not in self._watches:
-            self._watches[key] = weakref.ref(node, lambda _, key=key: self._forget(key))
+            self._watches[key] = weakref.ref(node, lambda _ref: self._forget(key))
         self._values[key] = value
 
     def get(self, node: Expr, default: V | None = None) -> V | None:

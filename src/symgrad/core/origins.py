@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from types import CodeType, FrameType
 
 from . import expr as _expr
 from .expr import Expr
@@ -19,24 +20,24 @@ from .node_map import NodeMap
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Frames of these files are wrappers between the user and the package (decorators).
-_WRAPPERS = {os.path.abspath(m.__file__) for m in (contextlib,) if m.__file__}  # type: ignore[attr-defined]
+_WRAPPERS = {os.path.abspath(m.__file__) for m in (contextlib,) if m.__file__}
 
 _ORIGINS: NodeMap[tuple[str, int]] = NodeMap()  # by identity: == on nodes compares values
-_INSIDE: dict[object, bool] = {}  # code object -> in the package (or a wrapper)?
+_INSIDE: dict[CodeType, bool] = {}  # code object -> in the package (or a wrapper)?
 _LOCK = threading.Lock()
 _DEPTH = [0]  # nesting of record_source_lines blocks
 
 
-def _inside(code: object) -> bool:
+def _inside(code: CodeType) -> bool:
     known = _INSIDE.get(code)
     if known is None:
-        filename = os.path.abspath(code.co_filename)  # type: ignore[attr-defined]
+        filename = os.path.abspath(code.co_filename)
         known = _INSIDE[code] = filename.startswith(_PACKAGE_DIR) or filename in _WRAPPERS
     return known
 
 
 def _note(node: Expr) -> None:
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         if not _inside(frame.f_code):
             _ORIGINS[node] = (frame.f_code.co_filename, frame.f_lineno)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TypeGuard
 
 from ..errors import ShapeError
 
@@ -42,7 +43,8 @@ def normalize_shape(
     if isinstance(shape, (int, str)) and not isinstance(shape, bool):
         shape = (shape,)
     try:
-        dims = tuple(shape)  # type: ignore[arg-type]
+        # Any iterable will do; tuple() itself rejects the rest, with the message below.
+        dims: tuple[object, ...] = tuple(shape)  # type: ignore[arg-type]
     except TypeError:
         raise ShapeError(
             op, f"a shape must be a tuple of ints and strings, got {shape!r:.80}"
@@ -106,7 +108,8 @@ def check_axis(op: str, axis: int, ndim: int) -> None:
         raise ShapeError(op, f"axis {axis} is out of range for a {ndim}-d input (0 to {ndim - 1})")
 
 
-def is_concrete(shape: Shape) -> bool:
+def is_concrete(shape: Shape) -> TypeGuard[tuple[int, ...]]:
+    """Whether every dimension of ``shape`` is a known size (no symbolic names)."""
     return all(isinstance(d, int) for d in shape)
 
 

@@ -4,3 +4,9 @@
 pushes tangents from inputs to outputs (``jvp``); ``derived`` builds Jacobians, Hessians and
 Hessian-vector products from those with batched seeds.
 """
+
+from ..ops.control.common import register_passes
+from .forward import push_forward
+from .reverse import backpropagate, finish
+
+register_passes(backpropagate, finish, push_forward)

@@ -19,6 +19,7 @@ gets no ``where`` at all. Graphs without selections are differentiated as before
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import overload
 
 from ..core.expr import Expr
 from ..core.shapes import Shape
@@ -133,6 +134,10 @@ def _through_elementwise(
     return out
 
 
+@overload
+def _both(a: Expr, b: Expr | None) -> Expr: ...
+@overload
+def _both(a: Expr | None, b: Expr | None) -> Expr | None: ...
 def _both(a: Expr | None, b: Expr | None) -> Expr | None:
     if a is None or b is None or a is b:
         return b if a is None else a

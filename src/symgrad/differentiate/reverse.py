@@ -9,7 +9,7 @@ contributions of every consumer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core.expr import Expr
@@ -76,26 +76,29 @@ def backpropagate(
             trace.append(([value(a)], made))
         return made
 
-    for y, g in zip(ys, cotangents):
+    for y, cotangent in zip(ys, cotangents):
         if id(y) in depends:
-            accumulate(y, g)
+            accumulate(y, cotangent)
     # Cotangents of multi-output nodes: one entry per output, collected from their items.
     outputs_adjoint: dict[int, dict[int, Expr]] = {}
     for node in reversed(order):
         op = node.op
         # Every contribution to the node's adjoint is in: take it.
+        take: Callable[[int, None], masks.Adjoint | None]
         take = adjoint.get if id(node) in keep else adjoint.pop
+        # The node's cotangent; for a multi-output node, one per output.
+        g: masks.Adjoint | list[Expr | None] | None
         if isinstance(op, Item):
-            g = take(id(node), None)
-            if g is not None:
-                g = exact(g)
+            a = take(id(node), None)
+            if a is not None:
+                c = exact(a)
                 parts = outputs_adjoint.setdefault(id(node.inputs[0]), {})
                 index = op.index
-                parts[index] = g if index not in parts else ew.add(parts[index], g)
+                parts[index] = c if index not in parts else ew.add(parts[index], c)
             continue
         if isinstance(op, MultiOutput):
-            parts = outputs_adjoint.pop(id(node), None)
-            g = None if parts is None else [parts.get(i) for i in range(op.n_outputs)]
+            collected = outputs_adjoint.pop(id(node), None)
+            g = None if collected is None else [collected.get(i) for i in range(op.n_outputs)]
         else:
             g = take(id(node), None)
         if g is None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from ..core.lazy import lazy_module
 from .graph import describe
 from .picture import drawn_graph
 from .scene import LEGEND_TEXT, PRUNED, RED, STYLES, order_matters
 from .summary import MAX_NODES
 from .text import visible
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
 
 SHAPES = {
     "input": "shape=ellipse, style=filled",
@@ -105,8 +109,8 @@ def to_dot(
 def _clusters(clusters: dict[str, Any], members: dict[str | None, list[str]]) -> list[str]:
     """Node statements, those of branch and loop bodies inside nested ``cluster`` subgraphs."""
     children: dict[str | None, list[str]] = {}
-    for cluster, info in clusters.items():
-        children.setdefault(info["parent"], []).append(cluster)
+    for name, info in clusters.items():
+        children.setdefault(info["parent"], []).append(name)
     lines: list[str] = []
     # Iterative depth-first walk: ("open", cluster, depth) then its contents, then "close".
     stack: list[tuple[str, str | None, int]] = [("contents", None, 1)]
@@ -117,6 +121,7 @@ def _clusters(clusters: dict[str, Any], members: dict[str | None, list[str]]) ->
             lines.append(pad + "}")
             continue
         if kind == "open":
+            assert cluster is not None  # opened are only children, never the top level
             label = quote(clusters[cluster]["label"])
             lines.append(f"{pad}subgraph cluster_{cluster} {{")
             lines.append(

@@ -8,18 +8,22 @@ derivative graphs that the outputs do not need are included, marked ``pruned=Tru
 
 from __future__ import annotations
 
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..core.expr import Expr
 from ..core.gc_pause import paused_gc
+from ..core.lazy import lazy_module
 from ..core.shapes import format_shape
 from ..core.walk import topological_order
 from ..differentiate import provenance
 from ..ops.leaves import Constant, Parameter, Variable, as_expr
 from ..ops.subgraph import MultiOutput
 from ..structure import flatten
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
 
 ROLES = ("input", "parameter", "constant", "forward", "gradient")
 
@@ -99,7 +103,7 @@ def to_networkx(outputs: Any, show_pruned: bool = False) -> nx.MultiDiGraph:
     )
     for i, node in enumerate(nodes):
         if isinstance(node.op, MultiOutput):
-            _add_bodies(graph, i, node, graph.nodes[i]["role"], None, names)
+            _add_bodies(graph, i, node.op, graph.nodes[i]["role"], None, names)
     return graph
 
 
@@ -136,19 +140,24 @@ class _Names:
 
 
 def _add_bodies(
-    graph: nx.MultiDiGraph, owner: int, node: Expr, role: str, parent: str | None, names: _Names
+    graph: nx.MultiDiGraph,
+    owner: int,
+    op: MultiOutput,
+    role: str,
+    parent: str | None,
+    names: _Names,
 ) -> None:
-    """The bodies of the control-flow ``node`` (graph node ``owner``) as clusters, nested
+    """The bodies of the control-flow op of graph node ``owner`` as clusters, nested
     bodies included. Iterative over the nesting, so deep nests are fine."""
-    pending = [(owner, node, role, parent)]
+    pending = [(owner, op, role, parent)]
     clusters = graph.graph["clusters"]
     while pending:
-        owner, node, role, parent = pending.pop()
+        owner, op, role, parent = pending.pop()
         pruned = graph.nodes[owner]["pruned"]  # the body of a pruned op is pruned too
-        for field, body in node.op.bodies().items():
+        for field, body in op.bodies().items():
             cluster = f"c{len(clusters)}"
             clusters[cluster] = {
-                "label": f"{node.op.name} {field.replace('_', ' ')}",
+                "label": f"{op.name} {field.replace('_', ' ')}",
                 "parent": parent,
                 "owner": owner,
             }
@@ -161,7 +170,7 @@ def _add_bodies(
                 for k, x in enumerate(inner.inputs):
                     graph.add_edge(local[id(x)], n, key=k, index=k)
                 if isinstance(inner.op, MultiOutput):
-                    pending.append((n, inner, role, cluster))
+                    pending.append((n, inner.op, role, cluster))
             for j, r in enumerate(body.results):
                 # Negative keys stay clear of the owner's operand positions.
                 graph.add_edge(local[id(r)], owner, key=-1 - j, index=-1, result=j)

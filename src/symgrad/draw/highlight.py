@@ -19,15 +19,19 @@ of the derivative graph.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..core.walk import topological_order
 from ..differentiate import provenance
 from ..differentiate.forward import push_forward
 from ..differentiate.reverse import backpropagate, depends_on
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
 
 Edges = set[tuple[Any, Any, int]]
 
@@ -157,11 +161,11 @@ def _matcher(
         if id(n) in ids:
             match[id(n)] = n
             continue
-        inputs = [match.get(id(x)) for x in n.inputs]
-        if any(x is None for x in inputs):
+        matched = [match.get(id(x)) for x in n.inputs]
+        if any(x is None for x in matched):
             match[id(n)] = None
             continue
-        key = tuple(id(x) for x in inputs)
+        key = tuple(id(x) for x in matched)
         found = by_op.get((n.op, key))
         match[id(n)] = found if found is not None else by_kind.get((type(n.op), key))
     return lambda n: None if n is None else match.get(id(n))

@@ -54,9 +54,9 @@ def lay_out(
     """Positions for ``sizes``' nodes (keys in a stable order) with origin (0, 0)."""
     depth = {}
     for c in clusters:  # depth by walking up: nesting is shallow, parents are known
-        d, p = 0, clusters[c].parent
-        while p is not None:
-            d, p = d + 1, clusters[p].parent
+        d, up = 0, clusters[c].parent
+        while up is not None:
+            d, up = d + 1, clusters[up].parent
         depth[c] = d
     members: dict[str | None, list[Hashable]] = {None: []}
     for c in clusters:
@@ -71,6 +71,8 @@ def lay_out(
     for i, e in enumerate(edges):
         inner = cluster_of[e.tail]
         if e.body_result:
+            if inner is None:
+                raise ValueError(f"edge {i} is a body result but its tail is in no cluster")
             level_edges[inner].append((i, 0))  # result -> exit
             level_edges[clusters[inner].parent].append((i, 1))  # cluster -> owner
         else:
@@ -118,6 +120,16 @@ def lay_out(
     return Geometry(boxes, rects, routes, top.width, top.height)
 
 
+def _child_holding(level: str | None, cluster: str | None, clusters: dict[str, Cluster]) -> str:
+    """The cluster directly inside ``level`` that is ``cluster`` or holds it."""
+    while cluster is not None:
+        parent = clusters[cluster].parent
+        if parent == level:
+            return cluster
+        cluster = parent
+    raise ValueError(f"a body result's edge leaves no cluster inside {level!r}")
+
+
 @dataclasses.dataclass
 class _Placed:
     centres: dict[Hashable, Point]
@@ -158,9 +170,7 @@ def _lay_out_level(
             last.add(exit_node)
             layout_edges.append(sugiyama.Edge(index[e.tail], exit_node))
         elif half == 1:  # from the cluster's exit to the owner
-            c = cluster_of[e.tail]
-            while clusters[c].parent != level:
-                c = clusters[c].parent
+            c = _child_holding(level, cluster_of[e.tail], clusters)
             box = placed[c]
             layout_edges.append(
                 sugiyama.Edge(

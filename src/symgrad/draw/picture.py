@@ -10,15 +10,19 @@ nothing.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..core.gc_pause import paused_gc
+from ..core.lazy import lazy_module
 from . import scene
 from .graph import to_networkx
 from .highlight import highlighted
 from .summary import MAX_NODES, summarize
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
 
 
 @dataclasses.dataclass

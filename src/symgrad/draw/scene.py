@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from ..core.lazy import lazy_module
 from .graph import describe
 from .layout import CLUSTER_LABEL, Cluster, LayoutEdge, lay_out
 from .sugiyama import Point
 from .text import width
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
 
 TITLE_SIZE = 11.0
 DETAIL_SIZE = 9.0

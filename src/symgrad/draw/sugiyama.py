@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
+from typing import Literal
 
 Point = tuple[float, float]
 
@@ -244,7 +245,7 @@ class _Virtual:
         """Crossings between the edges of ``left`` and ``right`` when ``left`` is left."""
         count = 0
         for side in (self.up, self.down):
-            end = 0 if side is self.up else 1
+            end: Literal[0, 1] = 0 if side is self.up else 1  # the link's tail or head
             a = [self.pos[self.links[link][end]] for link in side[left]]
             b = [self.pos[self.links[link][end]] for link in side[right]]
             b.sort()

@@ -9,9 +9,15 @@ missing operand edge. The caption says how many nodes there are and how to draw 
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+from ..core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")
+
 
 MAX_NODES = 300
 

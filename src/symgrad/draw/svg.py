@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core import conveniences
 from ..core.gc_pause import paused_gc
 from . import scene as scenes
 from .scene import Scene
@@ -183,3 +184,6 @@ def _legend(scene: Scene) -> list[str]:
         )
     out.append("</g>")
     return out
+
+
+conveniences.picture = to_svg  # Expr._repr_svg_ (Jupyter) draws with this

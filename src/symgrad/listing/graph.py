@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -25,6 +25,8 @@ from ..core.shapes import format_shape
 from ..core.walk import topological_order
 from ..differentiate import provenance
 from ..emit.names import Namer, hint
+from ..executable import Executable
+from ..ops.base import Op
 from ..ops.leaves import Constant, Parameter, Variable, as_expr
 from ..ops.subgraph import Item, MultiOutput
 from ..structure import flatten
@@ -67,14 +69,14 @@ def role_of(node: Expr, gradient: set[int], needed: set[int] | None = None) -> s
     return "grad" if id(node) in gradient else "fwd"
 
 
-def _is_inline(node: Expr) -> bool:
+def _is_inline(op: Op) -> TypeGuard[Constant]:
     """Scalar constants are written where they are used."""
-    return isinstance(node.op, Constant) and node.op.value.ndim == 0
+    return isinstance(op, Constant) and op.value.ndim == 0
 
 
-def _literal(node: Expr) -> str:
-    value = node.op.value[()]
-    if node.dtype.kind == "b":
+def _literal(constant: Constant) -> str:
+    value = constant.value[()]
+    if constant.value.dtype.kind == "b":
         return str(bool(value))
     return repr(value.item())
 
@@ -100,8 +102,8 @@ class _Names:
     def __call__(self, node: Expr) -> str:
         name = self._names.get(id(node))
         if name is None:
-            if _is_inline(node):
-                return _literal(node)
+            if _is_inline(node.op):
+                return _literal(node.op)
             if isinstance(node.op, Parameter):
                 base = node.op.hint
             elif isinstance(node.op, Constant):
@@ -150,15 +152,15 @@ def _entries(nodes: Sequence[Expr], role: Callable[[Expr], str], names: _Names) 
             stack.pop()
             continue
         node = entry.node
-        if node is not None and _is_inline(node):
+        if node is not None and _is_inline(node.op):
             continue
         yield entry
         if node is not None and isinstance(node.op, MultiOutput):
-            stack.append(_body_entries(node, entry.role, entry.depth + 1, names))
+            stack.append(_body_entries(node.op, entry.role, entry.depth + 1, names))
 
 
-def _body_entries(owner: Expr, role: str, depth: int, names: _Names) -> Iterator[_Entry]:
-    for field, body in owner.op.bodies().items():
+def _body_entries(owner: MultiOutput, role: str, depth: int, names: _Names) -> Iterator[_Entry]:
+    for field, body in owner.bodies().items():
         params = ", ".join(f"{names(p)}: {_type(p)}" for p in body.params)
         yield _Entry(depth, text=f"{field.replace('_', ' ')} ({params}):")
         for n in body.nodes():
@@ -239,8 +241,6 @@ def show(outputs: Any, limit: int | None = DEFAULT_LIMIT, show_pruned: bool = Fa
     fwd    sum = sum(multiply, axes=(0,))  () float64
     outputs: sum
     """
-    from ..executable import Executable
-
     if isinstance(outputs, Executable):
         from .compiled import compiled_listing
 

@@ -4,13 +4,16 @@ optimized graph and its source."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..core import conveniences
+from ..draw.svg import to_svg
+from ..executable import Executable, highlight_python
 from .compiled import Stages, compiled_listing, summary_lines
 
 if TYPE_CHECKING:
     from ..check.gradcheck import GradCheckReport
-    from ..executable import Executable
 
 #: Graphs with more nodes are not drawn inline (the picture would be unreadable and huge).
 PICTURE_LIMIT = 300
@@ -21,7 +24,9 @@ _GOOD = "color:#1a7f37; font-weight:bold"
 _BAD = "color:#cf222e; font-weight:bold"
 
 
-def _table(rows: list[tuple[str, ...]], styles: dict[tuple[int, int], str] | None = None) -> str:
+def _table(
+    rows: Sequence[tuple[str, ...]], styles: dict[tuple[int, int], str] | None = None
+) -> str:
     styles = styles or {}
     head = "".join(f"<th {_CELL}>{html.escape(c)}</th>" for c in rows[0])
     body = []
@@ -47,9 +52,6 @@ def report_table(report: GradCheckReport) -> str:
 def executable_html(f: Executable) -> str:
     """A compiled function: its stages, what pruning and optimization removed, the graph it
     runs (as text), a picture of the graph as built with the pruned nodes, and its source."""
-    from ..draw.svg import to_svg
-    from ..executable import highlight_python
-
     stages = Stages(f)
     s = f.stats
     counts = [
@@ -79,3 +81,7 @@ def executable_html(f: Executable) -> str:
         pieces.append(f"<p>({size} nodes: too many to draw here; use sg.draw)</p>")
     pieces.append(f"<details><summary>source</summary>{highlight_python(f.source)}</details>")
     return "".join(pieces)
+
+
+conveniences.executable_html = executable_html
+conveniences.report_html = report_table

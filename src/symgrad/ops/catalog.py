@@ -22,14 +22,19 @@ import pkgutil
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy
 
+from ..core.lazy import lazy_module
 from . import elementwise
 from .base import Op, as_helper
-from .elementwise.table import Elementwise, numpy_name
+from .elementwise.table import Elementwise, SympyFunction, numpy_name
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 _MATH_CALL = re.compile(r"\bmath\.([A-Za-z_][A-Za-z0-9_]*)\(")
 
@@ -107,6 +112,8 @@ def sympy_functions() -> dict[Any, Callable[..., Any]]:
         if not issubclass(cls, Elementwise) or "function" not in cls.__dict__:
             continue
         target = cls.sympy_function
+        if isinstance(target, SympyFunction):
+            target = target.resolve()
         if isinstance(target, sympy.core.function.UndefinedFunction):
             table[target.__name__] = cls.function
         elif isinstance(target, type) and issubclass(target, sympy.Basic):

@@ -16,18 +16,23 @@ import dataclasses
 import re
 import string
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy
 
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..core.shapes import Dim, Shape, broadcast_shapes, format_shape, normalize_axis
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
 from .base import EmitContext, Op
 from .leaves import as_expr, const
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 # --- the einsum op --------------------------------------------------------------------------
 

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
-import sympy
 
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..core.shapes import Dim, Shape, broadcast_shapes, format_shape
 from ..errors import ShapeError
 from . import elementwise as ew
@@ -39,6 +39,11 @@ from .base import EmitContext, Op
 from .leaves import Eye, as_expr, as_exprs, const
 from .linalg import matmul
 from .subgraph import TUPLE, MultiOutput, items
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 #: Largest matrix (rows or columns) that ``to_sympy`` translates: symbolic inverses and
 #: determinants grow factorially with the size.

@@ -9,13 +9,13 @@ from __future__ import annotations
 import builtins
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import sympy
 
 from ..core.dtypes import dtype_name, float_of, float_result, ufunc_result
 from ..core.expr import Expr
+from ..core.lazy import lazy_module
 from ..core.shapes import (
     Shape,
     check_axis,
@@ -30,6 +30,11 @@ from . import recurrence as _rec
 from . import shape_ops
 from .base import EmitContext, Op
 from .leaves import as_expr, const
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 
 @dataclasses.dataclass(frozen=True)

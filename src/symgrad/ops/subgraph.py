@@ -66,6 +66,18 @@ class Body:
         return substitute(self.results, mapping)
 
 
+def sympy_values(outputs: Sequence[Expr], known: dict[int, Any]) -> list[Any]:
+    """Each of ``outputs`` as an object array of SymPy expressions (a list of them for a
+    multi-output node), computed by each op's ``to_sympy`` from ``known``: the values of
+    the graph's leaves by node id (a body's parameters; the symbols of variables)."""
+    values = dict(known)
+    for node in topological_order(outputs):
+        if id(node) not in values:
+            value = node.op.to_sympy(node, [values[id(x)] for x in node.inputs])
+            values[id(node)] = value if isinstance(value, list) else np.asarray(value, dtype=object)
+    return [values[id(y)] for y in outputs]
+
+
 def check_closed(body: Body) -> Body:
     """``body``, after checking that its results read only its parameters and constants."""
     params = {id(p) for p in body.params}

@@ -47,13 +47,23 @@ class _BlockOnConstants(_ConcreteShapes):
         return f"_unused{self._count}"
 
 
+def _constant_values(nodes: tuple[Expr, ...]) -> list[np.ndarray] | None:
+    """The values of ``nodes`` if every one is a constant, else ``None``."""
+    values = []
+    for x in nodes:
+        if not isinstance(x.op, Constant):
+            return None
+        values.append(x.op.value)
+    return values
+
+
 def _fold(node: Expr) -> Expr | None:
     inputs = node.inputs
     if not inputs:
         return None
-    for x in inputs:
-        if not isinstance(x.op, Constant):
-            return _fold_fills(node) if node.op.accepts_weak_scalars else None
+    values = _constant_values(inputs)
+    if values is None:
+        return _fold_fills(node) if node.op.accepts_weak_scalars else None
     if not is_concrete(node.shape) or int(np.prod(node.shape, dtype=np.int64)) > FOLD_LIMIT:
         return None
     names = [f"_{i}" for i in range(len(node.inputs))]
@@ -62,7 +72,7 @@ def _fold(node: Expr) -> Expr | None:
         helper = as_helper(helper)
         namespace.update({m: importlib.import_module(m) for m in helper.imports})
         exec(helper.source, namespace)  # the op's own helper functions, from its definition
-    namespace.update({n: x.op.value for n, x in zip(names, node.inputs)})
+    namespace.update(zip(names, values))
     try:
         with np.errstate(all="ignore"):
             value = eval(node.op.emit(node, names, _ConcreteShapes()), namespace)
@@ -79,12 +89,13 @@ def _fold(node: Expr) -> Expr | None:
 def _fold_item(node: Expr) -> Expr | None:
     """A result of a multi-output op without bodies (a decomposition) on constants, computed
     by the op's own block of statements."""
-    source = node.inputs[0]
+    item, source = node.op, node.inputs[0]
     op = source.op
+    if not isinstance(item, Item) or not isinstance(op, MultiOutput) or op.bodies():
+        return None
+    values = _constant_values(source.inputs)
     if (
-        not isinstance(op, MultiOutput)
-        or op.bodies()
-        or not all(isinstance(x.op, Constant) for x in source.inputs)
+        values is None
         or not is_concrete(node.shape)
         or int(np.prod(node.shape, dtype=np.int64)) > FOLD_LIMIT
     ):
@@ -92,13 +103,13 @@ def _fold_item(node: Expr) -> Expr | None:
     names = [f"_{i}" for i in range(len(source.inputs))]
     outs = [f"_out{i}" for i in range(op.n_outputs)]
     namespace: dict[str, object] = {"np": np}
-    namespace.update({n: x.op.value for n, x in zip(names, source.inputs)})
+    namespace.update(zip(names, values))
     try:
         with np.errstate(all="ignore"):
             exec("\n".join(op.emit_block(source, names, outs, _BlockOnConstants())), namespace)
     except (ArithmeticError, ValueError, TypeError, IndexError, np.linalg.LinAlgError):
         return None  # left to fail at run time as written
-    value = np.asarray(namespace[outs[node.op.index]])
+    value = np.asarray(namespace[outs[item.index]])
     if value.dtype != node.dtype or value.shape != node.shape:
         return None
     return apply(Constant(value), ())

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..core.expr import Expr
 from ..ops import elementwise as ew
+from ..ops.base import Op
 from ..ops.contractions import DiagEmbed
 from ..ops.leaves import Constant, Eye
 from ..ops.shape_ops import BroadcastTo, Reshape
@@ -60,7 +61,7 @@ def diagonal(node: Expr) -> Expr | None:
     if node.ndim != 2 or node.shape[0] != node.shape[1] or node.dtype.kind != "f":
         return None
     n = node.shape[0]
-    factors: list[Expr] = []
+    factors: list[tuple[type[Op], Expr]] = []  # (multiply or divide, by what)
     negated = False
     while True:  # a loop, not recursion: the chain may be long
         op = node.op

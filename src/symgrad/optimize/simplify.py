@@ -14,7 +14,7 @@ import fractions
 import numpy as np
 
 from ..core.expr import Expr
-from ..core.shapes import broadcast_shapes, size_of
+from ..core.shapes import broadcast_shapes, is_concrete, size_of
 from ..errors import ShapeError
 from ..ops import contractions, linalg, reductions, shape_ops
 from ..ops import elementwise as ew
@@ -100,7 +100,9 @@ def _double_negation(node: Expr) -> Expr | None:
 
 def _transpose_of_transpose(node: Expr) -> Expr | None:
     inner = node.inputs[0]
-    if not isinstance(inner.op, shape_ops.Transpose):
+    if not isinstance(node.op, shape_ops.Transpose) or not isinstance(
+        inner.op, shape_ops.Transpose
+    ):
         return None
     perm = tuple(inner.op.axes[a] for a in node.op.axes)
     return shape_ops.transpose(inner.inputs[0], perm)
@@ -342,21 +344,22 @@ def _sum_of_fill(node: Expr) -> Expr | None:
     exact too, so NumPy's sum in any order gives the same bits. (A sum of zeros is +0.0,
     even of -0.0s.)"""
     x = node.inputs[0]
-    if isinstance(x.op, Constant):
+    if not isinstance(node.op, reductions.Sum) or isinstance(x.op, Constant):
         return None  # an array constant's sums are left to constant folding
     value = fill_value(x)
     if value is None or node.dtype.kind not in "fiu":
         return None
-    reduced = [x.shape[a] for a in node.op.axes]
+    reduced = tuple(x.shape[a] for a in node.op.axes)
     if value == 0:
         total: float | int = 0
-    elif not all(isinstance(d, int) for d in reduced):
+    elif not is_concrete(reduced):
         return None
     else:
         count = int(np.prod(reduced, dtype=np.int64))
-        total = _exact_multiple(value, count, node.dtype)
-        if total is None:
+        exact = _exact_multiple(value, count, node.dtype)
+        if exact is None:
             return None
+        total = exact
     return shape_ops.broadcast_to(const(np.asarray(total, dtype=node.dtype)), node.shape)
 
 
@@ -372,11 +375,11 @@ def _exact_multiple(value: float | int, count: int, dtype: np.dtype) -> float | 
     mantissa = fractions.Fraction(value).numerator  # value = mantissa / 2**k
     if abs(mantissa) * count >= 2 ** (np.finfo(dtype).nmant + 1):
         return None
-    total = fractions.Fraction(value) * count
-    result = np.asarray(float(total), dtype=dtype)
+    product = fractions.Fraction(value) * count
+    result = np.asarray(float(product), dtype=dtype)
     return (
         float(result)
-        if np.isfinite(result) and fractions.Fraction(float(result)) == total
+        if np.isfinite(result) and fractions.Fraction(float(result)) == product
         else None
     )
 

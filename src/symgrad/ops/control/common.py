@@ -8,7 +8,7 @@ cotangent or tangent of a value of shape ``s`` has shape ``batch + s``. Stacked 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -114,12 +114,26 @@ def like(p: Expr, batch: Shape = (), prefix: str = "", suffix: str = "") -> Expr
     return parameter(batch + p.shape, p.dtype, prefix + p.op.hint + suffix)
 
 
+# A body's derivative is built by the differentiation passes, a layer above the ops, which
+# register them here when ``symgrad.differentiate`` is imported (ops never import it; only
+# those passes call the rules below).
+_passes: dict[str, Callable[..., Any]] = {}
+
+
+def register_passes(
+    backpropagate: Callable[..., list[Expr | None]],
+    finish: Callable[..., list[Expr]],
+    push_forward: Callable[..., list[Expr | None]],
+) -> None:
+    """Give the control-flow ops the reverse and forward passes for their bodies."""
+    _passes.update(backpropagate=backpropagate, finish=finish, push_forward=push_forward)
+
+
 def vjp_body(body: Body, results: Sequence[int], wrt: Sequence[int], batch: Shape) -> Body:
     """The reverse-mode derivative of ``body``: a body taking its parameters and one
     cotangent per result in ``results``, giving the cotangents of the parameters in ``wrt``
     (zeros where disconnected)."""
-    from ...differentiate.reverse import backpropagate, finish
-
+    backpropagate, finish = _passes["backpropagate"], _passes["finish"]
     ys = [body.results[i] for i in results]
     cots = [parameter(batch + y.shape, y.dtype, "d_" + _hint(body, i)) for i, y in zip(results, ys)]
     params = [body.params[i] for i in wrt]
@@ -136,10 +150,8 @@ def jvp_body(
 ) -> list[Expr]:
     """Tangents of ``body.results[results]`` when the parameters ``wrt`` move along
     ``tangent_params`` (zeros where a result does not move)."""
-    from ...differentiate.forward import push_forward
-
     ys = [body.results[i] for i in results]
-    pushed = push_forward(ys, [body.params[i] for i in wrt], list(tangent_params))
+    pushed = _passes["push_forward"](ys, [body.params[i] for i in wrt], list(tangent_params))
     return [
         or_zeros(None, y, batch) if t is None else ew.fit(t, y, len(batch))
         for y, t in zip(ys, pushed)

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ...core.expr import Expr
+from ...core.lazy import lazy_module
 from ...core.shapes import Shape
 from ..leaves import parameter
-from ..subgraph import Body, MultiOutput, items
+from ..subgraph import Body, MultiOutput, items, sympy_values
 from .common import assign, batch_of, expect, floats, jvp_body, or_zeros, types, vjp_body
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,15 +139,11 @@ class Cond(MultiOutput):
         return result
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:
-        import sympy
-
-        from ...check.sympy_bridge import to_object_arrays
-
         pred, *operands = args
         chosen = []
         for body in (self.then_body, self.else_body):
             bound = {id(p): a for p, a in zip(body.params, operands)}
-            chosen.append(to_object_arrays(body.results, bound))
+            chosen.append(sympy_values(body.results, bound))
         condition = sympy.sympify(pred[()], strict=True)  # strict: never parses text
         if not isinstance(condition, sympy.logic.boolalg.Boolean):
             condition = sympy.Ne(condition, 0)  # a number as the predicate: true if nonzero

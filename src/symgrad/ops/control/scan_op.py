@@ -9,17 +9,23 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ...core.dtypes import dtype_name
 from ...core.expr import Expr
+from ...core.lazy import lazy_module
 from ...core.shapes import Dim, Shape
-from ..subgraph import Body
+from ..subgraph import Body, sympy_values
 from .common import INT, STACK_ROWS_HELPER, assign, expect, row_types, types
 from .layout import LoopLayout, Parts, Sizes
 from .loop import Loop
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,10 +208,6 @@ class Scan(Loop):
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:
         """The loop unrolled (its length is known once shapes are concrete)."""
-        import sympy
-
-        from ...check.sympy_bridge import to_object_arrays
-
         if not isinstance(self.length, int):
             raise NotImplementedError(f"scan of symbolic length {self.length!r}")
         layout = self.layout
@@ -223,7 +225,7 @@ class Scan(Loop):
                 consts=inputs.consts,
             )
             values = {id(p): v for p, v in zip(self.body.params, bound.flat())}
-            results = layout.results.split(to_object_arrays(self.body.results, values))
+            results = layout.results.split(sympy_values(self.body.results, values))
             carry = list(results.carry)
             rows.append(results.ys)
         if self.reverse:

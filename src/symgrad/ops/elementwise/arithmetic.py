@@ -4,11 +4,12 @@ and powers written as products), and the binary functions that are table rows.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy
 
 from ...core.expr import Expr
+from ...core.lazy import lazy_module
 from .. import reductions
 from ..base import EmitContext
 from ..leaves import as_expr, constant_value
@@ -17,6 +18,11 @@ from .comparisons import equal, less
 from .selection import where
 from .table import Binary, binary, function_of
 from .unary_functions import ceil, exp, exp2, floor, log, negative
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 # The public functions (symgrad exports them as sg.<name>).
 __all__ = [
@@ -253,7 +259,7 @@ arctan2 = binary(
     "arctan2",
     "The angle of the point ``(b, a)``: ``arctan(a / b)`` in the right quadrant.",
     numpy=np.arctan2,
-    sympy=sympy.atan2,
+    sympy="atan2",
     partials=_arctan2_partials,
 )
 logaddexp = binary(
@@ -276,7 +282,7 @@ mod = binary(
     "mod",
     "Remainder with the sign of the divisor (``np.mod``); d/da is 1, d/db is -floor(a/b).",
     numpy=np.mod,
-    sympy=sympy.Mod,
+    sympy="Mod",
     partials=lambda a, b, z: (as_expr(1.0, like=z), negative(floor(divide(a, b)))),
 )
 

@@ -3,10 +3,17 @@ differentiated). One table row each."""
 
 from __future__ import annotations
 
-import numpy as np
-import sympy
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from ...core.lazy import lazy_module
 from .table import binary
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 # The public functions (symgrad exports them as sg.<name>).
 __all__ = ["less", "less_equal", "greater", "greater_equal", "equal", "not_equal", "eq", "ne"]
@@ -17,7 +24,7 @@ less = binary(
     numpy=np.less,
     written="{0} < {1}",
     float_form="{0} < {1}",
-    sympy=sympy.Lt,
+    sympy="Lt",
     partials=None,
 )
 less_equal = binary(
@@ -26,7 +33,7 @@ less_equal = binary(
     numpy=np.less_equal,
     written="{0} <= {1}",
     float_form="{0} <= {1}",
-    sympy=sympy.Le,
+    sympy="Le",
     partials=None,
 )
 greater = binary(
@@ -35,7 +42,7 @@ greater = binary(
     numpy=np.greater,
     written="{0} > {1}",
     float_form="{0} > {1}",
-    sympy=sympy.Gt,
+    sympy="Gt",
     partials=None,
 )
 greater_equal = binary(
@@ -44,7 +51,7 @@ greater_equal = binary(
     numpy=np.greater_equal,
     written="{0} >= {1}",
     float_form="{0} >= {1}",
-    sympy=sympy.Ge,
+    sympy="Ge",
     partials=None,
 )
 equal = binary(
@@ -52,7 +59,7 @@ equal = binary(
     "Elementwise ``a == b`` (also the ``==`` operator on expressions).",
     numpy=np.equal,
     float_form="{0} == {1}",
-    sympy=sympy.Eq,
+    sympy="Eq",
     partials=None,
     commutative=True,
 )
@@ -61,7 +68,7 @@ not_equal = binary(
     "Elementwise ``a != b``.",
     numpy=np.not_equal,
     float_form="{0} != {1}",
-    sympy=sympy.Ne,
+    sympy="Ne",
     partials=None,
     commutative=True,
 )

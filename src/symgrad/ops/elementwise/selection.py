@@ -6,12 +6,12 @@ from __future__ import annotations
 import builtins
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy
 
 from ...core.expr import Expr
+from ...core.lazy import lazy_module
 from ...core.shapes import Shape, broadcast_shapes
 from .. import reductions
 from ..base import EmitContext, Op
@@ -19,6 +19,11 @@ from ..leaves import as_expr, as_exprs, check_weak_scalars, is_weak_scalar, type
 from .broadcasting import batch_of, fit, lift_tangents
 from .comparisons import equal, greater, greater_equal, less, less_equal
 from .table import binary, sympy_map
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 # The public functions (symgrad exports them as sg.<name>).
 __all__ = ["where", "clip", "maximum", "minimum"]
@@ -165,7 +170,7 @@ maximum = binary(
     "Elementwise maximum; where ``a == b`` each gets half the gradient.",
     numpy=np.maximum,
     float_form="({0} if {0} > {1} or {0} != {0} else {1})",  # ties give b, as in NumPy
-    sympy=sympy.Max,
+    sympy="Max",
     partials=lambda a, b, z: (
         _tie_split(greater(a, b), equal(a, b), z),
         _tie_split(greater(b, a), equal(a, b), z),
@@ -179,7 +184,7 @@ minimum = binary(
     "Elementwise minimum; where ``a == b`` each gets half the gradient.",
     numpy=np.minimum,
     float_form="({0} if {0} < {1} or {0} != {0} else {1})",  # ties give b, as in NumPy
-    sympy=sympy.Min,
+    sympy="Min",
     partials=lambda a, b, z: (
         _tie_split(less(a, b), equal(a, b), z),
         _tie_split(less(b, a), equal(a, b), z),

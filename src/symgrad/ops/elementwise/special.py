@@ -3,10 +3,12 @@ their own: a long derivative (sinc), or a NumPy form NumPy lacks (erf, erfc)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import sympy
 
 from ...core.expr import Expr
+from ...core.lazy import lazy_module
 from ..base import Helper
 from ..leaves import as_expr
 from .arithmetic import add, divide, multiply, subtract
@@ -14,6 +16,11 @@ from .comparisons import less
 from .selection import where
 from .table import in_float, unary
 from .unary_functions import abs, cos, exp
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 # The public functions (symgrad exports them as sg.<name>).
 __all__ = ["sinc", "erf", "erfc"]
@@ -267,7 +274,7 @@ erf = unary(
     helpers={"_erf": ERF_HELPER},
     dtype=in_float,
     float_form="math.erf({0})",
-    sympy=sympy.erf,
+    sympy="erf",
     derivative=lambda g, x, y: g * (_TWO_OVER_SQRT_PI * exp(-(x * x))),
 )
 erfc = unary(
@@ -282,6 +289,6 @@ erfc = unary(
     helpers={"_erf": ERF_HELPER},
     dtype=in_float,
     float_form="math.erfc({0})",
-    sympy=sympy.erfc,
+    sympy="erfc",
     derivative=lambda g, x, y: g * (-_TWO_OVER_SQRT_PI * exp(-(x * x))),
 )

@@ -24,8 +24,9 @@ A row's fields:
     ``(dz/da, dz/db)`` as a function of ``a``, ``b`` and the output ``z``, ``None`` for a
     zero partial; or ``None`` where the op has no derivative at all (comparisons).
 ``sympy``
-    The SymPy function (a SymPy class such as ``sympy.sin`` where there is one, which also
-    lets ``from_sympy`` translate it back) or a function building the SymPy expression.
+    The SymPy function, by its name in the ``sympy`` module (``"sin"``: a SymPy class, which
+    also lets ``from_sympy`` translate it back) or as a :class:`SympyFunction`, or a
+    function building the SymPy expression. Names keep SymPy unimported until it is used.
 ``dtype``
     The result dtype from the operands' dtypes; by default the ufunc's rule. A binary op's
     rule is also given Python number types (``float``) for operands written as bare
@@ -53,17 +54,23 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ...core.dtypes import float_of, ufunc_result
 from ...core.expr import Expr
+from ...core.lazy import lazy_module
 from ...core.shapes import Shape, broadcast_shapes
 from .. import reductions
 from ..base import EmitContext, Helper, Op
 from ..leaves import as_expr, as_exprs, check_weak_scalars
 from .broadcasting import batch_of, fit, lift_tangents
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 DtypeRule = Callable[..., np.dtype]
 UnaryDerivative = Callable[[Expr, Expr, Expr], Expr]
@@ -106,6 +113,23 @@ def same(dtype: np.dtype) -> np.dtype:
 # --- the op classes -------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class SympyFunction:
+    """A SymPy function named in a table row and looked up on first use: the attribute
+    ``name`` of the ``sympy`` module, or with ``undefined=True`` SymPy's undefined function
+    of that name (``round``, which SymPy does not define)."""
+
+    name: str
+    undefined: bool = False
+
+    def resolve(self) -> Any:
+        """The SymPy function itself."""
+        return sympy.Function(self.name) if self.undefined else getattr(sympy, self.name)
+
+    def __call__(self, *args: Any) -> Any:
+        return self.resolve()(*args)
+
+
 def sympy_map(fn: Callable[..., Any], *arrays: np.ndarray) -> np.ndarray:
     """``fn`` applied elementwise to object arrays of SymPy expressions."""
     return np.vectorize(fn, otypes=[object])(*arrays)
@@ -127,7 +151,7 @@ class Elementwise(Op):
     numpy: ClassVar[np.ufunc | str]
     #: How the emission writes a ufunc when not as its call (``"{0} + {1}"``).
     written: ClassVar[str | None] = None
-    sympy_function: ClassVar[Callable[..., Any]]
+    sympy_function: ClassVar[Callable[..., Any]]  # a SympyFunction or a builder
     #: Defaults to the rule of ``numpy`` when that is a ufunc.
     dtype_rule: ClassVar[DtypeRule]
     #: The public function building the op (set by :func:`function_of`).
@@ -294,7 +318,7 @@ def unary(
     doc: str,
     *,
     numpy: np.ufunc | str,
-    sympy: Callable[[Any], Any],
+    sympy: str | Callable[[Any], Any],
     derivative: UnaryDerivative | None,
     float_form: str | None = None,
     dtype: DtypeRule | None = None,
@@ -331,7 +355,7 @@ def binary(
     doc: str,
     *,
     numpy: np.ufunc | str,
-    sympy: Callable[[Any, Any], Any],
+    sympy: str | Callable[[Any, Any], Any],
     partials: BinaryPartials | None,
     float_form: str | None = None,
     dtype: DtypeRule | None = None,
@@ -393,7 +417,7 @@ def _row_class(
     name: str,
     doc: str,
     numpy: np.ufunc | str,
-    sympy: Callable[..., Any],
+    sympy: str | Callable[..., Any],
     float_form: str | None,
     dtype: DtypeRule | None,
     **fields: Any,
@@ -407,7 +431,7 @@ def _row_class(
         "__qualname__": class_name,
         "name": name,
         "numpy": numpy,
-        "sympy_function": _static(sympy),
+        "sympy_function": _static(SympyFunction(sympy) if isinstance(sympy, str) else sympy),
         "float_form": float_form,
         **({} if dtype is None else {"dtype_rule": staticmethod(dtype)}),
         **fields,

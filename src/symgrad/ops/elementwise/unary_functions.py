@@ -6,12 +6,19 @@ tangent ``g``, the input ``x`` and the output ``y``.
 
 from __future__ import annotations
 
-import numpy as np
-import sympy
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from ...core.lazy import lazy_module
 from .. import shape_ops
 from ..leaves import as_expr
-from .table import in_float, same, same_number, unary
+from .table import SympyFunction, in_float, same, same_number, unary
+
+if TYPE_CHECKING:
+    import sympy
+else:
+    sympy = lazy_module("sympy")
 
 # The public functions (symgrad exports them as sg.<name>).
 __all__ = [
@@ -76,7 +83,7 @@ sqrt = unary(
     "Elementwise square root.",
     numpy=np.sqrt,
     float_form="math.sqrt({0})",
-    sympy=sympy.sqrt,
+    sympy="sqrt",
     derivative=lambda g, x, y: g * (0.5 / y),
 )
 abs = unary(
@@ -84,14 +91,14 @@ abs = unary(
     "Elementwise absolute value; its derivative at 0 is 0.",
     numpy=np.abs,
     float_form="abs({0})",
-    sympy=sympy.Abs,
+    sympy="Abs",
     derivative=lambda g, x, y: g * sign(x),
 )
 sign = unary(
     "sign",
     "-1, 0 or 1 by the sign of ``x``; its derivative is 0.",
     numpy=np.sign,
-    sympy=sympy.sign,
+    sympy="sign",
     derivative=None,
 )
 
@@ -102,7 +109,7 @@ exp = unary(
     "Elementwise exponential.",
     numpy=np.exp,
     float_form="math.exp({0})",
-    sympy=sympy.exp,
+    sympy="exp",
     derivative=lambda g, x, y: g * y,
 )
 exp2 = unary(
@@ -125,7 +132,7 @@ log = unary(
     "Elementwise natural logarithm.",
     numpy=np.log,
     float_form="math.log({0})",
-    sympy=sympy.log,
+    sympy="log",
     derivative=lambda g, x, y: g / x,
 )
 log2 = unary(
@@ -160,7 +167,7 @@ sin = unary(
     "Elementwise sine.",
     numpy=np.sin,
     float_form="math.sin({0})",
-    sympy=sympy.sin,
+    sympy="sin",
     derivative=lambda g, x, y: g * cos(x),
 )
 cos = unary(
@@ -168,7 +175,7 @@ cos = unary(
     "Elementwise cosine.",
     numpy=np.cos,
     float_form="math.cos({0})",
-    sympy=sympy.cos,
+    sympy="cos",
     derivative=lambda g, x, y: g * -sin(x),
 )
 tan = unary(
@@ -176,7 +183,7 @@ tan = unary(
     "Elementwise tangent.",
     numpy=np.tan,
     float_form="math.tan({0})",
-    sympy=sympy.tan,
+    sympy="tan",
     derivative=lambda g, x, y: g * (1 + y * y),
 )
 arcsin = unary(
@@ -184,7 +191,7 @@ arcsin = unary(
     "Elementwise inverse sine.",
     numpy=np.arcsin,
     float_form="math.asin({0})",
-    sympy=sympy.asin,
+    sympy="asin",
     derivative=lambda g, x, y: g * (1 / sqrt(1 - x * x)),
 )
 arccos = unary(
@@ -192,7 +199,7 @@ arccos = unary(
     "Elementwise inverse cosine.",
     numpy=np.arccos,
     float_form="math.acos({0})",
-    sympy=sympy.acos,
+    sympy="acos",
     derivative=lambda g, x, y: g * (-1 / sqrt(1 - x * x)),
 )
 arctan = unary(
@@ -200,7 +207,7 @@ arctan = unary(
     "Elementwise inverse tangent.",
     numpy=np.arctan,
     float_form="math.atan({0})",
-    sympy=sympy.atan,
+    sympy="atan",
     derivative=lambda g, x, y: g * (1 / (1 + x * x)),
 )
 sinh = unary(
@@ -208,7 +215,7 @@ sinh = unary(
     "Elementwise hyperbolic sine.",
     numpy=np.sinh,
     float_form="math.sinh({0})",
-    sympy=sympy.sinh,
+    sympy="sinh",
     derivative=lambda g, x, y: g * cosh(x),
 )
 cosh = unary(
@@ -216,7 +223,7 @@ cosh = unary(
     "Elementwise hyperbolic cosine.",
     numpy=np.cosh,
     float_form="math.cosh({0})",
-    sympy=sympy.cosh,
+    sympy="cosh",
     derivative=lambda g, x, y: g * sinh(x),
 )
 tanh = unary(
@@ -224,7 +231,7 @@ tanh = unary(
     "Elementwise hyperbolic tangent.",
     numpy=np.tanh,
     float_form="math.tanh({0})",
-    sympy=sympy.tanh,
+    sympy="tanh",
     derivative=lambda g, x, y: g * (1 - y * y),
 )
 arcsinh = unary(
@@ -232,7 +239,7 @@ arcsinh = unary(
     "Inverse hyperbolic sine.",
     numpy=np.arcsinh,
     float_form="math.asinh({0})",
-    sympy=sympy.asinh,
+    sympy="asinh",
     derivative=lambda g, x, y: g * (1 / sqrt(x * x + 1)),
 )
 arccosh = unary(
@@ -240,7 +247,7 @@ arccosh = unary(
     "Inverse hyperbolic cosine (``x >= 1``).",
     numpy=np.arccosh,
     float_form="math.acosh({0})",
-    sympy=sympy.acosh,
+    sympy="acosh",
     derivative=lambda g, x, y: g * (1 / sqrt(x * x - 1)),
 )
 arctanh = unary(
@@ -248,7 +255,7 @@ arctanh = unary(
     "Inverse hyperbolic tangent (``|x| < 1``).",
     numpy=np.arctanh,
     float_form="math.atanh({0})",
-    sympy=sympy.atanh,
+    sympy="atanh",
     derivative=lambda g, x, y: g * (1 / (1 - x * x)),
 )
 deg2rad = unary(
@@ -312,14 +319,14 @@ floor = unary(
     "floor",
     "Round down; its derivative is 0.",
     numpy=np.floor,
-    sympy=sympy.floor,
+    sympy="floor",
     derivative=None,
 )
 ceil = unary(
     "ceil",
     "Round up; its derivative is 0.",
     numpy=np.ceil,
-    sympy=sympy.ceiling,
+    sympy="ceiling",
     derivative=None,
 )
 round = unary(
@@ -327,7 +334,7 @@ round = unary(
     "Round to the nearest integer, halves to even (``np.round``); its derivative is 0.",
     numpy="np.round({0})",
     dtype=_round_result,
-    sympy=sympy.Function("round"),
+    sympy=SympyFunction("round", undefined=True),
     derivative=None,
 )
 
