@@ -25,10 +25,14 @@ from .ops.decompositions import (
     svd,
     svdvals,
 )
+from .ops.lstsq import LstsqResult, lstsq
 from .ops.matrix_functions import matrix_power, norm
+from .ops.qr import QRResult, qr
 
 __all__ = [
     "EighResult",
+    "LstsqResult",
+    "QRResult",
     "SVDResult",
     "SlogdetResult",
     "cholesky",
@@ -36,9 +40,11 @@ __all__ = [
     "eigh",
     "eigvalsh",
     "inv",
+    "lstsq",
     "matrix_power",
     "norm",
     "pinv",
+    "qr",
     "slogdet",
     "solve",
     "svd",

@@ -178,6 +178,12 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
         return True
     if isinstance(node, sympy.functions.elementary.piecewise.ExprCondPair):
         return tuple(args)
+    if isinstance(node, sympy.And):  # conditions, as any/all and where write them
+        return _chain(lambda a, b: ew.where(a, b, False), args)
+    if isinstance(node, sympy.Or):
+        return _chain(lambda a, b: ew.where(a, True, b), args)
+    if isinstance(node, sympy.Not):
+        return ew.equal(args[0], False)
     if isinstance(node, sympy.Heaviside):
         x = args[0]
         return ew.where(ew.greater(x, 0), 1.0, ew.where(ew.equal(x, 0), 0.5, 0.0))

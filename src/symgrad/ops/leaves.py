@@ -223,6 +223,9 @@ def const(value: Any, dtype: Any = None) -> Expr:
     """
     if isinstance(value, Expr):
         return value
+    if isinstance(value, (list, tuple)) and holds_expr(value):
+        stacked = stack_nested(value)
+        return stacked if dtype is None else stacked.astype(as_dtype(dtype))
     try:
         array = np.asarray(value, dtype=None if dtype is None else as_dtype(dtype))
     except OverflowError as error:
@@ -297,6 +300,32 @@ def _forget_float(key: tuple[np.dtype, float, float], ref: weakref.ref[Expr]) ->
         del _WEAK_FLOATS[key]
 
 
+def holds_expr(value: list[Any] | tuple[Any, ...]) -> bool:
+    """True if the nested lists and tuples ``value`` hold an expression somewhere."""
+    pending: list[Any] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Expr):
+            return True
+        if isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return False
+
+
+def stack_nested(value: list[Any] | tuple[Any, ...]) -> Expr:
+    """Nested lists of expressions, arrays and numbers as one expression, the way
+    ``np.array`` reads nested lists: each level stacks its items, which must have one shape.
+    Python numbers take the dtype of the expressions beside them (NEP 50)."""
+    from .shape_ops import stack
+
+    if not value:
+        raise ValueError("an empty list beside expressions has no shape to stack with")
+    items = [
+        stack_nested(v) if isinstance(v, (list, tuple)) and holds_expr(v) else v for v in value
+    ]
+    return stack(items)
+
+
 def as_exprs(*values: Any, op: str = "") -> tuple[Expr, ...]:
     """Operands of the op named ``op``: Python numbers take their dtype from the first
     expression."""
@@ -339,7 +368,12 @@ def check_weak_scalars(
     weak = [is_weak_scalar(x) for x in inputs]
     if not any(weak) or all(weak):  # no literal, or all of them typed (see the emitter)
         return
-    operands = tuple(type(x.op.value.item()) if w else x.dtype for x, w in zip(inputs, weak))
+    # A bare True or False computes as a bool array does (NumPy's dtype rules take no
+    # Python bool type).
+    operands = tuple(
+        type(x.op.value.item()) if w and x.dtype.kind != "b" else x.dtype
+        for x, w in zip(inputs, weak)
+    )
     actual = _result_of(rule, operands)
     if actual != result:
         number = next(x for x, w in zip(inputs, weak) if w)

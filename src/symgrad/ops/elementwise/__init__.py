@@ -30,7 +30,7 @@ from .selection import Clip, Where, minimum
 from .special import *
 from .table import Binary, Elementwise, Unary, binary, function_of, unary
 from .unary_functions import *
-from .unary_functions import abs, exp, log, log1p, negative, sigmoid, stop_gradient
+from .unary_functions import abs, exp, log, log1p, negative, rounded, sigmoid, stop_gradient
 
 # The classes of rows that rewrite passes match nodes against.
 Negative = negative.op_class

@@ -6,9 +6,12 @@ tangent ``g``, the input ``x`` and the output ``y``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import sympy
 
+from ...core.expr import Expr
 from .. import shape_ops
 from ..leaves import as_expr
 from .table import in_float, same, same_number, unary
@@ -41,6 +44,14 @@ __all__ = [
     "arctanh",
     "deg2rad",
     "rad2deg",
+    "radians",
+    "degrees",
+    "fabs",
+    "reciprocal",
+    "nan_to_num",
+    "isnan",
+    "isinf",
+    "isfinite",
     "sigmoid",
     "relu",
     "softplus",
@@ -86,6 +97,22 @@ abs = unary(
     float_form="abs({0})",
     sympy=sympy.Abs,
     derivative=lambda g, x, y: g * sign(x),
+)
+fabs = unary(
+    "fabs",
+    "Absolute value as a float (``np.fabs``: integers become floats); its derivative at 0 is 0.",
+    numpy=np.fabs,
+    float_form="math.fabs({0})",
+    sympy=lambda x: sympy.Abs(x),
+    derivative=lambda g, x, y: g * sign(x),
+)
+reciprocal = unary(
+    "reciprocal",
+    "``1 / x`` (``np.reciprocal``; integer division for integer arrays, as in NumPy).",
+    numpy=np.reciprocal,
+    float_form="1.0 / {0}",
+    sympy=lambda x: 1 / x,
+    derivative=lambda g, x, y: g * -(y * y),
 )
 sign = unary(
     "sign",
@@ -266,6 +293,9 @@ rad2deg = unary(
     derivative=lambda g, x, y: g * as_expr(float(180 / np.pi), like=y),
 )
 
+radians = deg2rad  # np.radians: the same function as np.deg2rad
+degrees = rad2deg  # np.degrees: the same function as np.rad2deg
+
 # --- activations ----------------------------------------------------------------------------
 
 sigmoid = unary(
@@ -328,6 +358,79 @@ round = unary(
     numpy="np.round({0})",
     dtype=_round_result,
     sympy=sympy.Function("round"),
+    derivative=None,
+)
+
+
+def rounded(x: Any, decimals: int = 0) -> Expr:
+    """``x`` rounded to ``decimals`` decimal places (negative: to tens, hundreds...), halves
+    to even, as ``np.round(x, decimals)`` computes it: scaled by ``10**decimals``, rounded,
+    scaled back. Its derivative is 0.
+
+    >>> import symgrad as sg
+    >>> sg.ops.elementwise.rounded(sg.const([1.25, 13.0]), 1).eval().tolist()
+    [1.2, 13.0]
+    """
+    if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
+        raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+    x = as_expr(x)
+    if decimals == 0 or x.dtype.kind in "biu" and decimals > 0:
+        return round(x)
+    if decimals < 0:  # to tens, hundreds...: divided, as NumPy does; integers stay integers
+        scale = 10.0 ** int(-decimals)
+        result = round(x / scale) * scale
+        return shape_ops.astype(result, x.dtype) if x.dtype.kind in "iu" else result
+    scale = 10.0 ** int(decimals)
+    return round(x * scale) / scale
+
+
+# --- special values -------------------------------------------------------------------------
+
+_FLOAT64_MAX = "1.7976931348623157e+308"
+
+
+def _where_finite(x: Expr, g: Expr) -> Expr:
+    """``g`` where ``x`` is finite, else 0."""
+    from .selection import where  # selection's rows use this module's functions
+
+    return where(isfinite(x), g, as_expr(0, like=g))
+
+
+nan_to_num = unary(
+    "nan_to_num",
+    "``x`` with nan replaced by 0 and ±inf by the largest finite values (``np.nan_to_num`` "
+    "with its defaults); the derivative is 1 where ``x`` is finite, else 0.",
+    numpy="np.nan_to_num({0})",
+    dtype=same,
+    float_form=(
+        f"(0.0 if {{0}} != {{0}} else ({_FLOAT64_MAX} if {{0}} == math.inf else "
+        f"(-{_FLOAT64_MAX} if {{0}} == -math.inf else {{0}})))"
+    ),
+    sympy=lambda x: x,
+    derivative=lambda g, x, y: _where_finite(x, g),
+)
+isnan = unary(
+    "isnan",
+    "Where ``x`` is nan (a bool array, no derivative).",
+    numpy=np.isnan,
+    float_form="{0} != {0}",
+    sympy=lambda x: sympy.false,
+    derivative=None,
+)
+isinf = unary(
+    "isinf",
+    "Where ``x`` is +inf or -inf (a bool array, no derivative).",
+    numpy=np.isinf,
+    float_form="abs({0}) == math.inf",
+    sympy=lambda x: sympy.false,
+    derivative=None,
+)
+isfinite = unary(
+    "isfinite",
+    "Where ``x`` is neither inf nor nan (a bool array, no derivative).",
+    numpy=np.isfinite,
+    float_form="{0} - {0} == 0.0",
+    sympy=lambda x: sympy.true,
     derivative=None,
 )
 
