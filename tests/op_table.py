@@ -759,3 +759,33 @@ CASES += [
     ),
     numpy_style("array_beside_expression", lambda x: np.arange(3.0) - x * np.float64(2.0), ((3,),)),
 ]
+
+# --- complex values inside real functions: the parts, conjugates, moduli and arguments ---
+CASES += [
+    numpy_style(
+        "complex_parts",
+        lambda x: (
+            np.real(x * (1.0 + 2.0j))
+            + np.imag(np.exp(1j * x)) * np.abs(x * (0.5 - 1.0j))
+            + np.angle(x * (1.0 + 1.0j) + 3.0j)
+            + np.real(np.conj(x * (2.0 - 1.0j)) * (x + 1j))
+        ),
+        ((4,),),
+    ),
+]
+
+# --- Fourier transforms (np.fft), real functions of them ---
+CASES += [
+    numpy_style(
+        "fft_ifft",
+        lambda x: np.real(np.fft.fft(x) * (1.0 + 2.0j)) + np.imag(np.fft.ifft(x)),
+        ((2, 5),),
+    ),
+    numpy_style("fft_n_axis", lambda x: np.real(np.fft.fft(x, n=3, axis=0) * 1j), ((4, 2),)),
+    numpy_style("rfft_irfft", lambda x: np.fft.irfft(np.fft.rfft(x) * (0.5 - 1.0j)), ((2, 6),)),
+    numpy_style("irfft_odd_n", lambda x: np.fft.irfft(x * (1.0 + 1.0j), n=5), ((3,),)),
+    numpy_style(
+        "fft2_ifft2", lambda x: np.real(np.fft.fft2(x)) + np.imag(np.fft.ifft2(x)), ((3, 4),)
+    ),
+    numpy_style("rfftn_irfftn", lambda x: np.fft.irfftn(np.fft.rfftn(x) * 1j, s=(2, 4)), ((2, 4),)),
+]

@@ -8,7 +8,7 @@
 28.0
 """
 
-from . import linalg
+from . import fft, linalg
 from .check.from_sympy import from_sympy
 from .check.gradcheck import GradCheckReport, check_grad
 from .check.sympy_bridge import to_sympy
@@ -187,6 +187,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "kron",
+    "fft",
     "linalg",
     "linspace",
     "load_graph",

@@ -158,6 +158,8 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
         return symbol(node)
     if node is sympy.true or node is sympy.false:
         return bool(node)
+    if node is sympy.I:
+        return 1j
     if isinstance(node, (sympy.Number, sympy.NumberSymbol)):
         value = float(node)
         return int(value) if value.is_integer() and isinstance(node, sympy.Integer) else value

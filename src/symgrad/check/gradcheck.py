@@ -187,6 +187,13 @@ def check_grad(
         )
     variables, _ = flatten(wrt)
     free = [n for n in topological_order([y]) if n.name is not None]
+    complex_inputs = [n.name for n in free if n.dtype.kind == "c"]
+    if complex_inputs:  # its SymPy and kink checks compare real numbers
+        raise TypeError(
+            f"check_grad: complex variables are not supported yet ({', '.join(complex_inputs)}); "
+            "compare sg.grad with finite differences of the real and imaginary parts "
+            "(docs/numpy.md)"
+        )
     by_name = {n.name: n for n in free}
     values: dict[int, np.ndarray] = {}
     for key, value in at.items():

@@ -428,6 +428,20 @@ class Expr:
     def dot(self, b: Any, out: None = None) -> Expr:
         return _linalg.dot(self, b, out)
 
+    # complex parts, as ndarray has them
+    @property
+    def real(self) -> Expr:
+        return _ew.real(self)
+
+    @property
+    def imag(self) -> Expr:
+        return _ew.imag(self)
+
+    def conj(self) -> Expr:
+        return _ew.conj(self)
+
+    conjugate = conj
+
     def copy(self) -> Expr:
         return self  # expressions are immutable: a copy is the same node
 

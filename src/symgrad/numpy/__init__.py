@@ -22,9 +22,10 @@ from . import _namespace
 
 globals().update(_namespace.top_level())
 
+from . import fft as fft  # noqa: E402
 from . import linalg as linalg  # noqa: E402  (after the names above: NumPy's linalg is not one)
 
-__all__ = sorted([*_namespace.top_level(), "linalg"])
+__all__ = sorted([*_namespace.top_level(), "fft", "linalg"])
 
 
 def __getattr__(name: str) -> Any:

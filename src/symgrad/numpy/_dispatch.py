@@ -39,7 +39,13 @@ def _known(value: Any) -> bool:
 def _unsupported(function: Any, what: str = "") -> TypeError:
     name = numpy_name(function) + what
     short = getattr(function, "__name__", "")
-    names = _namespace.top_level() if "linalg" not in name else _namespace.linalg()
+    names = (
+        _namespace.linalg()
+        if ".linalg." in name
+        else _namespace.fft()
+        if ".fft." in name
+        else _namespace.top_level()
+    )
     callables = [n for n, v in names.items() if callable(v) and not isinstance(v, type)]
     hint = "" if what else _namespace.nearest(short, callables)
     return TypeError(

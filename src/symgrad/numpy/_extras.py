@@ -58,8 +58,8 @@ def float_power(x1: Any, x2: Any) -> Expr:
 
 
 def vdot(a: Any, b: Any) -> Expr:
-    """The dot product of ``a`` and ``b`` flattened (``np.vdot``)."""
-    return linalg.dot(as_expr(a).ravel(), as_expr(b).ravel())
+    """The dot product of ``a`` (conjugated, if complex) and ``b`` flattened (``np.vdot``)."""
+    return linalg.dot(ew.conj(as_expr(a)).ravel(), as_expr(b).ravel())
 
 
 def round(a: Any, decimals: int = 0, out: None = None) -> Expr:  # noqa: A001 (NumPy's name)

@@ -110,11 +110,19 @@ def linalg() -> dict[str, Any]:
 
 
 @functools.cache
+def fft() -> dict[str, Any]:
+    """The names of ``symgrad.numpy.fft``."""
+    import symgrad
+
+    return {**_numpy_values(np.fft), **_functions(np.fft, symgrad.fft, {})}
+
+
+@functools.cache
 def by_numpy_object() -> dict[int, Any]:
     """Our function for each NumPy function or ufunc, by the NumPy object's id (NumPy's
     functions live as long as NumPy: their ids are stable)."""
     table: dict[int, Any] = {}
-    for numpy_module, names in ((np, top_level()), (np.linalg, linalg())):
+    for numpy_module, names in ((np, top_level()), (np.linalg, linalg()), (np.fft, fft())):
         public = _public(numpy_module)
         for name, ours in names.items():
             target = public[name]

@@ -102,8 +102,9 @@ class Constant(Leaf):
         if value.size == 0:
             return None
         first = value.flat[0]
-        if value.size > 1 and not (
-            np.all(value == first) and np.all(np.signbit(value) == np.signbit(first))
+        parts = (value.real, value.imag) if value.dtype.kind == "c" else (value,)
+        if value.size > 1 and not all(
+            np.all(p == p.flat[0]) and np.all(np.signbit(p) == np.signbit(p.flat[0])) for p in parts
         ):
             return None
         return first.item()
@@ -181,6 +182,8 @@ def _sympy_number(v: Any) -> Any:
 
     if isinstance(v, (bool, np.bool_)):
         return sympy.true if v else sympy.false
+    if isinstance(v, (complex, np.complexfloating)):
+        return _sympy_number(v.real) + sympy.I * _sympy_number(v.imag)
     if float(v).is_integer():
         return sympy.Integer(int(v))
     return sympy.Float(float(v))
@@ -206,7 +209,7 @@ def var(name: str, shape: Any = (), dtype: Any = "float64") -> Expr:
 
 
 def _check_numeric(array: np.ndarray, value: Any) -> None:
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in "biufc":
         shown = type(value).__name__
         raise TypeError(
             f"cannot put a {shown} into a graph ({array.dtype} data): "
@@ -249,9 +252,15 @@ def as_expr(value: Any, like: Expr | None = None, op: str = "") -> Expr:
         return _weak_float(value, _FLOAT64 if like is None else like.dtype)
     if isinstance(value, np.generic):  # np.float64 subclasses float, but is not weak
         return const(value)
-    if isinstance(value, numbers.Real):
-        if not isinstance(value, (bool, int, float)):  # Fraction, SymPy numbers: as Python's
-            value = int(value) if isinstance(value, numbers.Integral) else float(value)
+    if isinstance(value, numbers.Complex):
+        if not isinstance(value, (bool, int, float, complex)):  # Fraction, SymPy numbers
+            value = (
+                int(value)
+                if isinstance(value, numbers.Integral)
+                else float(value)
+                if isinstance(value, numbers.Real)
+                else complex(value)
+            )
         return apply(Constant(_weak_scalar(value, like, op), weak=True), ())
     if isinstance(value, (np.ndarray, list, tuple)):
         return const(value)
@@ -261,7 +270,7 @@ def as_expr(value: Any, like: Expr | None = None, op: str = "") -> Expr:
     )
 
 
-def _weak_scalar(value: bool | int | float, like: Expr | None, op: str) -> np.ndarray:
+def _weak_scalar(value: bool | int | float | complex, like: Expr | None, op: str) -> np.ndarray:
     """``value`` in the dtype NumPy 2 gives a Python number next to ``like`` (NEP 50): the
     array's own dtype where it is of the same kind or wider, which the number must fit."""
     try:

@@ -559,6 +559,8 @@ def var(
     x = computed_in(as_expr(x), dtype, "var")
     axes = normalize_axes("var", axis, x.ndim)
     centred = _constant_if_single(ew.subtract(x, mean(x, axis=axes, keepdims=True)), x, axes)
+    if centred.dtype.kind == "c":  # |x - mean|^2, real, as NumPy's var of complex values
+        centred = ew.abs(centred)
     total = sum(ew.multiply(centred, centred), axis=axes, keepdims=keepdims)
     dtype = total.dtype if total.dtype.kind == "f" else np.dtype(np.float64)
     n = count(x, axes, dtype)

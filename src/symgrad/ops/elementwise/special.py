@@ -45,7 +45,7 @@ def _sinc_slope(x: Expr, y: Expr) -> Expr:
 
 def _sinc_result(dtype: np.dtype) -> np.dtype:
     """np.sinc multiplies by pi first: integers and bools become float64."""
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
 sinc = unary(

@@ -23,6 +23,11 @@ A row's fields:
 ``partials`` (binary)
     ``(dz/da, dz/db)`` as a function of ``a``, ``b`` and the output ``z``, ``None`` for a
     zero partial; or ``None`` where the op has no derivative at all (comparisons).
+``reverse`` (unary, optional)
+    The reverse rule, where it is not ``derivative`` (which is then the forward rule only):
+    for complex inputs of functions that are not holomorphic (``abs``, ``real``, ``conj``),
+    whose cotangent is ``dL/dx - i dL/dy`` (see docs/numpy.md) and is not a tangent
+    multiplied by a complex number.
 ``sympy``
     The SymPy function (a SymPy class such as ``sympy.sin`` where there is one, which also
     lets ``from_sympy`` translate it back) or a function building the SymPy expression.
@@ -157,7 +162,7 @@ class Elementwise(Op):
                 # step its own way: compute it in the float dtype the op gives.
                 dtype = f"np.{node.dtype.name}"
                 args = [
-                    a if x.dtype.kind == "f" else f"{a}.astype({dtype})"
+                    f"{a}.astype({dtype})" if x.dtype.kind in "biu" else a
                     for a, x in zip(args, node.inputs)
                 ]
             return self.numpy.format(*args)
@@ -177,6 +182,7 @@ class Unary(Elementwise):
     """An elementwise function of one array."""
 
     derivative: ClassVar[UnaryDerivative | None] = None
+    reverse: ClassVar[UnaryDerivative | None] = None
     selects: ClassVar[UnarySelection | None] = None
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -184,7 +190,7 @@ class Unary(Elementwise):
         return x.shape, self.result_dtype(x.dtype)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        rule = type(self).derivative
+        rule = type(self).reverse or type(self).derivative
         return (None if rule is None else rule(cotangent, node.inputs[0], node),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
@@ -282,6 +288,7 @@ def unary(
     numpy: np.ufunc | str,
     sympy: Callable[[Any], Any],
     derivative: UnaryDerivative | None,
+    reverse: UnaryDerivative | None = None,
     float_form: str | None = None,
     dtype: DtypeRule | None = None,
     written: str | None = None,
@@ -302,6 +309,7 @@ def unary(
         float_form,
         dtype,
         derivative=_static(derivative),
+        reverse=_static(reverse),
         differentiable=derivative is not None,
         written=written,
         fresh=fresh,

@@ -96,8 +96,30 @@ abs = unary(
     numpy=np.abs,
     float_form="abs({0})",
     sympy=sympy.Abs,
-    derivative=lambda g, x, y: g * sign(x),
+    derivative=lambda g, x, y: _abs_tangent(g, x),
+    reverse=lambda g, x, y: g * _conj_sign(x),
 )
+
+
+def _conj_sign(x: Expr) -> Expr:
+    """``conj(z) / |z|`` (0 at 0): for reals the sign, for complex ``z`` the cotangent
+    ``dL/dx - i dL/dy`` of ``|z|`` (docs/numpy.md)."""
+    if x.dtype.kind != "c":
+        return sign(x)
+    from .complex_parts import conj
+
+    return conj(sign(x))
+
+
+def _abs_tangent(g: Expr, x: Expr) -> Expr:
+    """d|z| = real(conj(z) dz) / |z|; ``g * sign(x)`` for reals."""
+    if x.dtype.kind != "c":
+        return g * sign(x)
+    from .complex_parts import real
+
+    return real(g * _conj_sign(x))
+
+
 fabs = unary(
     "fabs",
     "Absolute value as a float (``np.fabs``: integers become floats); its derivative at 0 is 0.",
