@@ -789,3 +789,22 @@ CASES += [
     ),
     numpy_style("rfftn_irfftn", lambda x: np.fft.irfftn(np.fft.rfftn(x) * 1j, s=(2, 4)), ((2, 4),)),
 ]
+
+# --- eigenvalues of general matrices (complex), real functions of them ---
+CASES += [
+    Case(
+        "linalg_eigvals",
+        lambda x: np.real(la.eigvals(x + np.diag([0.0, 3.0, 6.0])) * (1.0 + 1.0j)),
+        ((3, 3),),
+        smooth=False,  # second derivatives need the eigenvectors' derivative, not there yet
+        has_sympy=False,
+        numpy=lambda x: np.real(np.linalg.eigvals(x + np.diag([0.0, 3.0, 6.0])) * (1.0 + 1.0j)),
+    ),
+    numpy_style(
+        "linalg_eig_values",
+        lambda x: np.imag(np.linalg.eig(x + np.diag([0.0, 3.0, 6.0])).eigenvalues * 1j),
+        ((2, 3, 3),),
+        smooth=False,
+        has_sympy=False,
+    ),
+]

@@ -38,6 +38,11 @@ REDUCTIONS = {
     "fft_ifft": lambda z, w: np.fft.fft(z * w) + np.fft.ifft(z, n=6)[:4],
     "fft2_ifftn": lambda z, w: np.fft.fft2(z.reshape(2, 2)) * np.fft.ifftn(w.reshape(2, 2)),
     "irfft_of_complex": lambda z, w: np.fft.irfft(z, n=7) * np.fft.irfft(w)[0],
+    "inv_det_solve": lambda z, w: (
+        np.linalg.inv(z.reshape(2, 2) + 3.0 * np.eye(2)) @ w[:2] * np.linalg.det(w.reshape(2, 2))
+        + np.linalg.solve(z.reshape(2, 2) + 3.0 * np.eye(2), w[2:])
+    ),
+    "eigvals": lambda z, w: np.linalg.eigvals(z.reshape(2, 2) + np.diag([0.0, 3.0])) * w[:2],
 }
 FUNCTIONS = {**ELEMENTWISE, **REDUCTIONS}
 
@@ -244,3 +249,22 @@ def test_a_python_complex_beside_a_real_array_makes_it_complex():
     y = x + 1j
     assert y.dtype == np.complex64  # NumPy 2: the Python complex is weak
     np.testing.assert_array_equal(y.eval({x: np.ones(2, np.float32)}), np.ones(2) + 1j)
+
+
+def test_eig_gives_eigenvalues_with_derivatives_and_refuses_eigenvector_ones():
+    a = sg.var("a", shape=(3, 3))
+    value = np.array([[1.0, 2.0, 0.0], [-2.0, 1.0, 0.5], [0.0, 0.3, 4.0]])  # a complex pair
+    w, v = np.linalg.eig(a)
+    got_w, got_v = sg.compile([w, v])(value)
+    expected = np.linalg.eig(value)
+    np.testing.assert_allclose(got_w, expected.eigenvalues, rtol=1e-12)
+    np.testing.assert_allclose(got_v, expected.eigenvectors, rtol=1e-12, atol=1e-14)
+    with pytest.raises(NotImplementedError, match="eigenvectors of linalg.eig"):
+        sg.grad(np.sum(np.abs(v)), a)
+
+
+def test_decompositions_without_complex_rules_refuse_complex_matrices():
+    z = sg.var("z", shape=(2, 2), dtype="complex128")
+    for function in (np.linalg.cholesky, np.linalg.eigh, np.linalg.svd, np.linalg.qr):
+        with pytest.raises(TypeError, match="complex matrices are not supported yet"):
+            function(z)

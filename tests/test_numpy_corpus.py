@@ -220,7 +220,6 @@ def _rows():
             "eig",
             lambda a: np.real(np.linalg.eigvals(_spd(a) + np.diag([0.0, 5.0, 10.0]))),
             ((3, 3),),
-            missing="complex results (eig)",
         ),
         # --- complex and FFT ------------------------------------------------------------
         r("complex_abs", lambda x: np.abs(x * (1.0 + 2.0j)), ((3,),)),

@@ -25,11 +25,13 @@ from .ops.decompositions import (
     svd,
     svdvals,
 )
+from .ops.eig import EigResult, eig, eigvals
 from .ops.lstsq import LstsqResult, lstsq
 from .ops.matrix_functions import matrix_power, norm
 from .ops.qr import QRResult, qr
 
 __all__ = [
+    "EigResult",
     "EighResult",
     "LstsqResult",
     "QRResult",
@@ -37,7 +39,9 @@ __all__ = [
     "SlogdetResult",
     "cholesky",
     "det",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
     "lstsq",

@@ -48,13 +48,27 @@ SYMPY_MAX_SIZE = 4
 # --- shapes and dtypes ----------------------------------------------------------------------
 
 
+#: The functions whose derivative rules hold for complex matrices: holomorphic ones, whose
+#: rules use transposes and no conjugates in the convention of docs/numpy.md.
+COMPLEX_READY = frozenset({"inv", "det", "solve", "eigvals", "eig"})
+
+
 def linalg_dtype(name: str, *dtypes: np.dtype) -> np.dtype:
     """The result dtype of an ``np.linalg`` function: float32 if every input is float32,
-    float64 otherwise (bools and integers are computed in float64); float16 is refused, as
-    NumPy's LAPACK routines refuse it."""
+    float64 otherwise (bools and integers are computed in float64); complex64 or complex128
+    where an input is complex, for the functions of ``COMPLEX_READY`` (the others refuse
+    complex matrices); float16 is refused, as NumPy's LAPACK routines refuse it."""
     for dtype in dtypes:
         if dtype == np.float16:
             raise TypeError(f"{name}: array type float16 is unsupported in linalg")
+    if any(dtype.kind == "c" for dtype in dtypes):
+        if name not in COMPLEX_READY:
+            raise TypeError(
+                f"{name}: complex matrices are not supported yet (only by "
+                f"{', '.join(sorted(COMPLEX_READY))})"
+            )
+        single = all(dtype in (np.float32, np.complex64) for dtype in dtypes)
+        return np.dtype(np.complex64 if single else np.complex128)
     if all(dtype == np.float32 for dtype in dtypes):
         return np.dtype(np.float32)
     return np.dtype(np.float64)
