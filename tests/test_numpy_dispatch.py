@@ -116,3 +116,10 @@ def test_namespace_names_come_from_numpy_and_the_registry():
     assert {"sum", "sin", "var", "sort", "linspace", "linalg"} <= set(snp.__all__)
     assert {"solve", "qr", "lstsq"} <= set(snp.linalg.__all__)
     assert all(hasattr(np, name) for name in snp.__all__)
+
+
+def test_one_argument_where_is_refused_as_nonzero(x):
+    with pytest.raises(TypeError, match="numpy.where with only a condition is numpy.nonzero"):
+        np.where(x > 0)
+    with pytest.raises(TypeError, match="both or neither"):
+        np.where(x > 0, x)

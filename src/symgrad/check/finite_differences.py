@@ -14,8 +14,23 @@ def step_for(dtype: np.dtype) -> float:
 
 
 def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
-    """d f(*arrays) / d arrays[index] for a scalar ``f``, by central differences."""
-    dtype = np.asarray(arrays[index]).dtype
+    """d f(*arrays) / d arrays[index] for a scalar ``f``, by central differences. For a
+    complex input ``z = x + iy``: ``df/dx - i df/dy`` (docs/numpy.md), each part by central
+    differences of its own."""
+    z = np.asarray(arrays[index])
+    if z.dtype.kind == "c":
+        parts = z.real.copy(), z.imag.copy()
+
+        def of_real(x: np.ndarray) -> object:
+            return f(*_with(arrays, index, (x + 1j * parts[1]).astype(z.dtype)))
+
+        def of_imag(y: np.ndarray) -> object:
+            return f(*_with(arrays, index, (parts[0] + 1j * y).astype(z.dtype)))
+
+        by_x = gradient(of_real, [parts[0]], 0)
+        by_y = gradient(of_imag, [parts[1]], 0)
+        return by_x - 1j * by_y
+    dtype = z.dtype
     x = np.array(arrays[index], dtype=np.float64)
     h = step_for(dtype)
     out = np.zeros(x.shape)
@@ -32,6 +47,12 @@ def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int)
         args[index] = lo
         lower = float(f(*args))  # type: ignore[arg-type]
         out[i] = (upper - lower) / (float(hi[i]) - float(lo[i]))
+    return out
+
+
+def _with(arrays: Sequence[np.ndarray], index: int, value: np.ndarray) -> list[np.ndarray]:
+    out = list(arrays)
+    out[index] = value
     return out
 
 

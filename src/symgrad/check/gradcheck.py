@@ -136,8 +136,10 @@ def _compare(
     keep: np.ndarray | None = None,
 ) -> Comparison:
     """The comparison over the elements in ``keep`` (all if ``None``)."""
-    g = np.asarray(gradient, np.float64)
-    ref = np.asarray(reference, np.float64)
+    # Complex gradients (docs/numpy.md) are compared by the modulus of the difference.
+    kind = np.complex128 if np.iscomplexobj(gradient) or np.iscomplexobj(reference) else np.float64
+    g = np.asarray(gradient, kind)
+    ref = np.asarray(reference, kind)
     if keep is not None:
         g, ref = g[keep], ref[keep]
     with np.errstate(invalid="ignore"):  # inf - inf: nan, a disagreement
@@ -187,13 +189,6 @@ def check_grad(
         )
     variables, _ = flatten(wrt)
     free = [n for n in topological_order([y]) if n.name is not None]
-    complex_inputs = [n.name for n in free if n.dtype.kind == "c"]
-    if complex_inputs:  # its SymPy and kink checks compare real numbers
-        raise TypeError(
-            f"check_grad: complex variables are not supported yet ({', '.join(complex_inputs)}); "
-            "compare sg.grad with finite differences of the real and imaginary parts "
-            "(docs/numpy.md)"
-        )
     by_name = {n.name: n for n in free}
     values: dict[int, np.ndarray] = {}
     for key, value in at.items():
@@ -239,7 +234,7 @@ def check_grad(
                 singular=singular,
             )
         )
-        if not checks[-1].ok:
+        if not checks[-1].ok and v.dtype.kind != "c":  # kinks are looked for along real lines
             notes += _kink_note(checks[-1], forward, arrays, position[id(v)], rtol, atol)
     return GradCheckReport(checks, rtol, atol, "\n".join(notes))
 
@@ -308,28 +303,45 @@ def _sympy_gradients(
 
     names = symbol_names(inputs)
     (value,) = to_object_arrays([y], names=names)
-    # Real symbols: derivatives of Abs, sign, Max... are then real functions.
+    # Real symbols: derivatives of Abs, sign, Max... are then real functions. A complex
+    # element z is x + i y with real symbols x and y (its derivative: d/dx - i d/dy).
     real: dict[Any, Any] = {}
+    parts: dict[Any, tuple[Any, Any]] = {}
     point = {}
     for x, a in zip(inputs, arrays):
         symbols = variable_symbols(x, names[id(x)])
         for index in np.ndindex(*symbols.shape):
             s = symbols[index]
-            real[s] = sympy.Symbol(s.name, real=True)
-            point[real[s]] = sympy.Float(float(np.asarray(a)[index]), 30)
+            element = np.asarray(a)[index]
+            if x.dtype.kind == "c":
+                re, im = (sympy.Symbol(f"{s.name}.{p}", real=True) for p in ("real", "imag"))
+                parts[s] = (re, im)
+                real[s] = re + sympy.I * im
+                point[re] = sympy.Float(float(element.real), 30)
+                point[im] = sympy.Float(float(element.imag), 30)
+            else:
+                real[s] = sympy.Symbol(s.name, real=True)
+                point[real[s]] = sympy.Float(float(element), 30)
     expression = sympy.sympify(value[()]).xreplace(real)
     results = []
     for v in variables:
         symbols = variable_symbols(v, names[id(v)])
-        out = np.zeros(v.shape)
+        out = np.zeros(v.shape, complex if v.dtype.kind == "c" else float)
         for index in np.ndindex(*v.shape):
-            derivative = sympy.diff(expression, real[symbols[index]])
-            for unknown in derivative.atoms(sympy.Derivative):
-                # Not a singular point: SymPy has no rule for it (floor, ceil...).
-                raise NotImplementedError(
-                    f"SymPy leaves the derivative of {unknown.expr} unevaluated"
-                )
-            out[index] = _real_number(derivative, point)
+            s = symbols[index]
+            if s in parts:
+                re, im = parts[s]
+                derivatives = [sympy.diff(expression, re), sympy.diff(expression, im)]
+            else:
+                derivatives = [sympy.diff(expression, real[s])]
+            for derivative in derivatives:
+                for unknown in derivative.atoms(sympy.Derivative):
+                    # Not a singular point: SymPy has no rule for it (floor, ceil...).
+                    raise NotImplementedError(
+                        f"SymPy leaves the derivative of {unknown.expr} unevaluated"
+                    )
+            numbers = [_real_number(d, point) for d in derivatives]
+            out[index] = numbers[0] - 1j * numbers[1] if s in parts else numbers[0]
         results.append(out)
     return results
 

@@ -22,6 +22,20 @@ from ..ops.reductions import var as variance
 var = variance
 
 
+def where(condition: Any, x: Any = None, y: Any = None) -> Expr:
+    """``x`` where ``condition`` is true, else ``y`` (``np.where``). The one-argument form
+    (``np.nonzero``) is refused: its shape depends on the values."""
+    if x is None and y is None:
+        raise TypeError(
+            "numpy.where with only a condition is numpy.nonzero, whose result's shape "
+            "depends on the values: not supported on symbolic expressions (pass both x and "
+            "y: np.where(condition, x, y))"
+        )
+    if x is None or y is None:
+        raise TypeError("numpy.where: either both or neither of x and y should be given")
+    return ew.where(condition, x, y)
+
+
 def amax(a: Any, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
     """The largest element along ``axis`` (``np.amax``, NumPy's other name for ``max``)."""
     return reductions.max(a, axis, out, keepdims)
@@ -155,6 +169,7 @@ FUNCTIONS = {
     f.__name__: f
     for f in (
         var,
+        where,
         amax,
         amin,
         ravel,
