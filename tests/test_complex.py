@@ -275,3 +275,20 @@ def test_decompositions_without_complex_rules_refuse_complex_matrices():
     for function in (np.linalg.cholesky, np.linalg.eigh, np.linalg.svd, np.linalg.qr):
         with pytest.raises(TypeError, match="complex matrices are not supported yet"):
             function(z)
+
+
+@pytest.mark.parametrize("function", [sg.erf, sg.erfc, sg.sigmoid, sg.softplus])
+def test_functions_of_real_numbers_refuse_complex_values_when_built(function):
+    z = sg.var("z", shape=(2,), dtype="complex128")
+    with pytest.raises(TypeError, match="real numbers only"):
+        function(z)
+
+
+def test_logsumexp_and_softmax_of_complex_values_follow_their_formulas():
+    z = sg.var("z", shape=(3,), dtype="complex128")
+    value = np.array([0.3 + 0.4j, -0.5 + 0.1j, 1.2 - 0.7j])
+    total = np.log(np.sum(np.exp(value)))
+    np.testing.assert_allclose(sg.logsumexp(z).eval({z: value}), total, rtol=1e-12)
+    np.testing.assert_allclose(
+        sg.softmax(z).eval({z: value}), np.exp(value) / np.sum(np.exp(value)), rtol=1e-12
+    )

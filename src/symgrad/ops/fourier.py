@@ -84,16 +84,17 @@ class Fourier(Op):
         x = node.inputs[0]
         g = cotangent
         length = x.shape[self.axis]
+        if not isinstance(length, int):
+            raise ShapeError(self.kind, "the transformed axis needs a concrete size")
         if self.kind in ("fft", "ifft"):
             back = Fourier(self.kind, self.n, self.axis)(g)
         elif self.kind == "rfft":
             back = Fourier("fft", self.n, self.axis)(_resized(g, self.n, self.axis))
         else:  # irfft
             coefficients = Fourier("ifft", self.n, self.axis)(g)
-            back = coefficients * _irfft_weights(self.n, length, self.axis, node.ndim)
-        if not isinstance(length, int):
-            raise ShapeError(self.kind, "the transformed axis needs a concrete size")
-        back = _resized(back, length, self.axis)
+            back = coefficients * _irfft_weights(self.n, self.axis, node.ndim)
+        back = _resized(back, length, self.axis)  # the input's length: cut or zero-padded
+        # A real input gets the real part (differentiate/masks.py).
         return (back if back.dtype == x.dtype or x.dtype.kind != "c" else back.astype(x.dtype),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
@@ -123,7 +124,7 @@ def _resized(x: Expr, n: int, axis: int) -> Expr:
     return shape_ops.concatenate([x, zeros], axis=axis)
 
 
-def _irfft_weights(n: int, length: int, axis: int, ndim: int) -> Expr:
+def _irfft_weights(n: int, axis: int, ndim: int) -> Expr:
     """1 for the coefficients ``irfft`` reads once (the first, and the middle one of an even
     ``n``), 2 for those standing for a conjugate pair, 0 beyond what it reads."""
     used = n // 2 + 1

@@ -12,7 +12,7 @@ from ..leaves import as_expr
 from .arithmetic import add, divide, multiply, subtract
 from .comparisons import less
 from .selection import where
-from .table import in_float, unary
+from .table import in_real_float, unary
 from .unary_functions import abs, cos, exp
 
 # The public functions (symgrad exports them as sg.<name>).
@@ -265,7 +265,7 @@ erf = unary(
     """,
     numpy="_erf({0})",
     helpers={"_erf": ERF_HELPER},
-    dtype=in_float,
+    dtype=in_real_float,
     float_form="math.erf({0})",
     sympy=sympy.erf,
     derivative=lambda g, x, y: g * (_TWO_OVER_SQRT_PI * exp(-(x * x))),
@@ -280,7 +280,7 @@ erfc = unary(
     """,
     numpy="_erfc({0})",
     helpers={"_erf": ERF_HELPER},
-    dtype=in_float,
+    dtype=in_real_float,
     float_form="math.erfc({0})",
     sympy=sympy.erfc,
     derivative=lambda g, x, y: g * (-_TWO_OVER_SQRT_PI * exp(-(x * x))),

@@ -95,6 +95,14 @@ def in_float(dtype: np.dtype) -> np.dtype:
     return float_of(dtype)
 
 
+def in_real_float(dtype: np.dtype) -> np.dtype:
+    """``in_float`` for functions of real numbers only (``erf``, ``sigmoid``), whose NumPy
+    forms refuse complex values or would drop their imaginary parts."""
+    if dtype.kind == "c":
+        raise TypeError("is defined for real numbers only, not for complex values")
+    return float_of(dtype)
+
+
 def same_number(dtype: np.dtype) -> np.dtype:
     """The operand's dtype, for numbers; bools are refused (NumPy's arithmetic on them gives
     an integer or fails)."""

@@ -14,7 +14,7 @@ import sympy
 from ...core.expr import Expr
 from .. import shape_ops
 from ..leaves import as_expr
-from .table import in_float, same, same_number, unary
+from .table import in_float, in_real_float, same, same_number, unary
 
 # The public functions (symgrad exports them as sg.<name>).
 __all__ = [
@@ -324,7 +324,7 @@ sigmoid = unary(
     "sigmoid",
     "The logistic function ``1 / (1 + exp(-x))``, computed without overflow.",
     numpy="np.exp(-np.logaddexp(0, -{0}))",
-    dtype=in_float,  # bools and integers computed in float (see Elementwise.emit)
+    dtype=in_real_float,  # bools and integers computed in float (see Elementwise.emit)
     float_form=(
         "(1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0})))"
     ),
@@ -346,7 +346,7 @@ softplus = unary(
     "softplus",
     "``log(1 + exp(x))``, computed without overflow.",
     numpy="np.logaddexp(0, {0})",
-    dtype=in_float,  # bools and integers computed in float (see Elementwise.emit)
+    dtype=in_real_float,  # bools and integers computed in float (see Elementwise.emit)
     float_form="(math.log1p(math.exp(-abs({0}))) + ({0} if {0} > 0 else 0.0))",
     sympy=lambda x: sympy.log(1 + sympy.exp(x)),
     derivative=lambda g, x, y: g * sigmoid(x),
