@@ -65,7 +65,8 @@ class Eigvals(Op):
 @dataclasses.dataclass(frozen=True)
 class Eigvectors(Op):
     """The (unit-norm) eigenvectors of each square matrix, as columns, from
-    ``np.linalg.eig``; no derivative rule."""
+    ``np.linalg.eig``; no derivative rules yet (differentiating through them raises
+    ``NotImplementedError``)."""
 
     name = "eigvectors"
 
@@ -76,18 +77,6 @@ class Eigvectors(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.linalg.eig({args[0]}).eigenvectors.astype(np.{node.dtype.name})"
-
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        raise NotImplementedError(
-            "the eigenvectors of linalg.eig have no derivative rule yet (its eigenvalues, "
-            "and eigh's eigenvectors, do)"
-        )
-
-    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        raise NotImplementedError(
-            "the eigenvectors of linalg.eig have no derivative rule yet (its eigenvalues, "
-            "and eigh's eigenvectors, do)"
-        )
 
 
 class EigResult(NamedTuple):
