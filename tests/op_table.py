@@ -796,7 +796,6 @@ CASES += [
         "linalg_eigvals",
         lambda x: np.real(la.eigvals(x + np.diag([0.0, 3.0, 6.0])) * (1.0 + 1.0j)),
         ((3, 3),),
-        smooth=False,  # second derivatives need the eigenvectors' derivative, not there yet
         has_sympy=False,
         numpy=lambda x: np.real(np.linalg.eigvals(x + np.diag([0.0, 3.0, 6.0])) * (1.0 + 1.0j)),
     ),
@@ -804,7 +803,14 @@ CASES += [
         "linalg_eig_values",
         lambda x: np.imag(np.linalg.eig(x + np.diag([0.0, 3.0, 6.0])).eigenvalues * 1j),
         ((2, 3, 3),),
-        smooth=False,
+        has_sympy=False,
+    ),
+    numpy_style(  # real eigenvectors of a real matrix: their phase is a sign, held still
+        "linalg_eig_vectors",
+        lambda x: np.real(np.linalg.eig(x + np.diag([0.0, 3.0, 6.0])).eigenvectors) ** 2,
+        ((3, 3),),
+        -0.5,
+        0.5,
         has_sympy=False,
     ),
 ]

@@ -258,16 +258,24 @@ def test_a_python_complex_beside_a_real_array_makes_it_complex():
     np.testing.assert_array_equal(y.eval({x: np.ones(2, np.float32)}), np.ones(2) + 1j)
 
 
-def test_eig_gives_eigenvalues_with_derivatives_and_refuses_eigenvector_ones():
-    a = sg.var("a", shape=(3, 3))
-    value = np.array([[1.0, 2.0, 0.0], [-2.0, 1.0, 0.5], [0.0, 0.3, 4.0]])  # a complex pair
-    w, v = np.linalg.eig(a)
+def test_eig_values_and_phase_free_functions_of_its_eigenvectors():
+    z = sg.var("z", shape=(3, 3), dtype="complex128")
+    rng = np.random.default_rng(5)
+    value = rng.uniform(-1, 1, (3, 3)) + 1j * rng.uniform(-1, 1, (3, 3)) + np.diag([0, 3, 6])
+    w, v = np.linalg.eig(z)
     got_w, got_v = sg.compile([w, v])(value)
     expected = np.linalg.eig(value)
     np.testing.assert_allclose(got_w, expected.eigenvalues, rtol=1e-12)
     np.testing.assert_allclose(got_v, expected.eigenvectors, rtol=1e-12, atol=1e-14)
-    with pytest.raises(NotImplementedError, match="'eigvectors' has no reverse-mode rule"):
-        sg.grad(np.sum(np.abs(v)), a)
+
+    weights = rng.normal(size=(3, 3))
+
+    def loss(m):  # |v| does not depend on each eigenvector's phase
+        result = np.linalg.eig(m)
+        return np.sum(np.abs(result.eigenvectors) * weights) + np.sum(np.abs(result.eigenvalues))
+
+    g = sg.compile(sg.grad(loss(z), z))(value)
+    np.testing.assert_allclose(g, _wirtinger_fd(loss, [value], 0), rtol=1e-6, atol=1e-7)
 
 
 def test_decompositions_without_complex_rules_refuse_complex_matrices():

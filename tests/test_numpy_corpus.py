@@ -221,6 +221,16 @@ def _rows():
             lambda a: np.real(np.linalg.eigvals(_spd(a) + np.diag([0.0, 5.0, 10.0]))),
             ((3, 3),),
         ),
+        r(
+            "eig_vectors_abs",
+            lambda a: np.abs(np.linalg.eig(a + np.diag([0.0, 4.0, 8.0])).eigenvectors),
+            ((3, 3),),
+        ),
+        r(
+            "eig_complex_pair",
+            lambda a: np.abs(np.linalg.eigvals(a + np.array([[0.0, 3.0], [-3.0, 0.0]]))),
+            ((2, 2),),
+        ),
         # --- complex and FFT ------------------------------------------------------------
         r("complex_abs", lambda x: np.abs(x * (1.0 + 2.0j)), ((3,),)),
         r("complex_real_imag", lambda x: np.real(np.exp(1j * x)) + np.imag(x * 1j), ((3,),)),

@@ -11,10 +11,7 @@ from .op_table import CASES
 #: Ops that cannot have a row of their own, and why. (Leaves and structural ops appear in
 #: the rows' graphs anyway: variables and constants everywhere, body parameters and items
 #: in the control-flow and decomposition rows.)
-EXEMPT: dict[str, str] = {
-    "eigvectors": "eig's eigenvectors have no derivative rule yet, so the table's derivative "
-    "tests cannot run on a row (tests/test_complex.py checks their values and the error)",
-}
+EXEMPT: dict[str, str] = {}
 
 
 def _ops_in(outputs):

@@ -1,4 +1,4 @@
-"""Eigenvalues of general square matrices (``np.linalg.eigvals``, and the eigenvalues of
+"""Eigenvalues and eigenvectors of general square matrices (``np.linalg.eigvals``,
 ``np.linalg.eig``): complex, batched over leading axes.
 
 With ``A = V diag(w) V^-1`` (distinct eigenvalues), ``dw = diag(V^-1 dA V)``: the forward
@@ -6,8 +6,16 @@ rule. It is linear over the complex numbers in ``dA``, so with the convention of
 docs/numpy.md (no conjugates) its reverse rule is ``A_bar = V^-T diag(w_bar) V^T``; a real
 ``A`` gets the real part. Both values come from one ``np.linalg.eig`` call per op (the
 eigenvalues' order is the one that call gives, the same for the values and for the
-eigenvectors the rules use). Eigenvectors have no derivative rule here: differentiating
-through them raises ``NotImplementedError``.
+eigenvectors the rules use).
+
+Eigenvectors are fixed only up to a complex factor each. NumPy makes each column of unit
+norm (with a phase LAPACK chooses); the rules keep the norm and take the phase to be
+constant (``Re`` and ``Im`` of ``v^H dv`` are 0), as JAX does. With ``F_ij = 1/(w_j - w_i)``
+off the diagonal and 0 on it: ``dV = V (F o (V^-1 dA V)) - V diag(Re(diag(V^H dV0)))``
+(``dV0`` the first term), and its transpose ``A_bar = V^-T (F o Q) V^T`` with
+``Q = V^T (C - conj(V) diag(Re(diag(V^T C))))`` for the cotangent ``C``. Functions that do
+not depend on each eigenvector's phase (``abs(v)``, ``v v^H``), and real eigenvectors of
+real matrices (whose phase is a sign), get the derivative of NumPy's values.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from . import elementwise as ew
 from . import reductions, shape_ops
 from .base import EmitContext, Op
 from .decompositions import _matrices, check_matrices, inv, linalg_dtype, matrix_transpose
+from .leaves import const
 from .linalg import matmul
 
 
@@ -65,8 +74,8 @@ class Eigvals(Op):
 @dataclasses.dataclass(frozen=True)
 class Eigvectors(Op):
     """The (unit-norm) eigenvectors of each square matrix, as columns, from
-    ``np.linalg.eig``; no derivative rules yet (differentiating through them raises
-    ``NotImplementedError``)."""
+    ``np.linalg.eig``; derivatives for distinct eigenvalues, in the gauge that keeps each
+    column's norm and phase (``Re`` and ``Im`` of ``v^H dv`` are 0)."""
 
     name = "eigvectors"
 
@@ -77,6 +86,41 @@ class Eigvectors(Op):
 
     def emit(self, node: Expr, args: Sequence[str], ctx: EmitContext) -> str:
         return f"np.linalg.eig({args[0]}).eigenvectors.astype(np.{node.dtype.name})"
+
+    def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
+        (t,) = tangents
+        if t is None:
+            return None
+        vectors = node
+        rotated = _gaps(Eigvals()(node.inputs[0])) * matmul(matmul(inv(vectors), t), vectors)
+        moved = matmul(vectors, rotated)
+        # Keep each column's norm: take out the real part of v^H dv along v.
+        along = ew.real(reductions.sum(ew.multiply(ew.conj(vectors), moved), axis=-2))
+        return ew.subtract(moved, ew.multiply(vectors, shape_ops.expand_dims(along, -2)))
+
+    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+        # The transpose of the forward rule (over the real numbers, with cotangents
+        # dL/dx - i dL/dy): A_bar = V^-T (F o Q) V^T, with
+        # Q = V^T (C - conj(V) diag(Re(diag(V^T C)))).
+        vectors = node
+        vectors_t = matrix_transpose(vectors)
+        kept = ew.real(reductions.sum(ew.multiply(vectors, cotangent), axis=-2))
+        centred = ew.subtract(
+            cotangent, ew.multiply(ew.conj(vectors), shape_ops.expand_dims(kept, -2))
+        )
+        inner = _gaps(Eigvals()(node.inputs[0])) * matmul(vectors_t, centred)
+        return (matmul(matmul(inv(vectors_t), inner), vectors_t),)
+
+
+def _gaps(eigenvalues: Expr) -> Expr:
+    """``F``: ``1 / (w_j - w_i)`` off the diagonal, 0 on it."""
+    n = eigenvalues.shape[-1]
+    diagonal = const(np.eye(n, dtype=bool))
+    gaps = ew.subtract(
+        shape_ops.expand_dims(eigenvalues, -2), shape_ops.expand_dims(eigenvalues, -1)
+    )
+    one, zero = (const(np.asarray(v, eigenvalues.dtype)) for v in (1.0, 0.0))
+    return ew.where(diagonal, zero, ew.divide(one, ew.where(diagonal, one, gaps)))
 
 
 class EigResult(NamedTuple):
@@ -96,7 +140,8 @@ def eigvals(a: Any) -> Expr:
 
 
 def eig(a: Any) -> EigResult:
-    """Eigenvalues and eigenvectors of each square matrix (``np.linalg.eig``), complex.
-    The eigenvalues are differentiable (where distinct); the eigenvectors are not yet."""
+    """Eigenvalues and eigenvectors of each square matrix (``np.linalg.eig``), complex,
+    differentiable where the eigenvalues are distinct (for the eigenvectors, in the gauge
+    the module docstring describes)."""
     x = _matrices("eig", a)
     return EigResult(Eigvals()(x), Eigvectors()(x))
