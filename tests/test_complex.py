@@ -280,7 +280,7 @@ def test_eig_values_and_phase_free_functions_of_its_eigenvectors():
 
 def test_decompositions_without_complex_rules_refuse_complex_matrices():
     z = sg.var("z", shape=(2, 2), dtype="complex128")
-    for function in (np.linalg.cholesky, np.linalg.eigh, np.linalg.svd, np.linalg.qr):
+    for function in (np.linalg.cholesky, np.linalg.svd, np.linalg.qr, np.linalg.slogdet):
         with pytest.raises(TypeError, match="complex matrices are not supported yet"):
             function(z)
 
@@ -300,3 +300,30 @@ def test_logsumexp_and_softmax_of_complex_values_follow_their_formulas():
     np.testing.assert_allclose(
         sg.softmax(z).eval({z: value}), np.exp(value) / np.sum(np.exp(value)), rtol=1e-12
     )
+
+
+def test_eigh_of_hermitian_matrices_along_hermitian_directions():
+    """eigh reads one triangle; its derivative is that of the Hermitian matrix (the
+    symmetric convention of docs/differentiation.md): compared along Hermitian directions."""
+    rng = np.random.default_rng(4)
+    m = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    point = m + m.conj().T + np.diag([0.0, 4.0, 8.0])
+    weights = rng.normal(size=(3, 3))
+
+    def loss(a):
+        values, vectors = np.linalg.eigh(a)
+        return np.sum(values * np.array([1.0, 2.0, 3.0])) + np.sum(np.abs(vectors) * weights)
+
+    z = sg.var("z", shape=(3, 3), dtype="complex128")
+    values, vectors = np.linalg.eigh(z)
+    assert values.dtype == np.float64 and vectors.dtype == np.complex128
+    y = loss(z)
+    g = sg.compile(sg.grad(y, z))(point)
+    np.testing.assert_allclose(g, g.conj().T, atol=1e-12)  # Hermitian, like the input
+    eps = 1e-6
+    for _ in range(3):
+        t = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+        t = t + t.conj().T
+        fd = (loss(point + eps * t) - loss(point - eps * t)) / (2 * eps)
+        assert np.real(np.sum(g * t)) == pytest.approx(fd, rel=1e-6)
+        assert float(sg.jvp(y, z, t).eval({z: point})) == pytest.approx(fd, rel=1e-6)

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 import sympy
 
+from ..core.dtypes import real_of
 from ..core.expr import Expr
 from ..core.shapes import Dim, Shape, broadcast_shapes, format_shape
 from ..errors import ShapeError
@@ -49,8 +50,9 @@ SYMPY_MAX_SIZE = 4
 
 
 #: The functions whose derivative rules hold for complex matrices: holomorphic ones, whose
-#: rules use transposes and no conjugates in the convention of docs/numpy.md.
-COMPLEX_READY = frozenset({"inv", "det", "solve", "eigvals", "eig"})
+#: rules use transposes and no conjugates in the convention of docs/numpy.md, and eigh
+#: (Hermitian matrices, whose rules conjugate where the convention says).
+COMPLEX_READY = frozenset({"inv", "det", "solve", "eigvals", "eig", "eigh", "eigvalsh"})
 
 
 def linalg_dtype(name: str, *dtypes: np.dtype) -> np.dtype:
@@ -101,6 +103,13 @@ def matrix_transpose(x: Expr) -> Expr:
 def symmetric_part(x: Expr) -> Expr:
     """``(x + x^T) / 2`` over the last two axes."""
     return ew.multiply(ew.add(x, matrix_transpose(x)), as_expr(0.5, like=x))
+
+
+def hermitian_part(x: Expr) -> Expr:
+    """``(x + x^H) / 2`` over the last two axes (``symmetric_part`` for real ``x``)."""
+    if x.dtype.kind != "c":
+        return symmetric_part(x)
+    return ew.multiply(ew.add(x, ew.conj(matrix_transpose(x))), as_expr(0.5, like=x))
 
 
 def as_row(v: Expr) -> Expr:
@@ -532,20 +541,30 @@ class Eigh(_Factorization):
             return f"np.linalg.eigvalsh({arg}{uplo})", 0
         return f"np.linalg.eigh({arg}{uplo})", None
 
+    def output_types_for(self, inputs: Sequence[Expr]) -> tuple[tuple[Shape, np.dtype], ...]:
+        # A Hermitian matrix's eigenvalues are real: float for complex input.
+        (a,) = inputs
+        dtype = linalg_dtype(self.name, a.dtype)
+        values, vectors = self.result_shapes(a.shape)
+        return (values, real_of(dtype)), (vectors, dtype)
+
     def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+        # For complex (Hermitian) A, with cotangents dL/dx - i dL/dy (docs/numpy.md):
+        # A_bar = herm(conj(V) (diag(w_bar) + F * (V^T V_bar)) V^T); for real A, conj(V) = V.
         g_values, g_vectors = cotangent
         values, vectors = items(node)
+        left = ew.conj(vectors) if vectors.dtype.kind == "c" else vectors
         terms: list[Expr | None] = [None, None]
         if g_values is not None:
-            # A_bar = V diag(w_bar) V^T, symmetric already.
-            scaled = ew.multiply(vectors, as_row(g_values))
+            # A_bar = V diag(w_bar) V^T, symmetric (Hermitian) already.
+            scaled = ew.multiply(left, as_row(g_values))
             terms[0] = matmul(scaled, matrix_transpose(vectors))
         if g_vectors is not None:
             # A_bar = sym(V (F * (V^T V_bar)) V^T), F[i, j] = 1 / (w[j] - w[i]).
             inner = ew.multiply(
                 reciprocal_gaps(values), matmul(matrix_transpose(vectors), g_vectors)
             )
-            terms[1] = symmetric_part(matmul(matmul(vectors, inner), matrix_transpose(vectors)))
+            terms[1] = hermitian_part(matmul(matmul(left, inner), matrix_transpose(vectors)))
         return (_sum_present(terms),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
@@ -553,11 +572,17 @@ class Eigh(_Factorization):
         if t is None:
             return None
         values, vectors = items(node)
-        # The tangent in the eigenbasis, V^T sym(dA) V: its diagonal moves the eigenvalues,
-        # and dV = V (F * (V^T sym(dA) V)).
-        projected = matmul(matmul(matrix_transpose(vectors), symmetric_part(t)), vectors)
+        # The tangent in the eigenbasis, V^H herm(dA) V: its diagonal (real) moves the
+        # eigenvalues, and dV = V (F * (V^H herm(dA) V)).
+        adjoint = matrix_transpose(vectors)
+        if vectors.dtype.kind == "c":
+            adjoint = ew.conj(adjoint)
+        projected = matmul(matmul(adjoint, hermitian_part(t)), vectors)
+        moved_values = diagonal_of(projected)
+        if moved_values.dtype.kind == "c":
+            moved_values = ew.real(moved_values)
         return [
-            diagonal_of(projected),
+            moved_values,
             matmul(vectors, ew.multiply(reciprocal_gaps(values), projected)),
         ]
 
