@@ -280,7 +280,7 @@ def test_eig_values_and_phase_free_functions_of_its_eigenvectors():
 
 def test_decompositions_without_complex_rules_refuse_complex_matrices():
     z = sg.var("z", shape=(2, 2), dtype="complex128")
-    for function in (np.linalg.cholesky, np.linalg.svd, np.linalg.qr, np.linalg.slogdet):
+    for function in (np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.linalg.pinv):
         with pytest.raises(TypeError, match="complex matrices are not supported yet"):
             function(z)
 
@@ -320,6 +320,33 @@ def test_eigh_of_hermitian_matrices_along_hermitian_directions():
     y = loss(z)
     g = sg.compile(sg.grad(y, z))(point)
     np.testing.assert_allclose(g, g.conj().T, atol=1e-12)  # Hermitian, like the input
+    eps = 1e-6
+    for _ in range(3):
+        t = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+        t = t + t.conj().T
+        fd = (loss(point + eps * t) - loss(point - eps * t)) / (2 * eps)
+        assert np.real(np.sum(g * t)) == pytest.approx(fd, rel=1e-6)
+        assert float(sg.jvp(y, z, t).eval({z: point})) == pytest.approx(fd, rel=1e-6)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_of_hermitian_matrices_along_hermitian_directions(upper):
+    rng = np.random.default_rng(6)
+    m = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    point = m @ m.conj().T + 3.0 * np.eye(3)
+    weights = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+
+    def loss(a):
+        factor = np.linalg.cholesky(a, upper=upper)
+        return np.sum(np.real(factor * weights)) + 0.3 * np.sum(np.abs(factor) ** 2)
+
+    z = sg.var("z", shape=(3, 3), dtype="complex128")
+    factor = np.linalg.cholesky(z, upper=upper)
+    np.testing.assert_allclose(
+        factor.eval({z: point}), np.linalg.cholesky(point, upper=upper), rtol=1e-12
+    )
+    y = loss(z)
+    g = sg.compile(sg.grad(y, z))(point)
     eps = 1e-6
     for _ in range(3):
         t = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))

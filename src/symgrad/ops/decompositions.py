@@ -52,7 +52,7 @@ SYMPY_MAX_SIZE = 4
 #: The functions whose derivative rules hold for complex matrices: holomorphic ones, whose
 #: rules use transposes and no conjugates in the convention of docs/numpy.md, and eigh
 #: (Hermitian matrices, whose rules conjugate where the convention says).
-COMPLEX_READY = frozenset({"inv", "det", "solve", "eigvals", "eig", "eigh", "eigvalsh"})
+COMPLEX_READY = frozenset({"inv", "det", "solve", "eigvals", "eig", "eigh", "eigvalsh", "cholesky"})
 
 
 def linalg_dtype(name: str, *dtypes: np.dtype) -> np.dtype:
@@ -103,6 +103,12 @@ def matrix_transpose(x: Expr) -> Expr:
 def symmetric_part(x: Expr) -> Expr:
     """``(x + x^T) / 2`` over the last two axes."""
     return ew.multiply(ew.add(x, matrix_transpose(x)), as_expr(0.5, like=x))
+
+
+def adjoint(x: Expr) -> Expr:
+    """The conjugate transpose over the last two axes (the transpose for real ``x``)."""
+    swapped = matrix_transpose(x)
+    return ew.conj(swapped) if x.dtype.kind == "c" else swapped
 
 
 def hermitian_part(x: Expr) -> Expr:
@@ -336,8 +342,10 @@ class Solve(Op):
 
 @dataclasses.dataclass(frozen=True)
 class Cholesky(_MatrixFunction):
-    """Cholesky factor of symmetric positive-definite matrices (``np.linalg.cholesky``):
-    lower ``L`` with ``A = L L^T``, or upper ``U = L^T`` if ``upper``."""
+    """Cholesky factor of symmetric (Hermitian) positive-definite matrices
+    (``np.linalg.cholesky``): lower ``L`` with ``A = L L^H``, or upper ``U = L^H`` if
+    ``upper``. For complex ``A`` the rules conjugate where the convention of docs/numpy.md
+    says: ``A_bar = herm(L^-T Phi(L^T L_bar) conj(L^-1))``."""
 
     name = "cholesky"
     upper: bool = False
@@ -346,26 +354,28 @@ class Cholesky(_MatrixFunction):
         return f"np.linalg.cholesky({args[0]}{', upper=True' if self.upper else ''})"
 
     def lower(self, node: Expr) -> Expr:
-        return matrix_transpose(node) if self.upper else node
+        return adjoint(node) if self.upper else node
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        # A_bar = sym(L^-T Phi(L^T L_bar) L^-1) (Murray 2016, symmetrized).
+        # A_bar = sym(L^-T Phi(L^T L_bar) L^-1) (Murray 2016, symmetrized); for complex A,
+        # herm(L^-T Phi(L^T L_bar) conj(L^-1)), and U = L^H passes conj(U_bar)^T to L.
         low = self.lower(node)
-        low_bar = matrix_transpose(cotangent) if self.upper else cotangent
+        low_bar = adjoint(cotangent) if self.upper else cotangent
         low_inv = inv(low)
+        right = ew.conj(low_inv) if low.dtype.kind == "c" else low_inv
         inner = lower_half(matmul(matrix_transpose(low), low_bar))
-        return (symmetric_part(matmul(matmul(matrix_transpose(low_inv), inner), low_inv)),)
+        return (hermitian_part(matmul(matmul(matrix_transpose(low_inv), inner), right)),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        # dL = L Phi(L^-1 sym(dA) L^-T)
+        # dL = L Phi(L^-1 herm(dA) L^-H)
         (t,) = tangents
         if t is None:
             return None
         low = self.lower(node)
         low_inv = inv(low)
-        inner = matmul(matmul(low_inv, symmetric_part(t)), matrix_transpose(low_inv))
+        inner = matmul(matmul(low_inv, hermitian_part(t)), adjoint(low_inv))
         d_low = matmul(low, lower_half(inner))
-        return matrix_transpose(d_low) if self.upper else d_low
+        return adjoint(d_low) if self.upper else d_low
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         if self.upper:
