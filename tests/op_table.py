@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import symgrad as sg
+import symgrad.numpy as snp
 from symgrad import linalg as la
 from symgrad.ops import arrangement, contractions, shape_ops
 from symgrad.ops.leaves import Eye
@@ -29,6 +30,7 @@ class Case:
     high: float = 2.0
     smooth: bool = True  # has a second derivative at generic points
     has_sympy: bool = True  # every op has a SymPy translation
+    numpy: Callable | None = None  # the same on NumPy arrays: values checked against it
 
     def arrays(self, seed=0):
         rng = np.random.default_rng(seed)
@@ -41,6 +43,12 @@ class Case:
 
 def _away_from_zero(x):
     return x
+
+
+def numpy_style(name, build, shapes, *args, **kwargs):
+    """A row written in NumPy (``np.sort(x)``, ``x[1, [0, 2]]``): on variables it builds a
+    graph through NumPy's dispatch protocols, on arrays it computes the reference values."""
+    return Case(name, build, shapes, *args, numpy=build, **kwargs)
 
 
 # --- linear algebra: well-conditioned inputs built from uniform draws in [-1, 1] ---
@@ -503,5 +511,306 @@ CASES = [
         "scan",
         lambda c, xs: sg.scan(lambda carry, row: (sg.tanh(carry * row), carry * 2.0), c, xs)[1],
         ((2,), (3, 2)),
+    ),
+]
+
+# --- NumPy's names: written as NumPy code, compared with NumPy on arrays ---
+_COORDINATES = np.array([0.0, 0.5, 1.5, 3.0, 3.25])
+
+CASES += [
+    numpy_style("fabs", lambda x: np.fabs(x), ((3,),), 0.2, 2.0, smooth=False),
+    numpy_style("fabs_negative", lambda x: np.fabs(x), ((3,),), -2.0, -0.2, smooth=False),
+    numpy_style("reciprocal", lambda x: np.reciprocal(x), ((2, 3),), 0.5, 2.0),
+    numpy_style("nan_to_num", lambda x: np.nan_to_num(x) * x, ((4,),)),
+    numpy_style(
+        "isnan_isinf_isfinite",
+        lambda x: (
+            np.where(np.isnan(x), 0.0, x)
+            + np.where(np.isinf(x), 1.0, x) * np.where(np.isfinite(x), x, 2.0)
+        ),
+        ((4,),),
+    ),
+    numpy_style("fmax", lambda a, b: np.fmax(a, b), ((3, 2), (2,)), smooth=False),
+    numpy_style("fmin", lambda a, b: np.fmin(a, b), ((3,), (3,)), smooth=False),
+    numpy_style("radians", lambda x: np.radians(x), ((3,),)),
+    numpy_style("degrees", lambda x: np.degrees(x), ((3,),)),
+    numpy_style("remainder", lambda a, b: np.remainder(a, b), ((4,), (4,)), 1.1, 1.9, smooth=False),
+    numpy_style("rollaxis", lambda x: np.rollaxis(x, 2, 1) * 2.0, ((2, 3, 4),)),
+    numpy_style("vsplit", lambda x: np.vsplit(x, 2)[1] * np.vsplit(x, 2)[0], ((4, 3),)),
+    numpy_style("hsplit", lambda x: np.hsplit(x, [1])[1] ** 2, ((2, 3),)),
+    numpy_style("dsplit", lambda x: np.dsplit(x, 2)[0] * 3.0, ((2, 2, 4),)),
+    Case(
+        "row_stack",
+        lambda x, y: sg.row_stack([x, y]) ** 2,
+        ((2, 3), (3,)),
+        numpy=lambda x, y: np.vstack([x, y]) ** 2,
+    ),
+    numpy_style("vstack_one_array", lambda x: np.vstack(x) ** 2, ((3, 2),)),
+    numpy_style("hstack_one_array", lambda x: np.hstack(x) ** 2, ((3, 2),)),
+    numpy_style("dstack_one_array", lambda x: np.dstack(x) * 2.0, ((2, 3),)),
+    numpy_style("column_stack_one_array", lambda x: np.column_stack(x) ** 2, ((2, 3),)),
+    Case(
+        "r_",
+        lambda x, y: sg.r_[x, 0.5, y[0], 1:3] ** 2,
+        ((3,), (2,)),
+        numpy=lambda x, y: np.r_[x, 0.5, y[0], 1:3] ** 2,
+    ),
+    Case(
+        "c_",
+        lambda x, y: sg.c_[x, y, x] * 2.0,
+        ((3,), (3, 2)),
+        numpy=lambda x, y: np.c_[x, y, x] * 2.0,
+    ),
+    numpy_style("diff", lambda x: np.diff(x, n=2, axis=0) ** 2, ((5, 3),)),
+    numpy_style(
+        "diff_prepend_append", lambda x: np.diff(x, prepend=0.5, append=x[:, :1]), ((2, 4),)
+    ),
+    numpy_style("gradient", lambda x: np.gradient(x, 0.5, axis=1) ** 2, ((4, 5),)),
+    numpy_style("gradient_every_axis", lambda x: np.gradient(x)[0] * np.gradient(x)[1], ((3, 4),)),
+    numpy_style(
+        "gradient_coordinates_edge_order_2",
+        lambda x: np.gradient(x, _COORDINATES, edge_order=2) ** 2,
+        ((5,),),
+    ),
+    numpy_style(
+        "sort",
+        lambda x: np.sort(x, axis=0) * np.arange(1.0, 7.0).reshape(3, 2),
+        ((3, 2),),
+        has_sympy=False,
+    ),
+    numpy_style("sort_flat", lambda x: np.sort(x, axis=None) ** 2, ((2, 3),), has_sympy=False),
+    numpy_style(
+        "argsort",
+        lambda x: np.take_along_axis(x, np.argsort(x, axis=1), axis=1) * x,
+        ((2, 4),),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "partition", lambda x: np.partition(x, 2) * np.arange(5.0), ((5,),), has_sympy=False
+    ),
+    numpy_style(
+        "argpartition",
+        lambda x: x[np.argpartition(x, (1, 3))] * np.arange(5.0),
+        ((5,),),
+        has_sympy=False,
+    ),
+    numpy_style("cross", lambda a, b: np.cross(a, b), ((4, 3), (3,))),
+    numpy_style(
+        "cross_axes", lambda a, b: np.cross(a, b, axisa=0, axisb=0, axisc=0), ((3, 2), (3, 2))
+    ),
+    numpy_style(
+        "select",
+        lambda x, y: np.select([x > 0.5, y < 0.0], [x * y, y], default=0.25),
+        ((3, 2), (2,)),
+        smooth=False,
+    ),
+    numpy_style("linspace", lambda a, b: np.linspace(a, b, 5), ((), ())),
+    numpy_style("linspace_arrays_axis", lambda a, b: np.linspace(a, b, 4, axis=1), ((3,), (3,))),
+    numpy_style(
+        "linspace_no_endpoint_step",
+        lambda a, b: (lambda r: r[0] * r[1])(np.linspace(a, b, 3, endpoint=False, retstep=True)),
+        ((2,), ()),
+    ),
+    numpy_style(
+        "any_all",
+        lambda x: (
+            np.where(np.any(x > 1.0, axis=1, keepdims=True), x, -x)
+            + np.where(np.all(x > -1.5), x * x, 0.0)
+            + np.where((x > 0.0).any(axis=0), x, 1.0)
+        ),
+        ((3, 4),),
+        smooth=False,
+    ),
+    numpy_style(
+        "like_constructors",
+        lambda x: x * np.ones_like(x) + np.zeros_like(x) + np.full_like(x, 0.5) * x,
+        ((2, 3),),
+    ),
+    Case(
+        "full",
+        lambda c, x: sg.full((2, 3), c) * x,
+        ((), (2, 3)),
+        numpy=lambda c, x: np.full((2, 3), c) * x,
+    ),
+    Case(
+        "constructors",
+        lambda x: (
+            x @ (sg.eye(3, k=1) + sg.identity(3)) * sg.arange(3.0)
+            + sg.zeros((3,)) * x
+            + sg.ones((3, 3), dtype=x.dtype) * sg.empty_like(x)
+            + sg.empty((3,))
+        ),
+        ((3, 3),),
+        numpy=lambda x: (
+            x @ (np.eye(3, k=1) + np.identity(3)) * np.arange(3.0)
+            + np.zeros((3,)) * x
+            + np.ones((3, 3), dtype=x.dtype) * np.zeros_like(x)
+            + np.zeros((3,))
+        ),
+    ),
+    numpy_style(
+        "linalg_qr_tall", lambda x: np.linalg.qr(_separated(x)).Q, ((4, 3),), -1, 1, has_sympy=False
+    ),
+    numpy_style(
+        "linalg_qr_r_tall",
+        lambda x: np.linalg.qr(_separated(x)).R,
+        ((4, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    numpy_style(
+        "linalg_qr_wide",
+        lambda x: (lambda r: r.Q @ r.R[:, 1:] + r.R.sum())(np.linalg.qr(_separated(x))),
+        ((2, 4),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    numpy_style(
+        "linalg_qr_batched",
+        lambda x: (lambda r: r.Q * r.R)(np.linalg.qr(_invertible(x))),
+        ((2, 3, 3),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    numpy_style(
+        "linalg_qr_mode_r",
+        lambda x: np.linalg.qr(_separated(x), mode="r") ** 2,
+        ((3, 2),),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    numpy_style(
+        "linalg_lstsq_tall",
+        lambda a, b: np.linalg.lstsq(_separated(a), b)[0],
+        ((4, 3), (4,)),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    numpy_style(
+        "linalg_lstsq_residuals_s",
+        lambda a, b: (lambda r: r[1].sum() * r[3])(np.linalg.lstsq(_separated(a), b)),
+        ((4, 2), (4, 3)),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    numpy_style(
+        "linalg_lstsq_wide",
+        lambda a, b: np.linalg.lstsq(_separated(a), b)[0],
+        ((2, 3), (2, 2)),
+        -1,
+        1,
+        has_sympy=False,
+    ),
+    numpy_style("index_int_beside_array", lambda x: x[1, 1:, [2, 0]] ** 2, ((3, 4, 3),)),
+    numpy_style("index_arrays_apart", lambda x: x[[0, 2], :, [1, 1]] * 2.0, ((3, 2, 4),)),
+    numpy_style("index_arrays_adjacent", lambda x: x[:, [0, 1, 1], [2, 0, 1]] ** 2, ((2, 3, 4),)),
+    numpy_style("index_arrays_broadcast", lambda x: x[[[0], [2]], [1, 0, 1]] ** 2, ((3, 2),)),
+    # lists are array-likes (NumPy's own functions see only the list, not the expressions in it)
+    Case(
+        "append_list_of_scalars",
+        lambda a, b: sg.append([a, b], 1.0) ** 2,
+        ((), ()),
+        numpy=lambda a, b: np.append([a, b], 1.0) ** 2,
+    ),
+    Case(
+        "stack_nested_lists",
+        lambda a, b: snp.stack([[a, b], [b, a]]) * a,
+        ((2,), (2,)),
+        numpy=lambda a, b: np.stack([[a, b], [b, a]]) * a,
+    ),
+    Case(
+        "array_of_expressions",
+        lambda a, b: snp.array([[a, 2.0 * b], [b, a]]) ** 2,
+        ((), ()),
+        numpy=lambda a, b: np.array([[a, 2.0 * b], [b, a]]) ** 2,
+    ),
+    numpy_style(
+        "reductions_dtype_out",
+        lambda x: np.sum(x, axis=0, dtype=np.float64, out=None) * x.mean(1, None, None, True),
+        ((2, 3),),
+    ),
+    numpy_style(
+        "clip_one_sided",
+        lambda x: np.clip(x, None, 1.0) + np.clip(x, min=-1.0),
+        ((5,),),
+        smooth=False,
+    ),
+    numpy_style("round_decimals", lambda x: x * np.round(x, 1), ((4,),), smooth=False),
+    numpy_style(
+        "ufunc_reduce",
+        lambda x: (
+            np.add.reduce(x, axis=1)
+            + np.maximum.reduce(x, axis=1) * np.logaddexp.reduce(x, axis=1)
+            + np.multiply.reduce(x, axis=1)
+        ),
+        ((2, 3),),
+        smooth=False,
+    ),
+    numpy_style(
+        "ufunc_accumulate_outer",
+        lambda x: np.multiply.accumulate(x, axis=0) + np.subtract.outer(x[0], x[1]),
+        ((3, 3),),
+    ),
+    numpy_style("array_beside_expression", lambda x: np.arange(3.0) - x * np.float64(2.0), ((3,),)),
+]
+
+# --- complex values inside real functions: the parts, conjugates, moduli and arguments ---
+CASES += [
+    numpy_style(
+        "complex_parts",
+        lambda x: (
+            np.real(x * (1.0 + 2.0j))
+            + np.imag(np.exp(1j * x)) * np.abs(x * (0.5 - 1.0j))
+            + np.angle(x * (1.0 + 1.0j) + 3.0j)
+            + np.real(np.conj(x * (2.0 - 1.0j)) * (x + 1j))
+        ),
+        ((4,),),
+    ),
+]
+
+# --- Fourier transforms (np.fft), real functions of them ---
+CASES += [
+    numpy_style(
+        "fft_ifft",
+        lambda x: np.real(np.fft.fft(x) * (1.0 + 2.0j)) + np.imag(np.fft.ifft(x)),
+        ((2, 5),),
+    ),
+    numpy_style("fft_n_axis", lambda x: np.real(np.fft.fft(x, n=3, axis=0) * 1j), ((4, 2),)),
+    numpy_style("rfft_irfft", lambda x: np.fft.irfft(np.fft.rfft(x) * (0.5 - 1.0j)), ((2, 6),)),
+    numpy_style("irfft_odd_n", lambda x: np.fft.irfft(x * (1.0 + 1.0j), n=5), ((3,),)),
+    numpy_style(
+        "fft2_ifft2", lambda x: np.real(np.fft.fft2(x)) + np.imag(np.fft.ifft2(x)), ((3, 4),)
+    ),
+    numpy_style("rfftn_irfftn", lambda x: np.fft.irfftn(np.fft.rfftn(x) * 1j, s=(2, 4)), ((2, 4),)),
+]
+
+# --- eigenvalues of general matrices (complex), real functions of them ---
+CASES += [
+    Case(
+        "linalg_eigvals",
+        lambda x: np.real(la.eigvals(x + np.diag([0.0, 3.0, 6.0])) * (1.0 + 1.0j)),
+        ((3, 3),),
+        has_sympy=False,
+        numpy=lambda x: np.real(np.linalg.eigvals(x + np.diag([0.0, 3.0, 6.0])) * (1.0 + 1.0j)),
+    ),
+    numpy_style(
+        "linalg_eig_values",
+        lambda x: np.imag(np.linalg.eig(x + np.diag([0.0, 3.0, 6.0])).eigenvalues * 1j),
+        ((2, 3, 3),),
+        has_sympy=False,
+    ),
+    numpy_style(  # real eigenvectors of a real matrix: their phase is a sign, held still
+        "linalg_eig_vectors",
+        lambda x: np.real(np.linalg.eig(x + np.diag([0.0, 3.0, 6.0])).eigenvectors) ** 2,
+        ((3, 3),),
+        -0.5,
+        0.5,
+        has_sympy=False,
     ),
 ]

@@ -120,8 +120,8 @@ def test_errors():
         sg.take(x, [4], axis=1)
     with pytest.raises(TypeError, match="sg.where"):
         x[x > 0]
-    with pytest.raises(IndexError, match="one integer array"):
-        x[[0, 1], [1, 2]]
+    with pytest.raises(IndexError, match="could not be broadcast together"):
+        x[[0, 1], [1, 2, 0]]
     with pytest.raises(ValueError, match="equal parts"):
         sg.split(x, 3, axis=1)
     with pytest.raises(ValueError, match="not supported"):
@@ -131,7 +131,9 @@ def test_errors():
     with pytest.raises(TypeError, match="integers"):
         sg.take(x, [0.5])
     with pytest.raises(TypeError, match="list or tuple"):
-        sg.vstack(x)
+        sg.vstack(3.0)
+    with pytest.raises(TypeError, match="0-d"):
+        sg.vstack(sg.var("s"))
 
 
 def test_argmax_has_no_derivative_but_can_select():

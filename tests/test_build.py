@@ -144,7 +144,7 @@ def test_symbolic_mismatch_is_a_shape_error():
         x[1:]
 
 
-@pytest.mark.parametrize("bad", ["a", None, object(), {"a": 1}, [1, "a"], 1j, sg])
+@pytest.mark.parametrize("bad", ["a", None, object(), {"a": 1}, [1, "a"], sg])
 def test_non_numeric_objects_raise_type_error(bad):
     x = sg.var("x", shape=(2,))
     with pytest.raises(TypeError):
@@ -156,8 +156,9 @@ def test_non_numeric_objects_raise_type_error(bad):
 def test_bad_declarations():
     with pytest.raises(TypeError, match="name"):
         sg.var(3)
-    with pytest.raises(TypeError, match="complex"):
-        sg.var("z", dtype="complex128")
+    with pytest.raises(TypeError, match="datetime64.* is not supported"):
+        sg.var("z", dtype="datetime64[s]")
+    assert sg.var("z", dtype="complex128").dtype == np.complex128
     with pytest.raises(TypeError, match="dtype"):
         sg.var("z", dtype="not a dtype")
     with pytest.raises(sg.ShapeError, match=">= 0"):

@@ -141,12 +141,18 @@ def test_from_sympy_maps_given_variables():
     [
         sympy.gamma(sympy.Symbol("t")),
         sympy.Integral(sympy.Symbol("t"), sympy.Symbol("t")),
-        sympy.I * sympy.Symbol("t"),
+        sympy.zeta(sympy.Symbol("t")),
     ],
 )
 def test_unsupported_sympy_objects_are_named(unsupported):
     with pytest.raises(ValueError, match="from_sympy: .* has no symgrad counterpart"):
         sg.from_sympy(unsupported)
+
+
+def test_the_imaginary_unit_becomes_a_complex_constant():
+    t = sympy.Symbol("t")
+    f = sg.from_sympy(sympy.I * t + sympy.re(t * (1 + sympy.I)))
+    assert complex(sg.compile(f)(2.0)) == 2.0 + 2.0j  # 2i + re(2 + 2i)
 
 
 # --- check_grad -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 28.0
 """
 
-from . import linalg
+from . import fft, linalg
 from .check.from_sympy import from_sympy
 from .check.gradcheck import GradCheckReport, check_grad
 from .check.sympy_bridge import to_sympy
@@ -41,26 +41,49 @@ from .ops.arrangement import (
     atleast_2d,
     atleast_3d,
     column_stack,
+    dsplit,
     dstack,
     flip,
     fliplr,
     flipud,
+    hsplit,
     hstack,
     moveaxis,
     pad,
     repeat,
     roll,
+    rollaxis,
     rot90,
+    row_stack,
     split,
     take,
     take_along_axis,
     tile,
     tril,
     triu,
+    vsplit,
     vstack,
+)
+from .ops.choose import select
+from .ops.concatenators import c_, r_
+from .ops.constructors import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    identity,
+    linspace,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
 )
 from .ops.contractions import diag, diagonal, einsum, inner, kron, tensordot, trace
 from .ops.control import cond, fori_loop, scan, while_loop
+from .ops.cross_product import cross
+from .ops.differences import diff, gradient
 from .ops.elementwise import *  # the elementwise functions: sg.sin, sg.add, sg.where...
 from .ops.leaves import const, var
 from .ops.linalg import dot, matmul, outer
@@ -91,6 +114,8 @@ from .ops.shape_ops import (
     swapaxes,
     transpose,
 )
+from .ops.sorting import argpartition, argsort, partition, sort
+from .ops.truth import all, any
 from .serialize import load_graph, save_graph
 
 __version__ = "0.1.0"
@@ -106,9 +131,14 @@ __all__ = [
     "NonScalarError",
     "ShapeError",
     "Stats",
+    "all",
+    "any",
     "append",
+    "arange",
     "argmax",
     "argmin",
+    "argpartition",
+    "argsort",
     "array_split",
     "astype",
     "atleast_1d",
@@ -116,36 +146,50 @@ __all__ = [
     "atleast_3d",
     "average",
     "broadcast_to",
+    "c_",
     "check_grad",
     "column_stack",
     "compile",
     "concatenate",
     "cond",
     "const",
+    "cross",
     "cumprod",
     "cumsum",
     "diag",
     "diagonal",
+    "diff",
     "dot",
     "draw",
+    "dsplit",
     "dstack",
     "einsum",
+    "empty",
+    "empty_like",
     "expand_dims",
     "explore",
+    "eye",
     "flip",
     "fliplr",
     "flipud",
     "fori_loop",
     "from_sympy",
+    "full",
+    "full_like",
     "grad",
+    "gradient",
     "hessian",
+    "hsplit",
     "hstack",
     "hvp",
+    "identity",
     "inner",
     "jacobian",
     "jvp",
     "kron",
+    "fft",
     "linalg",
+    "linspace",
     "load_graph",
     "logsumexp",
     "matmul",
@@ -155,19 +199,27 @@ __all__ = [
     "moveaxis",
     "norm",
     "origin_of",
+    "ones",
+    "ones_like",
     "outer",
     "pad",
+    "partition",
     "prod",
     "ptp",
     "record_source_lines",
+    "r_",
     "repeat",
     "reshape",
     "roll",
+    "rollaxis",
     "rot90",
+    "row_stack",
     "save_graph",
     "scan",
     "show",
+    "select",
     "softmax",
+    "sort",
     "split",
     "squeeze",
     "stack",
@@ -187,7 +239,10 @@ __all__ = [
     "triu",
     "var",
     "vjp",
+    "vsplit",
     "vstack",
     "while_loop",
+    "zeros",
+    "zeros_like",
 ]
 __all__ += _elementwise.__all__

@@ -18,9 +18,11 @@ from .ops.base import Op
 
 #: NumPy functions people differentiate that symgrad does not cover yet.
 NOT_YET = (
-    "linalg.eig eigvals qr lstsq matrix_rank cond; pad modes other than constant, edge and "
-    "reflect; indexing with several integer arrays at once, or with a boolean mask that is an "
-    "expression (its result's shape depends on the data: use where); all, any"
+    "linalg.matrix_rank cond, complex matrices in svd, qr, lstsq, pinv and slogdet; "
+    "pad modes other than "
+    "constant, edge and reflect; indexing with a boolean mask that is an expression, and other "
+    "results whose shape depends on the data (nonzero, unique: use where); median, "
+    "percentile, the nan-reductions, convolve, interp ([numpy.md](numpy.md) has the full list)"
 )
 
 
@@ -57,7 +59,8 @@ def markdown() -> str:
     for name, cls in sorted(Op.registry.items()):
         if cls.__module__.startswith("symgrad.") is False:
             continue  # ops defined outside the package (tests) are not listed
-        reverse = "yes" if cls.differentiable else "zero"
+        rules = _overrides(cls, "vjp") and _overrides(cls, "jvp")
+        reverse = "zero" if not cls.differentiable else "yes" if rules else "no"
         rows.append(
             f"| `{name}` | {cls.__module__.removeprefix('symgrad.ops.')} | {reverse} | "
             f"{'yes' if _overrides(cls, 'to_sympy') else 'no'} | {_on_dask(cls)} | "
@@ -65,6 +68,7 @@ def markdown() -> str:
         )
     functions = ", ".join(f"`{n}`" for n in _public_functions(sg))
     linalg_functions = ", ".join(f"`linalg.{n}`" for n in _public_functions(sg.linalg))
+    fft_functions = ", ".join(f"`fft.{n}`" for n in _public_functions(sg.fft))
     return "\n".join(
         [
             "# Supported operations",
@@ -74,9 +78,10 @@ def markdown() -> str:
             "",
             f'{len(rows)} ops. Derivatives are "yes" where the op has reverse- and forward-mode',
             'rules, "zero" where its derivative is zero by convention (comparisons, rounding,',
-            "`stop_gradient`). Dask says whether the op runs on Dask arrays",
-            '(`backend="dask"`, docs/backends.md): "some" where it depends on the arguments',
-            "(linear algebra on one matrix, not a stack; `take` with a list of indices).",
+            '`stop_gradient`), "no" where differentiating through it raises an error. Dask says',
+            'whether the op runs on Dask arrays (`backend="dask"`, docs/backends.md): "some" where',
+            "it depends on the arguments (linear algebra on one matrix, not a stack; `take` with a",
+            "list of indices).",
             "",
             "| op | module | derivatives | SymPy | Dask | what it is |",
             "| --- | --- | --- | --- | --- | --- |",
@@ -87,6 +92,10 @@ def markdown() -> str:
             functions,
             "",
             f"In `sg.linalg`: {linalg_functions}.",
+            "",
+            f"In `sg.fft`: {fft_functions}.",
+            "",
+            "NumPy's own functions on expressions, and `symgrad.numpy`: [numpy.md](numpy.md).",
             "",
             "## Not supported yet",
             "",

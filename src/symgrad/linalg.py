@@ -25,20 +25,30 @@ from .ops.decompositions import (
     svd,
     svdvals,
 )
+from .ops.eig import EigResult, eig, eigvals
+from .ops.lstsq import LstsqResult, lstsq
 from .ops.matrix_functions import matrix_power, norm
+from .ops.qr import QRResult, qr
 
 __all__ = [
+    "EigResult",
     "EighResult",
+    "LstsqResult",
+    "QRResult",
     "SVDResult",
     "SlogdetResult",
     "cholesky",
     "det",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
+    "lstsq",
     "matrix_power",
     "norm",
     "pinv",
+    "qr",
     "slogdet",
     "solve",
     "svd",

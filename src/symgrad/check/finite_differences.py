@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import SupportsFloat
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 
 def step_for(dtype: np.dtype) -> float:
@@ -15,11 +13,24 @@ def step_for(dtype: np.dtype) -> float:
     return float(np.finfo(dtype).eps ** (1 / 3))
 
 
-def gradient(
-    f: Callable[..., SupportsFloat], arrays: Sequence[np.ndarray], index: int
-) -> np.ndarray:
-    """d f(*arrays) / d arrays[index] for a scalar ``f``, by central differences."""
-    dtype = np.asarray(arrays[index]).dtype
+def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
+    """d f(*arrays) / d arrays[index] for a scalar ``f``, by central differences. For a
+    complex input ``z = x + iy``: ``df/dx - i df/dy`` (docs/numpy.md), each part by central
+    differences of its own."""
+    z = np.asarray(arrays[index])
+    if z.dtype.kind == "c":
+        parts = z.real.copy(), z.imag.copy()
+
+        def of_real(x: np.ndarray) -> object:
+            return f(*_with(arrays, index, (x + 1j * parts[1]).astype(z.dtype)))
+
+        def of_imag(y: np.ndarray) -> object:
+            return f(*_with(arrays, index, (parts[0] + 1j * y).astype(z.dtype)))
+
+        by_x = gradient(of_real, [parts[0]], 0)
+        by_y = gradient(of_imag, [parts[1]], 0)
+        return by_x - 1j * by_y
+    dtype = z.dtype
     x = np.array(arrays[index], dtype=np.float64)
     h = step_for(dtype)
     out = np.zeros(x.shape)
@@ -39,7 +50,13 @@ def gradient(
     return out
 
 
-def jacobian(f: Callable[..., ArrayLike], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
+def _with(arrays: Sequence[np.ndarray], index: int, value: np.ndarray) -> list[np.ndarray]:
+    out = list(arrays)
+    out[index] = value
+    return out
+
+
+def jacobian(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
     """d f(*arrays) / d arrays[index] for an array-valued ``f``, by central differences:
     shape ``f``'s shape followed by the input's."""
     dtype = np.asarray(arrays[index]).dtype

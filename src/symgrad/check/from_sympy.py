@@ -160,6 +160,8 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
         return symbol(node)
     if node is sympy.true or node is sympy.false:
         return bool(node)
+    if node is sympy.I:
+        return 1j
     if isinstance(node, (sympy.Number, sympy.NumberSymbol)):
         value = float(node)
         return int(value) if value.is_integer() and isinstance(node, sympy.Integer) else value
@@ -180,6 +182,12 @@ def _one(node: sympy.Basic, args: list[Any], symbol: Callable[[sympy.Symbol], Ex
         return True
     if isinstance(node, sympy.functions.elementary.piecewise.ExprCondPair):
         return tuple(args)
+    if isinstance(node, sympy.And):  # conditions, as any/all and where write them
+        return _chain(lambda a, b: ew.where(a, b, False), args)
+    if isinstance(node, sympy.Or):
+        return _chain(lambda a, b: ew.where(a, True, b), args)
+    if isinstance(node, sympy.Not):
+        return ew.equal(args[0], False)
     if isinstance(node, sympy.Heaviside):
         x = args[0]
         return ew.where(ew.greater(x, 0), 1.0, ew.where(ew.equal(x, 0), 0.5, 0.0))

@@ -135,8 +135,10 @@ def _compare(
     keep: np.ndarray | None = None,
 ) -> Comparison:
     """The comparison over the elements in ``keep`` (all if ``None``)."""
-    g = np.asarray(gradient, np.float64)
-    ref = np.asarray(reference, np.float64)
+    # Complex gradients (docs/numpy.md) are compared by the modulus of the difference.
+    kind = np.complex128 if np.iscomplexobj(gradient) or np.iscomplexobj(reference) else np.float64
+    g = np.asarray(gradient, kind)
+    ref = np.asarray(reference, kind)
     if keep is not None:
         g, ref = g[keep], ref[keep]
     with np.errstate(invalid="ignore"):  # inf - inf: nan, a disagreement
@@ -231,7 +233,7 @@ def check_grad(
                 singular=singular,
             )
         )
-        if not checks[-1].ok:
+        if not checks[-1].ok and v.dtype.kind != "c":  # kinks are looked for along real lines
             notes += _kink_note(checks[-1], forward, arrays, position[id(v)], rtol, atol)
     return GradCheckReport(checks, rtol, atol, "\n".join(notes))
 
@@ -300,27 +302,45 @@ def _sympy_gradients(
 
     names = symbol_names(inputs)
     (value,) = to_object_arrays([y], names=names)
-    # Real symbols: derivatives of Abs, sign, Max... are then real functions.
+    # Real symbols: derivatives of Abs, sign, Max... are then real functions. A complex
+    # element z is x + i y with real symbols x and y (its derivative: d/dx - i d/dy).
     real: dict[Any, Any] = {}
+    parts: dict[Any, tuple[Any, Any]] = {}
     point = {}
     for x, a in zip(inputs, arrays):
         symbols = variable_symbols(x, names[id(x)])
-        for index, s in np.ndenumerate(symbols):
-            real[s] = sympy.Symbol(s.name, real=True)
-            point[real[s]] = sympy.Float(float(np.asarray(a)[index]), 30)
+        for index in np.ndindex(*symbols.shape):
+            s = symbols[index]
+            element = np.asarray(a)[index]
+            if x.dtype.kind == "c":
+                re, im = (sympy.Symbol(f"{s.name}.{p}", real=True) for p in ("real", "imag"))
+                parts[s] = (re, im)
+                real[s] = re + sympy.I * im
+                point[re] = sympy.Float(float(element.real), 30)
+                point[im] = sympy.Float(float(element.imag), 30)
+            else:
+                real[s] = sympy.Symbol(s.name, real=True)
+                point[real[s]] = sympy.Float(float(element), 30)
     expression = sympy.sympify(value[()]).xreplace(real)
     results = []
     for v in variables:
-        symbols = variable_symbols(v, names[id(v)])  # its shape is v's, and concrete
-        out = np.zeros(symbols.shape)
-        for index in np.ndindex(*symbols.shape):
-            derivative = sympy.diff(expression, real[symbols[index]])
-            for unknown in derivative.atoms(sympy.Derivative):
-                # Not a singular point: SymPy has no rule for it (floor, ceil...).
-                raise NotImplementedError(
-                    f"SymPy leaves the derivative of {unknown.expr} unevaluated"
-                )
-            out[index] = _real_number(derivative, point)
+        symbols = variable_symbols(v, names[id(v)])
+        out = np.zeros(v.shape, complex if v.dtype.kind == "c" else float)
+        for index in np.ndindex(*v.shape):
+            s = symbols[index]
+            if s in parts:
+                re, im = parts[s]
+                derivatives = [sympy.diff(expression, re), sympy.diff(expression, im)]
+            else:
+                derivatives = [sympy.diff(expression, real[s])]
+            for derivative in derivatives:
+                for unknown in derivative.atoms(sympy.Derivative):
+                    # Not a singular point: SymPy has no rule for it (floor, ceil...).
+                    raise NotImplementedError(
+                        f"SymPy leaves the derivative of {unknown.expr} unevaluated"
+                    )
+            numbers = [_real_number(d, point) for d in derivatives]
+            out[index] = numbers[0] - 1j * numbers[1] if s in parts else numbers[0]
         results.append(out)
     return results
 

@@ -72,11 +72,14 @@ def variable_symbols(x: Expr, name: str | None = None) -> np.ndarray:
             "to_sympy",
             f"variable {op.var_name!r} has symbolic shape {x.shape}; SymPy needs concrete shapes",
         )
+    # Complex variables are complex symbols (``sympy.Symbol("z", complex=True)``), so that
+    # ``re``, ``im`` and ``conjugate`` of them simplify.
+    assumptions = {"complex": True} if x.dtype.kind == "c" else {}
     if x.ndim == 0:
-        return np.array(sympy.Symbol(name), dtype=object)
+        return np.array(sympy.Symbol(name, **assumptions), dtype=object)
     out = np.empty(x.shape, dtype=object)
     for index, label in zip(np.ndindex(*x.shape), _element_names(name, x.shape)):
-        out[index] = sympy.Symbol(label)
+        out[index] = sympy.Symbol(label, **assumptions)
     return out
 
 
@@ -103,7 +106,11 @@ def real_symbols(expression: Any) -> Any:
     what simplification (``sqrt(x**2) = Abs(x)``) and derivatives of ``Abs`` or ``sign``
     need. Real symbols differ from the plain ones ``sympy.Symbol("x")`` makes."""
     return expression.xreplace(
-        {s: sympy.Symbol(s.name, real=True) for s in expression.free_symbols}
+        {
+            s: sympy.Symbol(s.name, real=True)
+            for s in expression.free_symbols
+            if not (s.is_complex and s.is_real is None)  # complex variables stay complex
+        }
     )
 
 

@@ -69,6 +69,11 @@ def parse_declaration(text: str, name: str) -> tuple[tuple[int | str, ...], np.d
             dtype = as_dtype(dtype_text.strip(), f"--var {name}")
         except TypeError as error:
             raise UsageError(str(error)) from None
+        if dtype.kind == "c":  # its SymPy and finite-difference checks compare real numbers
+            raise UsageError(
+                f"--var {name}: complex dtypes ({dtype}) are not supported by the command line "
+                "yet; use the Python API (docs/numpy.md)"
+            )
     shape_text = shape_text.strip().strip("()[]")
     dims: list[int | str] = []
     for piece in shape_text.split(",") if shape_text else []:

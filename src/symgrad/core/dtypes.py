@@ -6,8 +6,11 @@ from functools import lru_cache
 
 import numpy as np
 
-# bool, signed and unsigned ints, floats: what NumPy's ufuncs and the derivative rules cover.
-SUPPORTED_KINDS = "biuf"
+# bool, signed and unsigned ints, floats and complex numbers: what NumPy's ufuncs and the
+# derivative rules cover.
+SUPPORTED_KINDS = "biufc"
+#: The kinds derivatives flow through (see docs/numpy.md for the complex convention).
+INEXACT_KINDS = "fc"
 
 
 def as_dtype(dtype: object, what: str = "dtype") -> np.dtype:
@@ -17,7 +20,9 @@ def as_dtype(dtype: object, what: str = "dtype") -> np.dtype:
     except TypeError:
         raise TypeError(f"{what} {dtype!r} is not a NumPy dtype") from None
     if dt.kind not in SUPPORTED_KINDS:
-        raise TypeError(f"{what} {dt} is not supported; use a bool, integer or float dtype")
+        raise TypeError(
+            f"{what} {dt} is not supported; use a bool, integer, float or complex dtype"
+        )
     return dt
 
 
@@ -31,10 +36,21 @@ def is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
+def is_inexact(dtype: np.dtype) -> bool:
+    """Float or complex: the dtypes derivatives flow through."""
+    return dtype.kind in INEXACT_KINDS
+
+
+def real_of(dtype: np.dtype) -> np.dtype:
+    """The dtype of the real and imaginary parts of ``dtype`` (``float32`` for
+    ``complex64``); other dtypes are their own."""
+    return np.dtype(f"f{dtype.itemsize // 2}") if dtype.kind == "c" else dtype
+
+
 def float_result(dtype: np.dtype) -> np.dtype:
     """The dtype of a float-valued reduction (mean, norm, logsumexp) of ``dtype``: floats keep
     theirs, bools and integers give float64, as ``np.mean`` and ``np.linalg.norm`` do."""
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return dtype if dtype.kind in INEXACT_KINDS else np.dtype(np.float64)
 
 
 def float_of(dtype: np.dtype) -> np.dtype:

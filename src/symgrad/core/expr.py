@@ -148,8 +148,25 @@ class Expr:
     shape: Shape
     dtype: np.dtype
 
-    # NumPy must hand ``array + expr`` to Expr.__radd__ instead of building an object array.
-    __array_ufunc__ = None
+    # --- NumPy's protocols (symgrad/numpy/_dispatch.py) -----------------------------------
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.sin(x)``, ``array + x``, ``np.add.reduce(x)``: NumPy's ufuncs build graphs."""
+        from ..numpy import _dispatch
+
+        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """``np.sum(x)``, ``np.concatenate([x, y])``: NumPy's functions build graphs."""
+        from ..numpy import _dispatch
+
+        return _dispatch.array_function(func, types, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TypeError(
+            "a symbolic expression has no values to put into a NumPy array until it is "
+            "compiled and run: call sg.compile(...) or expr.eval(...) for values, or build an "
+            "expression from expressions with symgrad.numpy.array([...]) or sg.stack"
+        )
 
     def __init__(self) -> None:
         raise TypeError("Expr objects are made by sg.var, sg.const and operations on them")
@@ -309,29 +326,57 @@ class Expr:
         return _shape_ops.getitem(self, index)
 
     # --- methods mirroring ndarray --------------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Expr:
-        return _red.sum(self, axis=axis, keepdims=keepdims)
+    # NumPy's signatures: ``dtype`` converts before reducing, ``out`` must be None (NumPy's
+    # own functions pass ``out=None`` on to these methods).
+    def sum(
+        self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
+    ) -> Expr:
+        return _red.sum(self, axis, dtype, out, keepdims)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Expr:
-        return _red.mean(self, axis=axis, keepdims=keepdims)
+    def mean(
+        self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
+    ) -> Expr:
+        return _red.mean(self, axis, dtype, out, keepdims)
 
-    def prod(self, axis: Any = None, keepdims: bool = False) -> Expr:
-        return _red.prod(self, axis=axis, keepdims=keepdims)
+    def prod(
+        self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
+    ) -> Expr:
+        return _red.prod(self, axis, dtype, out, keepdims)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Expr:
-        return _red.max(self, axis=axis, keepdims=keepdims)
+    def max(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
+        return _red.max(self, axis, out, keepdims)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Expr:
-        return _red.min(self, axis=axis, keepdims=keepdims)
+    def min(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
+        return _red.min(self, axis, out, keepdims)
 
-    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
-        return _red.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def var(
+        self,
+        axis: Any = None,
+        dtype: Any = None,
+        out: None = None,
+        ddof: int = 0,
+        keepdims: bool = False,
+    ) -> Expr:
+        return _red.var(self, axis, dtype, out, ddof, keepdims)
 
-    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
-        return _red.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(
+        self,
+        axis: Any = None,
+        dtype: Any = None,
+        out: None = None,
+        ddof: int = 0,
+        keepdims: bool = False,
+    ) -> Expr:
+        return _red.std(self, axis, dtype, out, ddof, keepdims)
 
-    def cumsum(self, axis: int | None = None) -> Expr:
-        return _red.cumsum(self, axis=axis)
+    def cumsum(self, axis: int | None = None, dtype: Any = None, out: None = None) -> Expr:
+        return _red.cumsum(self, axis, dtype, out)
+
+    def any(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
+        return _truth.any(self, axis, out, keepdims)
+
+    def all(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
+        return _truth.all(self, axis, out, keepdims)
 
     def reshape(self, *shape: Any) -> Expr:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -354,11 +399,14 @@ class Expr:
     def astype(self, dtype: Any) -> Expr:
         return _shape_ops.astype(self, dtype)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Expr:
-        return _red.argmax(self, axis=axis, keepdims=keepdims)
+    def argmax(self, axis: int | None = None, out: None = None, *, keepdims: bool = False) -> Expr:
+        return _red.argmax(self, axis, out, keepdims=keepdims)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Expr:
-        return _red.argmin(self, axis=axis, keepdims=keepdims)
+    def argmin(self, axis: int | None = None, out: None = None, *, keepdims: bool = False) -> Expr:
+        return _red.argmin(self, axis, out, keepdims=keepdims)
+
+    def argsort(self, axis: int | None = -1, kind: Any = None, order: None = None) -> Expr:
+        return _sorting.argsort(self, axis, kind, order)
 
     def swapaxes(self, axis1: int, axis2: int) -> Expr:
         return _shape_ops.swapaxes(self, axis1, axis2)
@@ -369,24 +417,47 @@ class Expr:
     def take(self, indices: Any, axis: int | None = None) -> Expr:
         return _arrangement.take(self, indices, axis)
 
-    def clip(self, a_min: Any, a_max: Any) -> Expr:
-        return _ew.clip(self, a_min, a_max)
+    def clip(self, min: Any = None, max: Any = None, out: None = None) -> Expr:
+        return _ew.clip(self, min, max, out)
 
-    def dot(self, other: Any) -> Expr:
-        return _linalg.dot(self, other)
+    def round(self, decimals: int = 0, out: None = None) -> Expr:
+        _no_out("round", out)
+        return _ew.rounded(self, decimals)
+
+    def dot(self, b: Any, out: None = None) -> Expr:
+        return _linalg.dot(self, b, out)
+
+    # complex parts, as ndarray has them
+    @property
+    def real(self) -> Expr:
+        return _ew.real(self)
+
+    @property
+    def imag(self) -> Expr:
+        return _ew.imag(self)
+
+    def conj(self) -> Expr:
+        return _ew.conj(self)
+
+    conjugate = conj
+
+    def copy(self) -> Expr:
+        return self  # expressions are immutable: a copy is the same node
 
     # contractions, cumulative products and ranges
-    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Expr:
-        return _contractions.trace(self, offset, axis1, axis2, dtype)
+    def trace(
+        self, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: None = None
+    ) -> Expr:
+        return _contractions.trace(self, offset, axis1, axis2, dtype, out)
 
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Expr:
         return _contractions.diagonal(self, offset, axis1, axis2)
 
-    def cumprod(self, axis: int | None = None) -> Expr:
-        return _red.cumprod(self, axis=axis)
+    def cumprod(self, axis: int | None = None, dtype: Any = None, out: None = None) -> Expr:
+        return _red.cumprod(self, axis, dtype, out)
 
-    def ptp(self, axis: Any = None, keepdims: bool = False) -> Expr:
-        return _red.ptp(self, axis=axis, keepdims=keepdims)
+    def ptp(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
+        return _red.ptp(self, axis, out, keepdims)
 
     def eval(self, bindings: Mapping[Any, Any] | None = None) -> Any:
         """Compile this expression and evaluate it (with ``symgrad.compile``).
@@ -428,3 +499,6 @@ from ..ops import elementwise as _ew  # noqa: E402
 from ..ops import linalg as _linalg  # noqa: E402
 from ..ops import reductions as _red  # noqa: E402
 from ..ops import shape_ops as _shape_ops  # noqa: E402
+from ..ops import sorting as _sorting  # noqa: E402
+from ..ops import truth as _truth  # noqa: E402
+from ..ops.arguments import no_out as _no_out  # noqa: E402

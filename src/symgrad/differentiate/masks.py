@@ -85,6 +85,8 @@ def pull_back(node: Expr, cotangent: Adjoint | list[Expr | None]) -> Sequence[Ad
             incoming = cotangent.mask
         cotangent = exact(cotangent)
     contributions = op.vjp(node, cotangent)
+    if node.dtype.kind == "c":
+        contributions = _real_parts_for_real_inputs(node, contributions)
     if selection is None and incoming is None:
         return contributions
     # The op's VJP gives 0 where its mask is false (``Op.selection``), and keeps the zeros of
@@ -93,6 +95,17 @@ def pull_back(node: Expr, cotangent: Adjoint | list[Expr | None]) -> Sequence[Ad
     return [
         None if c is None else _selected(node, x, c, _both(incoming, m))
         for x, c, m in zip(node.inputs, contributions, masks)
+    ]
+
+
+def _real_parts_for_real_inputs(
+    node: Expr, contributions: Sequence[Expr | None]
+) -> Sequence[Expr | None]:
+    """A real input of a complex result gets the real part of its contribution: for
+    z = x + iy the cotangent holds dL/dx - i dL/dy, and a real input moves only x."""
+    return [
+        ew.real(c) if c is not None and c.dtype.kind == "c" and x.dtype.kind != "c" else c
+        for x, c in zip(node.inputs, contributions)
     ]
 
 

@@ -29,7 +29,7 @@ def depends_on(order: Sequence[Expr], wrt: Sequence[Expr]) -> set[int]:
     depends: set[int] = {id(w) for w in wrt}
     for node in order:
         inputs = node.inputs
-        if not inputs or node.dtype.kind not in "fO" or not node.op.differentiable:
+        if not inputs or node.dtype.kind not in "fcO" or not node.op.differentiable:
             continue  # O: the outputs of control flow, read by items
         for x in inputs:
             if id(x) in depends:
@@ -122,10 +122,10 @@ def check_wrt(wrt: Sequence[Any], what: str = "wrt") -> list[Expr]:
     for i, w in enumerate(wrt):
         if not isinstance(w, Expr):
             raise TypeError(f"{what}[{i}] must be an expression, got {type(w).__name__}")
-        if w.dtype.kind != "f":
+        if w.dtype.kind not in "fc":
             raise TypeError(
                 f"cannot differentiate with respect to {w!r}: its dtype is "
-                f"{w.dtype}, not a float dtype"
+                f"{w.dtype}, not a float or complex dtype"
             )
     return list(wrt)
 
@@ -133,8 +133,10 @@ def check_wrt(wrt: Sequence[Any], what: str = "wrt") -> list[Expr]:
 def check_output(y: Any) -> Expr:
     if not isinstance(y, Expr):
         raise TypeError(f"can only differentiate expressions, got {type(y).__name__}")
-    if y.dtype.kind != "f":
-        raise TypeError(f"cannot differentiate {y!r}: its dtype is {y.dtype}, not a float dtype")
+    if y.dtype.kind not in "fc":
+        raise TypeError(
+            f"cannot differentiate {y!r}: its dtype is {y.dtype}, not a float or complex dtype"
+        )
     return y
 
 
@@ -199,6 +201,12 @@ def grad(y: Expr, wrt: Any, cotangent: Any = None, disconnected: str = "zero") -
     _check_disconnected(disconnected)
     y = check_output(y)
     if cotangent is None:
+        if y.dtype.kind == "c":
+            raise TypeError(
+                f"grad needs a real-valued output, but y is {y.dtype}: differentiate a real "
+                "loss of it (np.real(y), np.abs(y) ** 2), or pass cotangent= (with "
+                "cotangent=1, a holomorphic y gives its complex derivative dy/dz)"
+            )
         if y.ndim != 0:
             raise NonScalarError(
                 f"grad needs a scalar output, but y has shape {y.shape}: pass cotangent= "

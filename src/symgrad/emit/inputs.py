@@ -30,8 +30,8 @@ def _input(value, name, dtype):
     except (TypeError, ValueError) as error:
         raise BindError(f"input {name!r} expects {dtype} numbers; got {error}") from None
     kind = array.dtype.kind
-    if kind not in "biuf" or (kind == "f" and dtype.kind != "f") or (
-            dtype.kind == "b" and kind != "b"):
+    if kind not in "biufc" or (kind == "f" and dtype.kind not in "fc") or (
+            kind == "c" and dtype.kind != "c") or (dtype.kind == "b" and kind != "b"):
         raise BindError(f"input {name!r} expects {dtype}; got {type(value).__name__} "
                         f"of {array.dtype}")
     return array.astype(dtype)

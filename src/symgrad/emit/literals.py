@@ -16,6 +16,8 @@ def scalar(value: np.generic) -> str:
         return "True" if value else "False"
     if value.dtype.kind in "iu":
         text = str(int(value))
+    elif value.dtype.kind == "c":  # exact parts, also nan and inf ones
+        return f"complex({scalar(value.real)}, {scalar(value.imag)})"
     elif np.isnan(value):
         return "np.nan"
     elif np.isinf(value):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..errors import ShapeError
 from . import elementwise as ew
 from . import shape_ops
 from .base import EmitContext, Op
-from .leaves import as_expr, const, constant_value
+from .leaves import as_expr, const, constant_value, holds_expr
 
 # --- gathers --------------------------------------------------------------------------------
 
@@ -311,50 +312,139 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Expr:
 
 
 def advanced_getitem(x: Expr, index: Any) -> Expr | None:
-    """``x[index]`` for an integer-array or boolean-mask index (with slices), or ``None``
-    if ``index`` is basic."""
+    """``x[index]`` for an index with integer arrays or boolean masks (NumPy's advanced
+    indexing), or ``None`` if ``index`` is basic.
+
+    NumPy's rules: a boolean mask stands for the integer arrays of its ``nonzero()``; when
+    an index has an array, its integers are 0-d arrays too; the arrays broadcast together
+    to one shape, which replaces the axes they index, in their place if they are next to
+    each other and in front otherwise. Built from a basic index, one gather (``take``),
+    reshapes and transposes, so derivatives come from theirs.
+    """
     items = index if isinstance(index, tuple) else (index,)
-    arrays = [k for k, item in enumerate(items) if _is_array_index(item)]
-    if not arrays:
+    if not builtins.any(_is_array_index(item) for item in items):
         return None
-    if len(arrays) > 1 or builtins.any(
-        not (isinstance(i, slice) or i is Ellipsis) for k, i in enumerate(items) if k != arrays[0]
-    ):
+    entries = _expand(x, items)
+    # The basic part first: each advanced entry keeps its axis (or adds one, for x[True]).
+    y = shape_ops.getitem(x, tuple(basic for basic, _ in entries))
+    axes = [axis for axis, (_, array) in enumerate(entries) if array is not None]
+    indices = [_index_expr(entries[axis][1], y, axis, "getitem") for axis in axes]
+    if len(axes) == 1:
+        return Take(axes[0])(y, indices[0])
+    return _gather_many(y, axes, indices)
+
+
+def _expand(x: Expr, items: tuple[Any, ...]) -> list[tuple[Any, Any]]:
+    """The index as one entry per axis of the result of its basic part: the basic item
+    (a slice, or ``None`` for a new axis) and the integer array (or int) then read along
+    that axis, ``None`` for none. Masks become the integer arrays of their ``nonzero()``,
+    ``...`` the slices it stands for."""
+    if builtins.sum(1 for item in items if item is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    masks = [_constant_mask(item) for item in items]
+    consumed = builtins.sum(
+        (1 if mask is None else mask.ndim)
+        for item, mask in zip(items, masks)
+        if item is not None and item is not Ellipsis
+    )
+    if consumed > x.ndim:
         raise IndexError(
-            "symgrad indexes with one integer array or boolean mask, combined with slices "
-            "only (x[idx], x[:, idx], x[mask]); for more, chain the indexing"
+            f"too many indices for an array of shape {format_shape(x.shape)}: {consumed} given"
         )
-    k = arrays[0]
-    if Ellipsis in items[k + 1 :]:
-        raise IndexError("an index array before ... is not supported; index the axes explicitly")
-    before = items[:k]
-    axis = k if Ellipsis not in before else x.ndim - (len(items) - k)
-    basic = tuple(slice(None) if j == k else i for j, i in enumerate(items))
-    x = shape_ops.getitem(x, basic)
-    item = items[k]
-    if isinstance(item, Expr) and item.dtype.kind == "b":
-        raise TypeError(
-            "a boolean mask that is an expression gives a shape known only at run time; "
-            "use sg.where(mask, x, 0) (or a NumPy array mask, known when the graph is built)"
-        )
-    mask = np.asarray(item) if not isinstance(item, Expr) else None
-    if mask is not None and mask.dtype.kind == "b":
-        n = mask.ndim
-        if tuple(x.shape[axis : axis + n]) != mask.shape:
-            raise IndexError(
-                f"mask of shape {mask.shape} does not match axes {format_shape(x.shape)}"
-            )
-        flat = shape_ops.reshape(x, x.shape[:axis] + (-1,) + x.shape[axis + n :])
-        return Take(axis)(flat, const(np.flatnonzero(mask).astype(np.int64)))
-    return Take(axis)(x, _index_expr(item, x, axis, "getitem"))
+    entries: list[tuple[Any, Any]] = []
+    axis = 0
+    for item, mask in zip(items, masks):
+        if item is Ellipsis:
+            entries.extend([(slice(None), None)] * (x.ndim - consumed))
+            axis += x.ndim - consumed
+        elif item is None or isinstance(item, slice):
+            entries.append((item, None))
+            axis += item is not None
+        elif mask is None:
+            if isinstance(item, Expr) and item.dtype.kind == "b":
+                raise TypeError(
+                    "a boolean mask that is an expression gives a shape known only at run "
+                    "time; use sg.where(mask, x, 0) (or a NumPy array mask, known when the "
+                    "graph is built)"
+                )
+            entries.append((slice(None), item))
+            axis += 1
+        elif mask.ndim == 0:  # x[True] adds an axis of 1 (x[False] one of 0), as in NumPy
+            entries.append((None, np.zeros(int(mask), dtype=np.int64)))
+        else:
+            dims = tuple(x.shape[axis : axis + mask.ndim])
+            if dims != mask.shape:
+                raise IndexError(
+                    f"boolean index of shape {mask.shape} does not match the shape "
+                    f"{format_shape(dims)} of the axes it indexes in {format_shape(x.shape)}"
+                )
+            entries.extend((slice(None), where.astype(np.int64)) for where in mask.nonzero())
+            axis += mask.ndim
+    return entries
+
+
+def _constant_mask(item: Any) -> np.ndarray | None:
+    """``item`` as a boolean array if it is a constant mask, else ``None``."""
+    if isinstance(item, (bool, np.bool_)):
+        return np.asarray(item)
+    if isinstance(item, np.ndarray) and item.dtype.kind == "b":
+        return item
+    if isinstance(item, list) and not holds_expr(item):
+        array = np.asarray(item)
+        return array if array.dtype.kind == "b" else None
+    return None
+
+
+def _gather_many(y: Expr, axes: list[int], indices: list[Expr]) -> Expr:
+    """``y`` indexed by several integer arrays at ``axes``: those axes moved to the front
+    and flattened into one, read at the arrays' flat positions, and the broadcast shape of
+    the arrays put where NumPy puts it."""
+    sizes = [_concrete(y.shape[a], "getitem") for a in axes]
+    rest = [a for a in range(y.ndim) if a not in axes]
+    front = shape_ops.transpose(y, tuple(axes) + tuple(rest))
+    flat = shape_ops.reshape(front, (math.prod(sizes),) + front.shape[len(axes) :])
+    positions = _flat_positions(indices, sizes)
+    gathered = Take(0)(flat, positions)
+    if axes != list(range(axes[0], axes[0] + len(axes))):
+        return gathered  # arrays apart: their shape goes in front
+    # arrays side by side: their shape goes where they were, after the axes before them
+    b, at = positions.ndim, axes[0]
+    order = [*range(b, b + at), *range(b), *range(b + at, gathered.ndim)]
+    return shape_ops.transpose(gathered, tuple(order))
+
+
+def _flat_positions(indices: list[Expr], sizes: list[int]) -> Expr:
+    """The positions in the flattened axes that the (non-negative) index arrays read,
+    broadcast together: ``i0 * (n1 * n2 ...) + i1 * (n2 ...) + ...``."""
+    values = [constant_value(i) for i in indices]
+    try:
+        shape = np.broadcast_shapes(*(i.shape for i in indices))
+    except ValueError:
+        shapes = " ".join(format_shape(i.shape) for i in indices)
+        raise IndexError(
+            f"shape mismatch: indexing arrays could not be broadcast together with shapes {shapes}"
+        ) from None
+    if builtins.all(v is not None for v in values):
+        arrays = tuple(np.broadcast_to(v, shape) for v in values)
+        return const(np.ravel_multi_index(arrays, tuple(sizes)).astype(np.int64))
+    total: Expr | None = None
+    stride = 1
+    for index, size in zip(reversed(indices), reversed(sizes)):
+        if constant_value(index) is None:  # negative positions count from the end
+            index = ew.where(ew.less(index, 0), ew.add(index, size), index)
+        term = index if stride == 1 else ew.multiply(index, stride)
+        total = term if total is None else ew.add(total, term)
+        stride *= size
+    assert total is not None
+    return shape_ops.broadcast_to(total, shape)
 
 
 def _is_array_index(item: Any) -> bool:
+    """True for the index items that make indexing advanced: integer arrays (also lists,
+    and integer expressions, 0-d ones too) and boolean masks."""
     if isinstance(item, Expr):
-        return item.ndim > 0 or item.dtype.kind == "b"
-    if isinstance(item, (list, np.ndarray)):
-        return True
-    return isinstance(item, np.generic) and item.dtype.kind == "b"
+        return item.ndim > 0 or item.dtype.kind in "biu"
+    return isinstance(item, (list, np.ndarray, bool, np.bool_))
 
 
 # --- reordering -----------------------------------------------------------------------------
@@ -431,6 +521,22 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Expr:
     order = [a for a in range(x.ndim) if a not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
+    return shape_ops.transpose(x, tuple(order))
+
+
+def rollaxis(a: Any, axis: int, start: int = 0) -> Expr:
+    """``a`` with ``axis`` moved to just before position ``start`` (``np.rollaxis``; prefer
+    ``moveaxis``)."""
+    x = as_expr(a)
+    n = x.ndim
+    axis = normalize_axis("rollaxis", axis, n)
+    start = start + n if start < 0 else start
+    if not 0 <= start < n + 1:
+        raise ShapeError("rollaxis", f"start must satisfy {-n} <= start < {n + 1}, got {start}")
+    if axis < start:  # counted before the axis was taken out
+        start -= 1
+    order = [i for i in range(n) if i != axis]
+    order.insert(start, axis)
     return shape_ops.transpose(x, tuple(order))
 
 
@@ -557,6 +663,9 @@ def column_stack(arrays: Sequence[Any]) -> Expr:
     return shape_ops.concatenate(parts, axis=1)
 
 
+row_stack = vstack  # NumPy's older name
+
+
 def append(arr: Any, values: Any, axis: int | None = None) -> Expr:
     """``arr`` with ``values`` added at the end (flattened if ``axis`` is ``None``)."""
     arr, values = as_expr(arr), as_expr(values)
@@ -575,6 +684,31 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Expr]:
 def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Expr]:
     """Like :func:`split`, but sections may differ in size by one (``np.array_split``)."""
     return _split(x, indices_or_sections, axis, equal=False)
+
+
+def vsplit(x: Any, indices_or_sections: Any) -> list[Expr]:
+    """:func:`split` along the first axis of an array of at least 2 dims (``np.vsplit``)."""
+    return _split_at_least("vsplit", x, indices_or_sections, 2, 0)
+
+
+def hsplit(x: Any, indices_or_sections: Any) -> list[Expr]:
+    """:func:`split` along the second axis (the first, for 1-d arrays), like ``np.hsplit``."""
+    axis = 1 if as_expr(x).ndim > 1 else 0
+    return _split_at_least("hsplit", x, indices_or_sections, 1, axis)
+
+
+def dsplit(x: Any, indices_or_sections: Any) -> list[Expr]:
+    """:func:`split` along the third axis of an array of at least 3 dims (``np.dsplit``)."""
+    return _split_at_least("dsplit", x, indices_or_sections, 3, 2)
+
+
+def _split_at_least(op: str, x: Any, sections: Any, ndim: int, axis: int) -> list[Expr]:
+    x = as_expr(x)
+    if x.ndim < ndim:
+        raise ShapeError(
+            op, f"works only on arrays of {ndim} or more dimensions, got {format_shape(x.shape)}"
+        )
+    return _split(x, sections, axis, equal=True)
 
 
 def _split(x: Any, sections: Any, axis: int, equal: bool) -> list[Expr]:
@@ -666,6 +800,13 @@ def _concrete(dim: int | str, op: str) -> int:
 
 
 def _sequence(op: str, arrays: Any) -> list[Any]:
-    if isinstance(arrays, Expr) or not isinstance(arrays, (list, tuple)) or not arrays:
+    """The arrays to join: a list or tuple of them, or one array, whose items along its
+    first axis are the arrays (as NumPy iterates it)."""
+    if isinstance(arrays, (Expr, np.ndarray)):
+        x = as_expr(arrays)
+        if x.ndim == 0:
+            raise TypeError(f"{op} takes a sequence of arrays; got a 0-d array")
+        return [shape_ops.getitem(x, i) for i in range(_concrete(x.shape[0], op))]
+    if not isinstance(arrays, (list, tuple)) or not arrays:
         raise TypeError(f"{op} takes a non-empty list or tuple of arrays")
     return list(arrays)

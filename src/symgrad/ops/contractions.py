@@ -26,6 +26,7 @@ from ..core.shapes import Dim, Shape, broadcast_shapes, format_shape, normalize_
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
+from .arguments import no_out
 from .base import EmitContext, Op
 from .leaves import as_expr, const
 
@@ -771,13 +772,16 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Expr:
     return Diagonal(_offset("diagonal", offset), a1, a2)(x)
 
 
-def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Expr:
+def trace(
+    a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: None = None
+) -> Expr:
     """Sum along a diagonal, like ``np.trace`` (integers are summed in the platform integer).
 
     >>> import numpy as np, symgrad as sg
     >>> float(sg.trace(sg.const(np.eye(3))).eval())
     3.0
     """
+    no_out("trace", out)
     d = diagonal(a, offset, axis1, axis2)
     if dtype is not None:
         d = shape_ops.astype(d, dtype)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 
+from ..core.dtypes import real_of
 from ..core.expr import Expr
 from ..core.lazy import lazy_module
 from ..core.shapes import Dim, Shape, broadcast_shapes, format_shape
@@ -53,13 +54,28 @@ SYMPY_MAX_SIZE = 4
 # --- shapes and dtypes ----------------------------------------------------------------------
 
 
+#: The functions whose derivative rules hold for complex matrices: holomorphic ones, whose
+#: rules use transposes and no conjugates in the convention of docs/numpy.md, and eigh
+#: (Hermitian matrices, whose rules conjugate where the convention says).
+COMPLEX_READY = frozenset({"inv", "det", "solve", "eigvals", "eig", "eigh", "eigvalsh", "cholesky"})
+
+
 def linalg_dtype(name: str, *dtypes: np.dtype) -> np.dtype:
     """The result dtype of an ``np.linalg`` function: float32 if every input is float32,
-    float64 otherwise (bools and integers are computed in float64); float16 is refused, as
-    NumPy's LAPACK routines refuse it."""
+    float64 otherwise (bools and integers are computed in float64); complex64 or complex128
+    where an input is complex, for the functions of ``COMPLEX_READY`` (the others refuse
+    complex matrices); float16 is refused, as NumPy's LAPACK routines refuse it."""
     for dtype in dtypes:
         if dtype == np.float16:
             raise TypeError(f"{name}: array type float16 is unsupported in linalg")
+    if any(dtype.kind == "c" for dtype in dtypes):
+        if name not in COMPLEX_READY:
+            raise TypeError(
+                f"{name}: complex matrices are not supported yet (only by "
+                f"{', '.join(sorted(COMPLEX_READY))})"
+            )
+        single = all(dtype in (np.float32, np.complex64) for dtype in dtypes)
+        return np.dtype(np.complex64 if single else np.complex128)
     if all(dtype == np.float32 for dtype in dtypes):
         return np.dtype(np.float32)
     return np.dtype(np.float64)
@@ -92,6 +108,19 @@ def matrix_transpose(x: Expr) -> Expr:
 def symmetric_part(x: Expr) -> Expr:
     """``(x + x^T) / 2`` over the last two axes."""
     return ew.multiply(ew.add(x, matrix_transpose(x)), as_expr(0.5, like=x))
+
+
+def adjoint(x: Expr) -> Expr:
+    """The conjugate transpose over the last two axes (the transpose for real ``x``)."""
+    swapped = matrix_transpose(x)
+    return ew.conj(swapped) if x.dtype.kind == "c" else swapped
+
+
+def hermitian_part(x: Expr) -> Expr:
+    """``(x + x^H) / 2`` over the last two axes (``symmetric_part`` for real ``x``)."""
+    if x.dtype.kind != "c":
+        return symmetric_part(x)
+    return ew.multiply(ew.add(x, ew.conj(matrix_transpose(x))), as_expr(0.5, like=x))
 
 
 def as_row(v: Expr) -> Expr:
@@ -366,8 +395,10 @@ class Solve(Op):
 
 @dataclasses.dataclass(frozen=True)
 class Cholesky(_MatrixFunction):
-    """Cholesky factor of symmetric positive-definite matrices (``np.linalg.cholesky``):
-    lower ``L`` with ``A = L L^T``, or upper ``U = L^T`` if ``upper``."""
+    """Cholesky factor of symmetric (Hermitian) positive-definite matrices
+    (``np.linalg.cholesky``): lower ``L`` with ``A = L L^H``, or upper ``U = L^H`` if
+    ``upper``. For complex ``A`` the rules conjugate where the convention of docs/numpy.md
+    says: ``A_bar = herm(L^-T Phi(L^T L_bar) conj(L^-1))``."""
 
     name = "cholesky"
     dask = True
@@ -385,26 +416,28 @@ class Cholesky(_MatrixFunction):
         return _dask_one_matrix(node)
 
     def lower(self, node: Expr) -> Expr:
-        return matrix_transpose(node) if self.upper else node
+        return adjoint(node) if self.upper else node
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        # A_bar = sym(L^-T Phi(L^T L_bar) L^-1) (Murray 2016, symmetrized).
+        # A_bar = sym(L^-T Phi(L^T L_bar) L^-1) (Murray 2016, symmetrized); for complex A,
+        # herm(L^-T Phi(L^T L_bar) conj(L^-1)), and U = L^H passes conj(U_bar)^T to L.
         low = self.lower(node)
-        low_bar = matrix_transpose(cotangent) if self.upper else cotangent
+        low_bar = adjoint(cotangent) if self.upper else cotangent
         low_inv = inv(low)
+        right = ew.conj(low_inv) if low.dtype.kind == "c" else low_inv
         inner = lower_half(matmul(matrix_transpose(low), low_bar))
-        return (symmetric_part(matmul(matmul(matrix_transpose(low_inv), inner), low_inv)),)
+        return (hermitian_part(matmul(matmul(matrix_transpose(low_inv), inner), right)),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        # dL = L Phi(L^-1 sym(dA) L^-T)
+        # dL = L Phi(L^-1 herm(dA) L^-H)
         (t,) = tangents
         if t is None:
             return None
         low = self.lower(node)
         low_inv = inv(low)
-        inner = matmul(matmul(low_inv, symmetric_part(t)), matrix_transpose(low_inv))
+        inner = matmul(matmul(low_inv, hermitian_part(t)), adjoint(low_inv))
         d_low = matmul(low, lower_half(inner))
-        return matrix_transpose(d_low) if self.upper else d_low
+        return adjoint(d_low) if self.upper else d_low
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         if self.upper:
@@ -584,20 +617,30 @@ class Eigh(_Factorization):
             return f"np.linalg.eigvalsh({arg}{uplo})", 0
         return f"np.linalg.eigh({arg}{uplo})", None
 
+    def output_types_for(self, inputs: Sequence[Expr]) -> tuple[tuple[Shape, np.dtype], ...]:
+        # A Hermitian matrix's eigenvalues are real: float for complex input.
+        (a,) = inputs
+        dtype = linalg_dtype(self.name, a.dtype)
+        values, vectors = self.result_shapes(a.shape)
+        return (values, real_of(dtype)), (vectors, dtype)
+
     def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+        # For complex (Hermitian) A, with cotangents dL/dx - i dL/dy (docs/numpy.md):
+        # A_bar = herm(conj(V) (diag(w_bar) + F * (V^T V_bar)) V^T); for real A, conj(V) = V.
         g_values, g_vectors = cotangent
         values, vectors = items(node)
+        left = ew.conj(vectors) if vectors.dtype.kind == "c" else vectors
         terms: list[Expr | None] = [None, None]
         if g_values is not None:
-            # A_bar = V diag(w_bar) V^T, symmetric already.
-            scaled = ew.multiply(vectors, as_row(g_values))
+            # A_bar = V diag(w_bar) V^T, symmetric (Hermitian) already.
+            scaled = ew.multiply(left, as_row(g_values))
             terms[0] = matmul(scaled, matrix_transpose(vectors))
         if g_vectors is not None:
             # A_bar = sym(V (F * (V^T V_bar)) V^T), F[i, j] = 1 / (w[j] - w[i]).
             inner = ew.multiply(
                 reciprocal_gaps(values), matmul(matrix_transpose(vectors), g_vectors)
             )
-            terms[1] = symmetric_part(matmul(matmul(vectors, inner), matrix_transpose(vectors)))
+            terms[1] = hermitian_part(matmul(matmul(left, inner), matrix_transpose(vectors)))
         return (_sum_present(terms),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
@@ -605,11 +648,17 @@ class Eigh(_Factorization):
         if t is None:
             return None
         values, vectors = items(node)
-        # The tangent in the eigenbasis, V^T sym(dA) V: its diagonal moves the eigenvalues,
-        # and dV = V (F * (V^T sym(dA) V)).
-        projected = matmul(matmul(matrix_transpose(vectors), symmetric_part(t)), vectors)
+        # The tangent in the eigenbasis, V^H herm(dA) V: its diagonal (real) moves the
+        # eigenvalues, and dV = V (F * (V^H herm(dA) V)).
+        adjoint = matrix_transpose(vectors)
+        if vectors.dtype.kind == "c":
+            adjoint = ew.conj(adjoint)
+        projected = matmul(matmul(adjoint, hermitian_part(t)), vectors)
+        moved_values = diagonal_of(projected)
+        if moved_values.dtype.kind == "c":
+            moved_values = ew.real(moved_values)
         return [
-            diagonal_of(projected),
+            moved_values,
             matmul(vectors, ew.multiply(reciprocal_gaps(values), projected)),
         ]
 

@@ -104,8 +104,9 @@ class Constant(Leaf):
         if value.size == 0:
             return None
         first = value.flat[0]
-        if value.size > 1 and not (
-            np.all(value == first) and np.all(np.signbit(value) == np.signbit(first))
+        parts = (value.real, value.imag) if value.dtype.kind == "c" else (value,)
+        if value.size > 1 and not all(
+            np.all(p == p.flat[0]) and np.all(np.signbit(p) == np.signbit(p.flat[0])) for p in parts
         ):
             return None
         return first.item()
@@ -183,6 +184,8 @@ def _sympy_number(v: Any) -> Any:
 
     if isinstance(v, (bool, np.bool_)):
         return sympy.true if v else sympy.false
+    if isinstance(v, (complex, np.complexfloating)):
+        return _sympy_number(v.real) + sympy.I * _sympy_number(v.imag)
     if float(v).is_integer():
         return sympy.Integer(int(v))
     return sympy.Float(float(v))
@@ -208,7 +211,7 @@ def var(name: str, shape: Any = (), dtype: Any = "float64") -> Expr:
 
 
 def _check_numeric(array: np.ndarray, value: Any) -> None:
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in "biufc":
         shown = type(value).__name__
         raise TypeError(
             f"cannot put a {shown} into a graph ({array.dtype} data): "
@@ -225,6 +228,9 @@ def const(value: Any, dtype: Any = None) -> Expr:
     """
     if isinstance(value, Expr):
         return value
+    if isinstance(value, (list, tuple)) and holds_expr(value):
+        stacked = stack_nested(value)
+        return stacked if dtype is None else stacked.astype(as_dtype(dtype))
     try:
         array = np.asarray(value, dtype=None if dtype is None else as_dtype(dtype))
     except OverflowError as error:
@@ -248,9 +254,15 @@ def as_expr(value: Any, like: Expr | None = None, op: str = "") -> Expr:
         return _weak_float(value, _FLOAT64 if like is None else like.dtype)
     if isinstance(value, np.generic):  # np.float64 subclasses float, but is not weak
         return const(value)
-    if isinstance(value, numbers.Real):
-        if not isinstance(value, (bool, int, float)):  # Fraction, SymPy numbers: as Python's
-            value = int(value) if isinstance(value, numbers.Integral) else float(value)
+    if isinstance(value, numbers.Complex):
+        if not isinstance(value, (bool, int, float, complex)):  # Fraction, SymPy numbers
+            value = (
+                int(value)
+                if isinstance(value, numbers.Integral)
+                else float(value)
+                if isinstance(value, numbers.Real)
+                else complex(value)
+            )
         return apply(Constant(_weak_scalar(value, like, op), weak=True), ())
     if isinstance(value, (np.ndarray, list, tuple)):
         return const(value)
@@ -260,7 +272,7 @@ def as_expr(value: Any, like: Expr | None = None, op: str = "") -> Expr:
     )
 
 
-def _weak_scalar(value: bool | int | float, like: Expr | None, op: str) -> np.ndarray:
+def _weak_scalar(value: bool | int | float | complex, like: Expr | None, op: str) -> np.ndarray:
     """``value`` in the dtype NumPy 2 gives a Python number next to ``like`` (NEP 50): the
     array's own dtype where it is of the same kind or wider, which the number must fit."""
     try:
@@ -297,6 +309,32 @@ def _weak_float(value: float, dtype: np.dtype) -> Expr:
 def _forget_float(key: tuple[np.dtype, float, float], ref: weakref.ref[Expr]) -> None:
     if _WEAK_FLOATS is not None and _WEAK_FLOATS.get(key) is ref:  # None at interpreter exit
         del _WEAK_FLOATS[key]
+
+
+def holds_expr(value: list[Any] | tuple[Any, ...]) -> bool:
+    """True if the nested lists and tuples ``value`` hold an expression somewhere."""
+    pending: list[Any] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Expr):
+            return True
+        if isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return False
+
+
+def stack_nested(value: list[Any] | tuple[Any, ...]) -> Expr:
+    """Nested lists of expressions, arrays and numbers as one expression, the way
+    ``np.array`` reads nested lists: each level stacks its items, which must have one shape.
+    Python numbers take the dtype of the expressions beside them (NEP 50)."""
+    from .shape_ops import stack
+
+    if not value:
+        raise ValueError("an empty list beside expressions has no shape to stack with")
+    items = [
+        stack_nested(v) if isinstance(v, (list, tuple)) and holds_expr(v) else v for v in value
+    ]
+    return stack(items)
 
 
 def as_exprs(*values: Any, op: str = "") -> tuple[Expr, ...]:
@@ -341,7 +379,12 @@ def check_weak_scalars(
     weak = [is_weak_scalar(x) for x in inputs]
     if not any(weak) or all(weak):  # no literal, or all of them typed (see the emitter)
         return
-    operands = tuple(type(x.op.value.item()) if w else x.dtype for x, w in zip(inputs, weak))
+    # A bare True or False computes as a bool array does (NumPy's dtype rules take no
+    # Python bool type).
+    operands = tuple(
+        type(x.op.value.item()) if w and x.dtype.kind != "b" else x.dtype
+        for x, w in zip(inputs, weak)
+    )
     actual = _result_of(rule, operands)
     if actual != result:
         number = next(x for x, w in zip(inputs, weak) if w)

@@ -15,6 +15,7 @@ from ..core.shapes import Shape, broadcast_shapes, format_shape, is_concrete
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
+from .arguments import no_out
 from .base import EmitContext, Op
 from .leaves import as_exprs
 
@@ -129,7 +130,7 @@ def matmul(a: Any, b: Any) -> Expr:
     return Matmul()(*as_exprs(a, b))
 
 
-def dot(a: Any, b: Any) -> Expr:
+def dot(a: Any, b: Any, out: None = None) -> Expr:
     """``np.dot``: a product for 0-d operands, ``matmul`` for 1-d and 2-d ones, and for N-d
     ones a sum over the last axis of ``a`` and the second-to-last of ``b``.
 
@@ -138,6 +139,7 @@ def dot(a: Any, b: Any) -> Expr:
     >>> sg.dot(x, x).shape
     ()
     """
+    no_out("dot", out)
     a, b = as_exprs(a, b)
     if a.ndim == 0 or b.ndim == 0:
         return ew.multiply(a, b)
@@ -158,7 +160,8 @@ def dot(a: Any, b: Any) -> Expr:
     return shape_ops.reshape(flat, a.shape[:-1] + b.shape[:-2] + b.shape[-1:])
 
 
-def outer(a: Any, b: Any) -> Expr:
+def outer(a: Any, b: Any, out: None = None) -> Expr:
     """Outer product of two arrays, flattened first (``np.outer``)."""
+    no_out("outer", out)
     a, b = as_exprs(a, b)
     return ew.multiply(shape_ops.reshape(a, (-1, 1)), shape_ops.reshape(b, (1, -1)))

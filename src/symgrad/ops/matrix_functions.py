@@ -40,6 +40,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> E
     7.0
     """
     x = as_expr(x)
+    if x.dtype.kind == "c":
+        x = _moduli("norm", x, ord, axis)
     if axis is None:
         if (
             ord is None
@@ -65,6 +67,15 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> E
         f"norm: improper number of dimensions to norm: {len(axis)} axes of a {x.ndim}-d "
         "array (a vector norm takes one axis, a matrix norm two)"
     )
+
+
+def _moduli(name: str, x: Expr, ord: Any, axis: Any) -> Expr:
+    """``|x|`` for the norm of a complex ``x``: every norm but the spectral ones (``2``,
+    ``-2``, ``'nuc'`` of a matrix, which need a complex SVD) is that of the moduli."""
+    matrix = (axis is None and x.ndim == 2) or (isinstance(axis, tuple | list) and len(axis) == 2)
+    if matrix and (ord == "nuc" or (_is_number(ord) and abs(ord) == 2)):
+        raise TypeError(f"{name}: the matrix norm ord={ord!r} of a complex array is not supported")
+    return ew.abs(x)
 
 
 def _is_number(value: Any) -> bool:

@@ -28,6 +28,7 @@ from ..errors import ShapeError
 from . import elementwise as ew
 from . import recurrence as _rec
 from . import shape_ops
+from .arguments import computed_in, no_out
 from .base import EmitContext, Op
 from .leaves import as_expr, const
 
@@ -47,6 +48,8 @@ class Reduction(Op):
     numpy_name: ClassVar[str]
     ufunc: ClassVar[np.ufunc | None] = None  # dtype rule; None keeps the input dtype
     dask = True  # Dask reduces each chunk, then combines the chunks' results in a tree
+    #: The ufunc whose ``reduce`` this is (``np.add.reduce(x)`` is a sum), if any.
+    reduces: ClassVar[np.ufunc | None] = None
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (x,) = inputs
@@ -111,6 +114,7 @@ class Sum(Reduction):
     name = "sum"
     numpy_name = "sum"
     ufunc = np.add
+    reduces = np.add
 
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
         # NumPy sums bools and small ints in the platform integer.
@@ -166,6 +170,7 @@ class Prod(Reduction):
 
     name = "prod"
     numpy_name = "prod"
+    reduces = np.multiply
 
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
         return np.prod(np.zeros(0, dtype)).dtype
@@ -244,6 +249,7 @@ class Max(_Extremum):
 
     name = "max"
     numpy_name = "max"
+    reduces = np.maximum
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_reduce(sympy.Max, args[0], self.axes, self.keepdims)
@@ -254,6 +260,7 @@ class Min(_Extremum):
 
     name = "min"
     numpy_name = "min"
+    reduces = np.minimum
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_reduce(sympy.Min, args[0], self.axes, self.keepdims)
@@ -350,6 +357,7 @@ class LogSumExp(Reduction):
 
     name = "logsumexp"
     numpy_name = "_logsumexp"
+    reduces = np.logaddexp
     helpers = {"_logsumexp": _LOGSUMEXP_HELPER}
     dask_helpers = {"_logsumexp": _DASK_LOGSUMEXP_HELPER}
 
@@ -447,6 +455,8 @@ class Cumsum(Op):
 
     name = "cumsum"
     dask = True
+    #: The ufunc whose ``accumulate`` this is.
+    accumulates: ClassVar[np.ufunc] = np.add
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -480,33 +490,46 @@ def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Expr:
     return cls(normalize_axes(cls.name, axis, x.ndim), bool(keepdims))(x)
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
-    """Sum of elements over ``axis`` (all by default), like ``np.sum``.
+def sum(
+    x: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
+) -> Expr:
+    """Sum of elements over ``axis`` (all by default), like ``np.sum``; ``dtype`` is the
+    dtype to add in (the input is converted first), ``out`` must be ``None``.
 
     >>> import symgrad as sg
     >>> sg.sum(sg.var("x", shape=(2, 3)), axis=0).shape
     (3,)
     """
-    return _reduce(Sum, x, axis, keepdims)
+    no_out("sum", out)
+    return _reduce(Sum, computed_in(as_expr(x), dtype, "sum"), axis, keepdims)
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
-    """Arithmetic mean over ``axis``, like ``np.mean``."""
-    return _reduce(Mean, x, axis, keepdims)
+def mean(
+    x: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
+) -> Expr:
+    """Arithmetic mean over ``axis``, like ``np.mean`` (``dtype``: the dtype to compute in)."""
+    no_out("mean", out)
+    return _reduce(Mean, computed_in(as_expr(x), dtype, "mean"), axis, keepdims)
 
 
-def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
-    """Product of elements over ``axis``, like ``np.prod``."""
-    return _reduce(Prod, x, axis, keepdims)
+def prod(
+    x: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
+) -> Expr:
+    """Product of elements over ``axis``, like ``np.prod`` (``dtype``: the dtype to
+    multiply in)."""
+    no_out("prod", out)
+    return _reduce(Prod, computed_in(as_expr(x), dtype, "prod"), axis, keepdims)
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+def max(x: Any, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
     """Maximum over ``axis``, like ``np.max``; ties share the gradient evenly."""
+    no_out("max", out)
     return _reduce(Max, x, axis, keepdims)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+def min(x: Any, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
     """Minimum over ``axis``, like ``np.min``; ties share the gradient evenly."""
+    no_out("min", out)
     return _reduce(Min, x, axis, keepdims)
 
 
@@ -550,9 +573,10 @@ def sum_to(g: Expr, shape: Shape, batch: int = 0) -> Expr:
     return g
 
 
-def cumsum(x: Any, axis: int | None = None) -> Expr:
+def cumsum(x: Any, axis: int | None = None, dtype: Any = None, out: None = None) -> Expr:
     """Cumulative sum along ``axis`` (of the flattened array by default), like ``np.cumsum``."""
-    x = as_expr(x)
+    no_out("cumsum", out)
+    x = computed_in(as_expr(x), dtype, "cumsum")
     if axis is None:
         x, axis = shape_ops.reshape(x, (-1,)), 0
     if x.ndim == 0:
@@ -560,11 +584,22 @@ def cumsum(x: Any, axis: int | None = None) -> Expr:
     return Cumsum(normalize_axis("cumsum", axis, x.ndim))(x)
 
 
-def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom, like ``np.var``."""
-    x = as_expr(x)
+def var(
+    x: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: None = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+) -> Expr:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom, like ``np.var``
+    (``sg.var`` declares a variable; this is ``symgrad.numpy.var`` and ``Expr.var``)."""
+    no_out("var", out)
+    x = computed_in(as_expr(x), dtype, "var")
     axes = normalize_axes("var", axis, x.ndim)
     centred = _constant_if_single(ew.subtract(x, mean(x, axis=axes, keepdims=True)), x, axes)
+    if centred.dtype.kind == "c":  # |x - mean|^2, real, as NumPy's var of complex values
+        centred = ew.abs(centred)
     total = sum(ew.multiply(centred, centred), axis=axes, keepdims=keepdims)
     dtype = total.dtype if total.dtype.kind == "f" else np.dtype(np.float64)
     n = count(x, axes, dtype)
@@ -582,11 +617,19 @@ def _constant_if_single(centred: Expr, x: Expr, axes: tuple[int, ...]) -> Expr:
     return ew.where(single, ew.stop_gradient(centred), centred)
 
 
-def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Expr:
+def std(
+    x: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: None = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+) -> Expr:
     """Standard deviation over ``axis``, like ``np.std``. Over one element it is constant
     (derivative 0); where two or more elements are all equal it has no derivative (like
     ``abs`` at 0, but in every direction at once) and its gradient is nan."""
-    return ew.sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    no_out("std", out)
+    return ew.sqrt(var(x, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 # --- cumprod, ptp, average ------------------------------------------------------------------
@@ -601,6 +644,7 @@ class Cumprod(Op):
 
     name = "cumprod"
     dask = True
+    accumulates: ClassVar[np.ufunc] = np.multiply
     axis: int
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -636,7 +680,7 @@ class Cumprod(Op):
         return np.cumprod(args[0], axis=self.axis)
 
 
-def cumprod(x: Any, axis: int | None = None) -> Expr:
+def cumprod(x: Any, axis: int | None = None, dtype: Any = None, out: None = None) -> Expr:
     """Cumulative product along ``axis`` (of the flattened array by default), like
     ``np.cumprod``. Its derivatives of every order are exact also where elements are zero.
 
@@ -644,7 +688,8 @@ def cumprod(x: Any, axis: int | None = None) -> Expr:
     >>> sg.cumprod(sg.const([1.0, 2.0, 3.0])).eval().tolist()
     [1.0, 2.0, 6.0]
     """
-    x = as_expr(x)
+    no_out("cumprod", out)
+    x = computed_in(as_expr(x), dtype, "cumprod")
     if axis is None:
         x, axis = shape_ops.reshape(x, (-1,)), 0
     if x.ndim == 0:
@@ -652,7 +697,7 @@ def cumprod(x: Any, axis: int | None = None) -> Expr:
     return Cumprod(normalize_axis("cumprod", axis, x.ndim))(x)
 
 
-def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+def ptp(x: Any, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
     """Range of values (maximum minus minimum) over ``axis``, like ``np.ptp``; ties share
     the derivative as in ``max`` and ``min``.
 
@@ -660,6 +705,7 @@ def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
     >>> float(sg.ptp(sg.const([3.0, -1.0, 2.0])).eval())
     4.0
     """
+    no_out("ptp", out)
     x = as_expr(x)
     return ew.subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
 
@@ -752,14 +798,16 @@ class ArgExtreme(Op):
         return None
 
 
-def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Expr:
+def argmax(x: Any, axis: int | None = None, out: None = None, *, keepdims: bool = False) -> Expr:
     """Index of the largest element along ``axis`` (of the flattened array by default), as
     ``np.argmax``. An integer result: it has no derivative."""
+    no_out("argmax", out)
     return _arg_extreme(x, axis, keepdims, largest=True)
 
 
-def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Expr:
+def argmin(x: Any, axis: int | None = None, out: None = None, *, keepdims: bool = False) -> Expr:
     """Index of the smallest element along ``axis`` (``np.argmin``); no derivative."""
+    no_out("argmin", out)
     return _arg_extreme(x, axis, keepdims, largest=False)
 
 

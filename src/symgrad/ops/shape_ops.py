@@ -194,17 +194,19 @@ class Cast(Op):
         return f"float({args[0]})" if self.to == np.float64 else None
 
     def _passes_derivatives(self, x: Expr) -> bool:
-        return x.dtype.kind == "f" and self.to.kind == "f"
+        return x.dtype.kind in "fc" and self.to.kind in "fc"
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         x = node.inputs[0]
-        return (astype(cotangent, x.dtype) if self._passes_derivatives(x) else None,)
+        if not self._passes_derivatives(x):
+            return (None,)
+        return (astype(_real_for(cotangent, x.dtype), x.dtype),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         (t,) = tangents
         if t is None or not self._passes_derivatives(node.inputs[0]):
             return None
-        return astype(t, self.to)
+        return astype(_real_for(t, self.to), self.to)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         if self.to.kind == "b":
@@ -212,6 +214,17 @@ class Cast(Op):
         if node.inputs[0].dtype.kind == "b":  # a condition becomes the number 1 or 0
             return np.vectorize(_sympy_indicator, otypes=[object])(args[0])
         return np.vectorize(lambda v: v, otypes=[object])(args[0])
+
+
+def _real_for(value: Expr, dtype: np.dtype) -> Expr:
+    """The real part of a complex ``value`` bound for a real ``dtype`` (a real number moves
+    only the real part), else ``value``: ``astype`` from complex to real would drop the
+    imaginary part with a warning."""
+    if value.dtype.kind == "c" and dtype.kind != "c":
+        from .elementwise import real
+
+        return real(value)
+    return value
 
 
 def _sympy_indicator(condition: Any) -> Any:
@@ -258,7 +271,7 @@ class Concatenate(Op):
         for x in node.inputs:
             stop = start + x.shape[self.axis]
             part = getitem(cotangent, lead + (slice(start, stop),))
-            out.append(astype(part, x.dtype) if x.dtype.kind == "f" else None)
+            out.append(astype(_real_for(part, x.dtype), x.dtype) if x.dtype.kind in "fc" else None)
             start = stop
         return out
 
@@ -297,7 +310,9 @@ class Stack(Op):
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         lead = (slice(None),) * (self.axis + ew.batch_of(cotangent, node))
         return [
-            astype(getitem(cotangent, lead + (i,)), x.dtype) if x.dtype.kind == "f" else None
+            astype(_real_for(getitem(cotangent, lead + (i,)), x.dtype), x.dtype)
+            if x.dtype.kind in "fc"
+            else None
             for i, x in enumerate(node.inputs)
         ]
 

@@ -33,6 +33,9 @@ class StableDerivatives(Substitution):
         derivation, index = found
         entry = self._remade.get(id(derivation))
         if entry is None:
+            # In progress: a result met again inside its own sources (hash-consing can make
+            # a derivative, a zero say, the very node of the function it came from) stays.
+            self._remade[id(derivation)] = (derivation, None)
             sources = derivation.outputs
             rewritten = rewriter.run(sources)
             stabilized = not all(map(operator.is_, rewritten, sources)) and any(

@@ -39,6 +39,9 @@ def zero_sign(node: Expr) -> float | None:
     value = fill_value(node)
     if value is None or value != 0:
         return None
+    if isinstance(value, complex):  # both parts must be zeros of one sign
+        signs = {math.copysign(1.0, value.real), math.copysign(1.0, value.imag)}
+        return signs.pop() if len(signs) == 1 else None
     return math.copysign(1.0, value)
 
 

@@ -46,7 +46,8 @@ def row_types(stacked: Sequence[Expr]) -> list[Type]:
 
 
 def is_float(x: Expr) -> bool:
-    return x.dtype.kind == "f"
+    """Float or complex: a value with derivatives."""
+    return x.dtype.kind in "fc"
 
 
 def floats(nodes: Sequence[Expr]) -> list[int]:

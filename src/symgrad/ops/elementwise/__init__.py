@@ -20,17 +20,18 @@ The modules, by concept:
 
 from __future__ import annotations
 
-from . import arithmetic, comparisons, selection, special, unary_functions
+from . import arithmetic, comparisons, complex_parts, selection, special, unary_functions
 from .arithmetic import *
 from .arithmetic import Add, Divide, Multiply, Power, Subtract, add_tangents
 from .broadcasting import batch_of, fit, lift, lift_tangents
 from .comparisons import *
+from .complex_parts import *
 from .selection import *
 from .selection import Clip, Where, minimum
 from .special import *
 from .table import Binary, Elementwise, Unary, binary, function_of, unary
 from .unary_functions import *
-from .unary_functions import abs, exp, log, log1p, negative, sigmoid, stop_gradient
+from .unary_functions import abs, exp, log, log1p, negative, rounded, sigmoid, stop_gradient
 
 # The classes of rows that rewrite passes match nodes against.
 Negative = negative.op_class
@@ -49,4 +50,5 @@ __all__ += unary_functions.__all__
 __all__ += special.__all__
 __all__ += arithmetic.__all__
 __all__ += comparisons.__all__
+__all__ += complex_parts.__all__
 __all__ += selection.__all__

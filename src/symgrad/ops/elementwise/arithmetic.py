@@ -36,6 +36,7 @@ __all__ = [
     "logaddexp",
     "logaddexp2",
     "mod",
+    "remainder",
     "fmod",
 ]
 
@@ -285,6 +286,8 @@ mod = binary(
     sympy="Mod",
     partials=lambda a, b, z: (as_expr(1.0, like=z), negative(floor(divide(a, b)))),
 )
+
+remainder = mod  # np.remainder is np.mod
 
 
 def _fmod_partials(a: Expr, b: Expr, z: Expr) -> tuple[Expr, Expr]:

@@ -38,7 +38,7 @@ def lift_tangents(node: Expr, tangents: Sequence[Expr | None]) -> tuple[int, lis
 def fit(tangent: Expr, node: Expr, batch: int = 0) -> Expr:
     """``tangent`` cast to ``node``'s dtype and broadcast to its shape, after ``batch``
     leading batch axes (a no-op when it fits already)."""
-    if tangent.dtype != node.dtype and node.dtype.kind == "f":
+    if tangent.dtype != node.dtype and node.dtype.kind in "fc":
         tangent = shape_ops.astype(tangent, node.dtype)
     target = tangent.shape[:batch] + node.shape
     if tangent.shape != target:

@@ -17,7 +17,7 @@ from .. import reductions
 from ..base import EmitContext, Op
 from ..leaves import as_expr, as_exprs, check_weak_scalars, is_weak_scalar, typed, weak_value
 from .broadcasting import batch_of, fit, lift_tangents
-from .comparisons import equal, greater, greater_equal, less, less_equal
+from .comparisons import equal, greater, greater_equal, less, less_equal, not_equal
 from .table import binary, sympy_map
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ else:
     sympy = lazy_module("sympy")
 
 # The public functions (symgrad exports them as sg.<name>).
-__all__ = ["where", "clip", "maximum", "minimum"]
+__all__ = ["where", "clip", "maximum", "minimum", "fmax", "fmin"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,9 +154,53 @@ def where(condition: Any, a: Any, b: Any) -> Expr:
     return Where()(c, a, b)
 
 
-def clip(x: Any, a_min: Any, a_max: Any) -> Expr:
-    """``x`` limited to the interval ``[a_min, a_max]`` (``np.clip``)."""
-    return Clip()(*as_exprs(x, a_min, a_max, op="clip"))
+def clip(
+    x: Any,
+    a_min: Any = None,
+    a_max: Any = None,
+    out: None = None,
+    *,
+    min: Any = None,  # noqa: A002 (NumPy's names)
+    max: Any = None,  # noqa: A002
+) -> Expr:
+    """``x`` limited to the interval ``[a_min, a_max]`` (``np.clip``; NumPy 2's ``min=`` and
+    ``max=`` are the same bounds). A bound that is ``None`` does not limit.
+
+    >>> import symgrad as sg
+    >>> sg.clip(sg.const([-2.0, 0.5, 3.0]), None, 1.0).eval().tolist()
+    [-2.0, 0.5, 1.0]
+    """
+    from ..arguments import no_out
+
+    no_out("clip", out)
+    lo = _one_bound("a_min", a_min, "min", min)
+    hi = _one_bound("a_max", a_max, "max", max)
+    x = as_expr(x)
+    if lo is None and hi is None:
+        return x
+    x, lo, hi = as_exprs(
+        x,
+        _unbounded(x, -1) if lo is None else lo,
+        _unbounded(x, 1) if hi is None else hi,
+        op="clip",
+    )
+    return Clip()(x, lo, hi)
+
+
+def _one_bound(name: str, value: Any, keyword: str, keyword_value: Any) -> Any:
+    if value is not None and keyword_value is not None:
+        raise TypeError(f"clip: pass {name} or {keyword}=, not both")
+    return keyword_value if value is None else value
+
+
+def _unbounded(x: Expr, side: int) -> Expr:
+    """The bound that never limits ``x``: ±inf for floats, the integer dtype's extreme."""
+    if x.dtype.kind in "iu":
+        info = np.iinfo(x.dtype)
+        return as_expr(np.asarray(info.max if side > 0 else info.min, x.dtype))
+    if x.dtype.kind == "b":
+        return as_expr(np.asarray(side > 0))
+    return as_expr(np.asarray(side * np.inf, x.dtype))
 
 
 def _tie_split(wins: Expr, ties: Expr, node: Expr) -> Expr:
@@ -192,4 +236,35 @@ minimum = binary(
     selection=lambda a, b: (less_equal(a, b), less_equal(b, a)),
     keeps_zero_cotangents=True,
     commutative=True,
+)
+
+
+def _or_nan(wins: Expr, other: Expr) -> Expr:
+    """True where ``wins`` or where ``other`` is nan (``fmax`` and ``fmin`` skip nan)."""
+    return where(not_equal(other, other), as_expr(True), wins)
+
+
+fmax = binary(
+    "fmax",
+    "Elementwise maximum ignoring nan (``np.fmax``); where ``a == b`` each gets half the "
+    "gradient, and where one is nan the other gets all of it.",
+    numpy=np.fmax,
+    float_form="({0} if {0} >= {1} or {1} != {1} else {1})",  # ties give a, as in NumPy
+    sympy=lambda a, b: sympy.Max(a, b),
+    partials=lambda a, b, z: (
+        _tie_split(_or_nan(greater(a, b), b), equal(a, b), z),
+        _tie_split(_or_nan(greater(b, a), a), equal(a, b), z),
+    ),
+)
+fmin = binary(
+    "fmin",
+    "Elementwise minimum ignoring nan (``np.fmin``); where ``a == b`` each gets half the "
+    "gradient, and where one is nan the other gets all of it.",
+    numpy=np.fmin,
+    float_form="({0} if {0} <= {1} or {1} != {1} else {1})",  # ties give a, as in NumPy
+    sympy=lambda a, b: sympy.Min(a, b),
+    partials=lambda a, b, z: (
+        _tie_split(_or_nan(less(a, b), b), equal(a, b), z),
+        _tie_split(_or_nan(less(b, a), a), equal(a, b), z),
+    ),
 )

@@ -14,7 +14,7 @@ from ..leaves import as_expr
 from .arithmetic import add, divide, multiply, subtract
 from .comparisons import less
 from .selection import where
-from .table import in_float, unary
+from .table import in_real_float, unary
 from .unary_functions import abs, cos, exp
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def _sinc_slope(x: Expr, y: Expr) -> Expr:
 
 def _sinc_result(dtype: np.dtype) -> np.dtype:
     """np.sinc multiplies by pi first: integers and bools become float64."""
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
 sinc = unary(
@@ -272,7 +272,7 @@ erf = unary(
     """,
     numpy="_erf({0})",
     helpers={"_erf": ERF_HELPER},
-    dtype=in_float,
+    dtype=in_real_float,
     float_form="math.erf({0})",
     sympy="erf",
     derivative=lambda g, x, y: g * (_TWO_OVER_SQRT_PI * exp(-(x * x))),
@@ -287,7 +287,7 @@ erfc = unary(
     """,
     numpy="_erfc({0})",
     helpers={"_erf": ERF_HELPER},
-    dtype=in_float,
+    dtype=in_real_float,
     float_form="math.erfc({0})",
     sympy="erfc",
     derivative=lambda g, x, y: g * (-_TWO_OVER_SQRT_PI * exp(-(x * x))),

@@ -23,6 +23,11 @@ A row's fields:
 ``partials`` (binary)
     ``(dz/da, dz/db)`` as a function of ``a``, ``b`` and the output ``z``, ``None`` for a
     zero partial; or ``None`` where the op has no derivative at all (comparisons).
+``reverse`` (unary, optional)
+    The reverse rule, where it is not ``derivative`` (which is then the forward rule only):
+    for complex inputs of functions that are not holomorphic (``abs``, ``real``, ``conj``),
+    whose cotangent is ``dL/dx - i dL/dy`` (see docs/numpy.md) and is not a tangent
+    multiplied by a complex number.
 ``sympy``
     The SymPy function, by its name in the ``sympy`` module (``"sin"``: a SymPy class, which
     also lets ``from_sympy`` translate it back) or as a :class:`SympyFunction`, or a
@@ -94,6 +99,14 @@ def ufunc_rule(ufunc: np.ufunc) -> DtypeRule:
 def in_float(dtype: np.dtype) -> np.dtype:
     """Computed in floating point, as NumPy's ``exp`` and ``sin`` are: floats keep their
     dtype, bools and integers get the smallest float that holds them."""
+    return float_of(dtype)
+
+
+def in_real_float(dtype: np.dtype) -> np.dtype:
+    """``in_float`` for functions of real numbers only (``erf``, ``sigmoid``), whose NumPy
+    forms refuse complex values or would drop their imaginary parts."""
+    if dtype.kind == "c":
+        raise TypeError("is defined for real numbers only, not for complex values")
     return float_of(dtype)
 
 
@@ -183,7 +196,7 @@ class Elementwise(Op):
                 # step its own way: compute it in the float dtype the op gives.
                 dtype = f"np.{node.dtype.name}"
                 args = [
-                    a if x.dtype.kind == "f" else f"{a}.astype({dtype})"
+                    f"{a}.astype({dtype})" if x.dtype.kind in "biu" else a
                     for a, x in zip(args, node.inputs)
                 ]
             return self.numpy.format(*args)
@@ -215,6 +228,7 @@ class Unary(Elementwise):
     """An elementwise function of one array."""
 
     derivative: ClassVar[UnaryDerivative | None] = None
+    reverse: ClassVar[UnaryDerivative | None] = None
     selects: ClassVar[UnarySelection | None] = None
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
@@ -222,7 +236,7 @@ class Unary(Elementwise):
         return x.shape, self.result_dtype(x.dtype)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        rule = type(self).derivative
+        rule = type(self).reverse or type(self).derivative
         return (None if rule is None else rule(cotangent, node.inputs[0], node),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
@@ -320,6 +334,7 @@ def unary(
     numpy: np.ufunc | str,
     sympy: str | Callable[[Any], Any],
     derivative: UnaryDerivative | None,
+    reverse: UnaryDerivative | None = None,
     float_form: str | None = None,
     dtype: DtypeRule | None = None,
     written: str | None = None,
@@ -340,6 +355,7 @@ def unary(
         float_form,
         dtype,
         derivative=_static(derivative),
+        reverse=_static(reverse),
         differentiable=derivative is not None,
         written=written,
         fresh=fresh,

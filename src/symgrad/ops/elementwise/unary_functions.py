@@ -6,14 +6,15 @@ tangent ``g``, the input ``x`` and the output ``y``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...core.expr import Expr
 from ...core.lazy import lazy_module
 from .. import shape_ops
 from ..leaves import as_expr
-from .table import SympyFunction, in_float, same, same_number, unary
+from .table import SympyFunction, in_float, in_real_float, same, same_number, unary
 
 if TYPE_CHECKING:
     import sympy
@@ -48,6 +49,14 @@ __all__ = [
     "arctanh",
     "deg2rad",
     "rad2deg",
+    "radians",
+    "degrees",
+    "fabs",
+    "reciprocal",
+    "nan_to_num",
+    "isnan",
+    "isinf",
+    "isfinite",
     "sigmoid",
     "relu",
     "softplus",
@@ -92,7 +101,45 @@ abs = unary(
     numpy=np.abs,
     float_form="abs({0})",
     sympy="Abs",
+    derivative=lambda g, x, y: _abs_tangent(g, x),
+    reverse=lambda g, x, y: g * _conj_sign(x),
+)
+
+
+def _conj_sign(x: Expr) -> Expr:
+    """``conj(z) / |z|`` (0 at 0): for reals the sign, for complex ``z`` the cotangent
+    ``dL/dx - i dL/dy`` of ``|z|`` (docs/numpy.md)."""
+    if x.dtype.kind != "c":
+        return sign(x)
+    from .complex_parts import conj
+
+    return conj(sign(x))
+
+
+def _abs_tangent(g: Expr, x: Expr) -> Expr:
+    """d|z| = real(conj(z) dz) / |z|; ``g * sign(x)`` for reals."""
+    if x.dtype.kind != "c":
+        return g * sign(x)
+    from .complex_parts import real
+
+    return real(g * _conj_sign(x))
+
+
+fabs = unary(
+    "fabs",
+    "Absolute value as a float (``np.fabs``: integers become floats); its derivative at 0 is 0.",
+    numpy=np.fabs,
+    float_form="math.fabs({0})",
+    sympy=lambda x: sympy.Abs(x),
     derivative=lambda g, x, y: g * sign(x),
+)
+reciprocal = unary(
+    "reciprocal",
+    "``1 / x`` (``np.reciprocal``; integer division for integer arrays, as in NumPy).",
+    numpy=np.reciprocal,
+    float_form="1.0 / {0}",
+    sympy=lambda x: 1 / x,
+    derivative=lambda g, x, y: g * -(y * y),
 )
 sign = unary(
     "sign",
@@ -273,13 +320,16 @@ rad2deg = unary(
     derivative=lambda g, x, y: g * as_expr(float(180 / np.pi), like=y),
 )
 
+radians = deg2rad  # np.radians: the same function as np.deg2rad
+degrees = rad2deg  # np.degrees: the same function as np.rad2deg
+
 # --- activations ----------------------------------------------------------------------------
 
 sigmoid = unary(
     "sigmoid",
     "The logistic function ``1 / (1 + exp(-x))``, computed without overflow.",
     numpy="np.exp(-np.logaddexp(0, -{0}))",
-    dtype=in_float,  # bools and integers computed in float (see Elementwise.emit)
+    dtype=in_real_float,  # bools and integers computed in float (see Elementwise.emit)
     float_form=(
         "(1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0})))"
     ),
@@ -301,7 +351,7 @@ softplus = unary(
     "softplus",
     "``log(1 + exp(x))``, computed without overflow.",
     numpy="np.logaddexp(0, {0})",
-    dtype=in_float,  # bools and integers computed in float (see Elementwise.emit)
+    dtype=in_real_float,  # bools and integers computed in float (see Elementwise.emit)
     float_form="(math.log1p(math.exp(-abs({0}))) + ({0} if {0} > 0 else 0.0))",
     sympy=lambda x: sympy.log(1 + sympy.exp(x)),
     derivative=lambda g, x, y: g * sigmoid(x),
@@ -335,6 +385,79 @@ round = unary(
     numpy="np.round({0})",
     dtype=_round_result,
     sympy=SympyFunction("round", undefined=True),
+    derivative=None,
+)
+
+
+def rounded(x: Any, decimals: int = 0) -> Expr:
+    """``x`` rounded to ``decimals`` decimal places (negative: to tens, hundreds...), halves
+    to even, as ``np.round(x, decimals)`` computes it: scaled by ``10**decimals``, rounded,
+    scaled back. Its derivative is 0.
+
+    >>> import symgrad as sg
+    >>> sg.ops.elementwise.rounded(sg.const([1.25, 13.0]), 1).eval().tolist()
+    [1.2, 13.0]
+    """
+    if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
+        raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+    x = as_expr(x)
+    if decimals == 0 or x.dtype.kind in "biu" and decimals > 0:
+        return round(x)
+    if decimals < 0:  # to tens, hundreds...: divided, as NumPy does; integers stay integers
+        scale = 10.0 ** int(-decimals)
+        result = round(x / scale) * scale
+        return shape_ops.astype(result, x.dtype) if x.dtype.kind in "iu" else result
+    scale = 10.0 ** int(decimals)
+    return round(x * scale) / scale
+
+
+# --- special values -------------------------------------------------------------------------
+
+_FLOAT64_MAX = "1.7976931348623157e+308"
+
+
+def _where_finite(x: Expr, g: Expr) -> Expr:
+    """``g`` where ``x`` is finite, else 0."""
+    from .selection import where  # selection's rows use this module's functions
+
+    return where(isfinite(x), g, as_expr(0, like=g))
+
+
+nan_to_num = unary(
+    "nan_to_num",
+    "``x`` with nan replaced by 0 and ±inf by the largest finite values (``np.nan_to_num`` "
+    "with its defaults); the derivative is 1 where ``x`` is finite, else 0.",
+    numpy="np.nan_to_num({0})",
+    dtype=same,
+    float_form=(
+        f"(0.0 if {{0}} != {{0}} else ({_FLOAT64_MAX} if {{0}} == math.inf else "
+        f"(-{_FLOAT64_MAX} if {{0}} == -math.inf else {{0}})))"
+    ),
+    sympy=lambda x: x,
+    derivative=lambda g, x, y: _where_finite(x, g),
+)
+isnan = unary(
+    "isnan",
+    "Where ``x`` is nan (a bool array, no derivative).",
+    numpy=np.isnan,
+    float_form="{0} != {0}",
+    sympy=lambda x: sympy.false,
+    derivative=None,
+)
+isinf = unary(
+    "isinf",
+    "Where ``x`` is +inf or -inf (a bool array, no derivative).",
+    numpy=np.isinf,
+    float_form="abs({0}) == math.inf",
+    sympy=lambda x: sympy.false,
+    derivative=None,
+)
+isfinite = unary(
+    "isfinite",
+    "Where ``x`` is neither inf nor nan (a bool array, no derivative).",
+    numpy=np.isfinite,
+    float_form="{0} - {0} == 0.0",
+    sympy=lambda x: sympy.true,
     derivative=None,
 )
 
