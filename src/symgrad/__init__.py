@@ -33,6 +33,7 @@ from .errors import (
 from .executable import Executable, Stats
 from .linalg import norm  # sg.norm is sg.linalg.norm
 from .listing.graph import show
+from .ops import array_methods as _array_methods  # noqa: F401  (x + y, x.sum(), x[1:])
 from .ops import elementwise as _elementwise
 from .ops.arrangement import (
     append,
@@ -246,3 +247,7 @@ __all__ = [
     "zeros_like",
 ]
 __all__ += _elementwise.__all__
+
+# NumPy's functions on expressions build graphs (np.sin(x)); the namespace it reads must be
+# complete, so this comes last.
+from .numpy import _dispatch as _numpy_dispatch  # noqa: E402, F401

@@ -22,7 +22,10 @@ from . import conveniences
 from .shapes import Shape, check_extent, format_shape
 
 if TYPE_CHECKING:
+    from ..ops.array_methods import ArrayMethods as _ArrayMethods
     from ..ops.base import Op
+else:
+    _ArrayMethods = object  # the operators and ndarray's methods, attached by symgrad.ops
 
 
 class _Table(dict):  # type: ignore[type-arg]
@@ -129,7 +132,7 @@ def live_nodes() -> int:
     return len(_LEAVES) + sum(len(t) for t in _NODES.values())
 
 
-class Expr:
+class Expr(_ArrayMethods):
     """A symbolic array: the output of an op applied to other expressions.
 
     Build expressions from :func:`symgrad.var` and :func:`symgrad.const` with Python operators
@@ -151,15 +154,11 @@ class Expr:
     # --- NumPy's protocols (symgrad/numpy/_dispatch.py) -----------------------------------
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """``np.sin(x)``, ``array + x``, ``np.add.reduce(x)``: NumPy's ufuncs build graphs."""
-        from ..numpy import _dispatch
-
-        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+        return conveniences.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         """``np.sum(x)``, ``np.concatenate([x, y])``: NumPy's functions build graphs."""
-        from ..numpy import _dispatch
-
-        return _dispatch.array_function(func, types, args, kwargs)
+        return conveniences.array_function(func, types, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(
@@ -205,10 +204,6 @@ class Expr:
             return factor
         return "*".join(names + ([str(factor)] if factor != 1 else []))
 
-    @property
-    def T(self) -> Expr:
-        return _shape_ops.transpose(self)
-
     def __repr__(self) -> str:
         if self.name is not None:
             return f"var({self.name!r}, shape={self.shape!r}, dtype={self.dtype.name!r})"
@@ -244,220 +239,9 @@ class Expr:
 
     __int__ = __float__  # type: ignore[assignment]
 
-    # --- arithmetic ---------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Expr:
-        return _ew.add(self, other)
-
-    def __radd__(self, other: Any) -> Expr:
-        return _ew.add(other, self)
-
-    def __sub__(self, other: Any) -> Expr:
-        return _ew.subtract(self, other)
-
-    def __rsub__(self, other: Any) -> Expr:
-        return _ew.subtract(other, self)
-
-    def __mul__(self, other: Any) -> Expr:
-        return _ew.multiply(self, other)
-
-    def __rmul__(self, other: Any) -> Expr:
-        return _ew.multiply(other, self)
-
-    def __truediv__(self, other: Any) -> Expr:
-        return _ew.divide(self, other)
-
-    def __rtruediv__(self, other: Any) -> Expr:
-        return _ew.divide(other, self)
-
-    def __mod__(self, other: Any) -> Expr:
-        return _ew.mod(self, other)
-
-    def __rmod__(self, other: Any) -> Expr:
-        return _ew.mod(other, self)
-
-    def __pow__(self, other: Any) -> Expr:
-        return _ew.power(self, other)
-
-    def __rpow__(self, other: Any) -> Expr:
-        return _ew.power(other, self)
-
-    def __matmul__(self, other: Any) -> Expr:
-        return _linalg.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Expr:
-        return _linalg.matmul(other, self)
-
-    def __neg__(self) -> Expr:
-        return _ew.negative(self)
-
-    def __pos__(self) -> Expr:
-        return self
-
-    def __abs__(self) -> Expr:
-        return _ew.abs(self)
-
-    def __lt__(self, other: Any) -> Expr:
-        return _ew.less(self, other)
-
-    def __le__(self, other: Any) -> Expr:
-        return _ew.less_equal(self, other)
-
-    def __gt__(self, other: Any) -> Expr:
-        return _ew.greater(self, other)
-
-    def __ge__(self, other: Any) -> Expr:
-        return _ew.greater_equal(self, other)
-
-    # Elementwise, as in NumPy (also ``sg.eq`` and ``sg.ne``). Operands that cannot be
-    # array data (None, strings, other objects) compare as Python objects do: by identity.
-    def __eq__(self, other: Any) -> Expr:  # type: ignore[override]
-        if not _is_operand(other):
-            return NotImplemented
-        return _ew.equal(self, other)
-
-    def __ne__(self, other: Any) -> Expr:  # type: ignore[override]
-        if not _is_operand(other):
-            return NotImplemented
-        return _ew.not_equal(self, other)
-
+    # Nodes are hashed by identity (hash-consing makes equal nodes one object); ``==`` builds
+    # an elementwise comparison (symgrad.ops.array_methods).
     __hash__ = object.__hash__
-
-    def __getitem__(self, index: Any) -> Expr:
-        return _shape_ops.getitem(self, index)
-
-    # --- methods mirroring ndarray --------------------------------------------------------------
-    # NumPy's signatures: ``dtype`` converts before reducing, ``out`` must be None (NumPy's
-    # own functions pass ``out=None`` on to these methods).
-    def sum(
-        self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
-    ) -> Expr:
-        return _red.sum(self, axis, dtype, out, keepdims)
-
-    def mean(
-        self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
-    ) -> Expr:
-        return _red.mean(self, axis, dtype, out, keepdims)
-
-    def prod(
-        self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False
-    ) -> Expr:
-        return _red.prod(self, axis, dtype, out, keepdims)
-
-    def max(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
-        return _red.max(self, axis, out, keepdims)
-
-    def min(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
-        return _red.min(self, axis, out, keepdims)
-
-    def var(
-        self,
-        axis: Any = None,
-        dtype: Any = None,
-        out: None = None,
-        ddof: int = 0,
-        keepdims: bool = False,
-    ) -> Expr:
-        return _red.var(self, axis, dtype, out, ddof, keepdims)
-
-    def std(
-        self,
-        axis: Any = None,
-        dtype: Any = None,
-        out: None = None,
-        ddof: int = 0,
-        keepdims: bool = False,
-    ) -> Expr:
-        return _red.std(self, axis, dtype, out, ddof, keepdims)
-
-    def cumsum(self, axis: int | None = None, dtype: Any = None, out: None = None) -> Expr:
-        return _red.cumsum(self, axis, dtype, out)
-
-    def any(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
-        return _truth.any(self, axis, out, keepdims)
-
-    def all(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
-        return _truth.all(self, axis, out, keepdims)
-
-    def reshape(self, *shape: Any) -> Expr:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _shape_ops.reshape(self, shape)
-
-    def transpose(self, *axes: Any) -> Expr:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _shape_ops.transpose(self, axes or None)
-
-    def squeeze(self, axis: Any = None) -> Expr:
-        return _shape_ops.squeeze(self, axis)
-
-    def ravel(self) -> Expr:
-        return _shape_ops.reshape(self, (-1,))
-
-    flatten = ravel
-
-    def astype(self, dtype: Any) -> Expr:
-        return _shape_ops.astype(self, dtype)
-
-    def argmax(self, axis: int | None = None, out: None = None, *, keepdims: bool = False) -> Expr:
-        return _red.argmax(self, axis, out, keepdims=keepdims)
-
-    def argmin(self, axis: int | None = None, out: None = None, *, keepdims: bool = False) -> Expr:
-        return _red.argmin(self, axis, out, keepdims=keepdims)
-
-    def argsort(self, axis: int | None = -1, kind: Any = None, order: None = None) -> Expr:
-        return _sorting.argsort(self, axis, kind, order)
-
-    def swapaxes(self, axis1: int, axis2: int) -> Expr:
-        return _shape_ops.swapaxes(self, axis1, axis2)
-
-    def repeat(self, repeats: Any, axis: int | None = None) -> Expr:
-        return _arrangement.repeat(self, repeats, axis)
-
-    def take(self, indices: Any, axis: int | None = None) -> Expr:
-        return _arrangement.take(self, indices, axis)
-
-    def clip(self, min: Any = None, max: Any = None, out: None = None) -> Expr:
-        return _ew.clip(self, min, max, out)
-
-    def round(self, decimals: int = 0, out: None = None) -> Expr:
-        _no_out("round", out)
-        return _ew.rounded(self, decimals)
-
-    def dot(self, b: Any, out: None = None) -> Expr:
-        return _linalg.dot(self, b, out)
-
-    # complex parts, as ndarray has them
-    @property
-    def real(self) -> Expr:
-        return _ew.real(self)
-
-    @property
-    def imag(self) -> Expr:
-        return _ew.imag(self)
-
-    def conj(self) -> Expr:
-        return _ew.conj(self)
-
-    conjugate = conj
-
-    def copy(self) -> Expr:
-        return self  # expressions are immutable: a copy is the same node
-
-    # contractions, cumulative products and ranges
-    def trace(
-        self, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: None = None
-    ) -> Expr:
-        return _contractions.trace(self, offset, axis1, axis2, dtype, out)
-
-    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Expr:
-        return _contractions.diagonal(self, offset, axis1, axis2)
-
-    def cumprod(self, axis: int | None = None, dtype: Any = None, out: None = None) -> Expr:
-        return _red.cumprod(self, axis, dtype, out)
-
-    def ptp(self, axis: Any = None, out: None = None, keepdims: bool = False) -> Expr:
-        return _red.ptp(self, axis, out, keepdims)
 
     def eval(self, bindings: Mapping[Any, Any] | None = None) -> Any:
         """Compile this expression and evaluate it (with ``symgrad.compile``).
@@ -490,15 +274,3 @@ _set_op = Expr.op.__set__  # type: ignore[attr-defined]
 _set_inputs = Expr.inputs.__set__  # type: ignore[attr-defined]
 _set_shape = Expr.shape.__set__  # type: ignore[attr-defined]
 _set_dtype = Expr.dtype.__set__  # type: ignore[attr-defined]
-
-
-# Operators call the op modules, which import this one; bind them once this class exists.
-from ..ops import arrangement as _arrangement  # noqa: E402
-from ..ops import contractions as _contractions  # noqa: E402
-from ..ops import elementwise as _ew  # noqa: E402
-from ..ops import linalg as _linalg  # noqa: E402
-from ..ops import reductions as _red  # noqa: E402
-from ..ops import shape_ops as _shape_ops  # noqa: E402
-from ..ops import sorting as _sorting  # noqa: E402
-from ..ops import truth as _truth  # noqa: E402
-from ..ops.arguments import no_out as _no_out  # noqa: E402

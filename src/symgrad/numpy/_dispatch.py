@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import conveniences
 from ..core.expr import Expr
 from ..core.shapes import normalize_axis
 from ..ops import catalog, shape_ops
@@ -140,3 +141,7 @@ def array_function(
     if ours is None:
         raise _unsupported(func)
     return ours(*args, **kwargs)
+
+
+conveniences.array_ufunc = array_ufunc
+conveniences.array_function = array_function
