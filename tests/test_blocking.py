@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad.emit import blocking
+from tests.source import evaluate_body
 
 from .test_random_graphs import build, trees
 
@@ -28,16 +29,12 @@ def small_blocks(block=8, minimum=16):
         yield
 
 
-def _body(f):
-    return f.source.split("def evaluate")[1].split("\n\n\n")[0]
-
-
 def _both(outputs, inputs, arrays):
     """Results with blocking and without, and the blocked function's body."""
     blocked = sg.compile(outputs, inputs=inputs)
     plain = sg.compile(outputs, inputs=inputs, optimize=NO_BLOCKING)
-    assert "for start" not in _body(plain)
-    return blocked(*arrays), plain(*arrays), _body(blocked)
+    assert "for start" not in evaluate_body(plain)
+    return blocked(*arrays), plain(*arrays), evaluate_body(blocked)
 
 
 def _peak(fn, *args):
@@ -171,19 +168,21 @@ def test_loop_bodies_are_blocked_too():
 
 def test_small_arrays_and_symbolic_shapes_are_not_blocked():
     y = sg.var("y", shape=(1000,))
-    assert "for start" not in _body(sg.compile(sg.sum(sg.sin(y) * y)))
+    assert "for start" not in evaluate_body(sg.compile(sg.sum(sg.sin(y) * y)))
     z = sg.var("z", shape=("n",))
-    assert "for start" not in _body(sg.compile(sg.sum(sg.sin(z) * z)))
+    assert "for start" not in evaluate_body(sg.compile(sg.sum(sg.sin(z) * z)))
     w = sg.var("w", shape=(3, 200_000))  # rows longer than a block: nothing to gain
-    assert "for start" not in _body(sg.compile(sg.sum(sg.sin(w) * w)))
+    assert "for start" not in evaluate_body(sg.compile(sg.sum(sg.sin(w) * w)))
 
 
 def test_blocking_is_a_named_optimization():
     x = sg.var("x", shape=(300_000,))
     y = sg.sum(sg.sin(x) * x)
-    assert "for start" in _body(sg.compile(y, optimize=["blocking"]))
-    assert "for start" not in _body(sg.compile(y, optimize=False))
-    assert "for start" not in _body(sg.compile(sg.sin(x)))  # one op: nothing to keep in cache
+    assert "for start" in evaluate_body(sg.compile(y, optimize=["blocking"]))
+    assert "for start" not in evaluate_body(sg.compile(y, optimize=False))
+    assert "for start" not in evaluate_body(
+        sg.compile(sg.sin(x))
+    )  # one op: nothing to keep in cache
 
 
 @settings(max_examples=60, deadline=None)

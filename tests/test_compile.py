@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import symgrad as sg
+from tests.source import evaluate_lines
 
 
 def test_classic_value():
@@ -33,23 +34,18 @@ def test_source_is_one_readable_statement_per_op():
     assert imports == ["import numpy as np"]
 
 
-def _lines(f):
-    body = f.source.split("def evaluate")[1].split("\n\n\n")[0]
-    return [line.strip() for line in body.splitlines()]
-
-
 def test_intermediates_are_deleted_after_last_use():
     x = sg.var("x", shape=(30_000,))
     a = sg.exp(x)
     b = a * 2.0
     c = b + a  # last use of a; b's buffer takes c, then sin(c)
-    lines = _lines(sg.compile(sg.sin(c)))
+    lines = evaluate_lines(sg.compile(sg.sin(c)))
     assert lines[lines.index("del exp_x") - 1] == "multiply += exp_x"
     assert lines[-2:] == ["np.sin(multiply, out=multiply)", "return multiply"]
     x = sg.var("x", shape=("n",))
     y = sg.var("y", shape=("n",))
     d = sg.exp(x) * sg.cos(y) + sg.sin(x) / sg.exp(y)
-    lines = _lines(sg.compile([d.sum(), sg.grad(d.sum(), [x, y])]))
+    lines = evaluate_lines(sg.compile([d.sum(), sg.grad(d.sum(), [x, y])]))
     deleted = [
         (i, name)
         for i, line in enumerate(lines)

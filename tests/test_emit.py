@@ -21,12 +21,9 @@ from symgrad.emit import backends, numpy_writer
 from symgrad.emit.expressions import analyse
 from symgrad.emit.plan import Options, make_plan
 from symgrad.optimize import optimize
+from tests.source import evaluate_body
 
 from .test_random_graphs import _graph, trees
-
-
-def _body(f):
-    return f.source.split("def evaluate")[1].split("\n\n\nclass BindError")[0]
 
 
 @contextlib.contextmanager
@@ -157,7 +154,7 @@ def test_statements_of_several_ops_and_pieces_compute_what_one_op_each_does(tree
 
 def test_a_value_read_twice_by_one_op_is_computed_once():
     x = sg.var("x", shape=(3,))
-    body = _body(sg.compile(sg.sin(x) * sg.sin(x) + 1.0))
+    body = evaluate_body(sg.compile(sg.sin(x) * sg.sin(x) + 1.0))
     assert body.count("np.sin(") == 1
 
 
@@ -169,7 +166,7 @@ def test_large_buffers_are_updated_in_place_with_operators():
     w = sg.var("w", shape=(8, 4))
     b = sg.var("b", shape=(4,))
     h = sg.tanh(x @ w + b) * 2.0
-    body = _body(sg.compile(h))
+    body = evaluate_body(sg.compile(h))
     assert "matmul = x @ w  # (n, 4) float64" in body
     assert "matmul += b\n" in body
     assert "np.tanh(matmul, out=matmul)" in body
@@ -183,7 +180,7 @@ def test_large_buffers_are_updated_in_place_with_operators():
 def test_arrays_a_view_reads_are_never_written_into():
     x = sg.var("x", shape=(200, 200))
     a = sg.sin(x)
-    body = _body(sg.compile(a + a.T))  # a.T is written inside the statement reading it
+    body = evaluate_body(sg.compile(a + a.T))  # a.T is written inside the statement reading it
     assert "sin_x = np.sin(x)" in body and "sin_x +=" not in body and "out=sin_x" not in body
     v = np.random.default_rng(0).normal(size=(200, 200))
     np.testing.assert_array_equal(sg.compile(a + a.T)(v), np.sin(v) + np.sin(v).T)
@@ -193,7 +190,7 @@ def test_gradients_are_named_after_their_variables_after_a_comment():
     x = sg.var("x", shape=(3,))
     w = sg.var("weight", shape=(3,))
     y = sg.sum(sg.sin(x) * w * w)
-    body = _body(sg.compile([y, sg.grad(y, [x, w]), sg.hessian(sg.sum(x**3), x)]))
+    body = evaluate_body(sg.compile([y, sg.grad(y, [x, w]), sg.hessian(sg.sum(x**3), x)]))
     lines = [line.strip() for line in body.splitlines()]
     start = lines.index("# derivatives")
     assert all(not line.startswith("d_") for line in lines[:start])
@@ -204,12 +201,12 @@ def test_gradients_are_named_after_their_variables_after_a_comment():
 
 def test_no_statement_is_dead():
     x = sg.var("x", shape=("n",))  # n is checked, never needed after
-    assert "n = " not in _body(sg.compile(sg.sin(x)))
+    assert "n = " not in evaluate_body(sg.compile(sg.sin(x)))
     y = sg.var("y", shape=("n",))
-    assert "n = x.shape[0]" in _body(sg.compile(sg.sin(x) + y))  # y's shape is checked
+    assert "n = x.shape[0]" in evaluate_body(sg.compile(sg.sin(x) + y))  # y's shape is checked
     a = sg.var("a", shape=(3,))
     z = sg.while_loop(lambda b: sg.sum(b) < 100.0, lambda b: 2.0 * b, a).sum()
-    body = _body(sg.compile(sg.grad(z, a)))
+    body = evaluate_body(sg.compile(sg.grad(z, a)))
     for line in body.splitlines():
         name = line.strip().split(" = ")[0]
         top_level = line.startswith("    ") and not line.startswith("     ")

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 import symgrad as sg
 from symgrad.core.walk import topological_order
 from symgrad.optimize import fold_constants, optimize, rewrite, simplify, stabilize
+from tests.source import evaluate_body
 
 from .test_random_graphs import _graph, trees
 
@@ -227,15 +228,11 @@ def test_powers_of_two_keep_the_dtype(dtype):
     np.testing.assert_array_equal(got, a * 2 * 2)
 
 
-def _body(f):
-    return f.source.split("def evaluate")[1].split("\n\n\n")[0]
-
-
 def test_large_elementwise_results_reuse_dead_buffers():
     big = sg.var("big", shape=(100_000,))
     y = sg.exp(sg.sin(big) * 3.0) + 1.0
     f = sg.compile(y)
-    body = _body(f)
+    body = evaluate_body(f)
     assert "out=sin_big" in body
     a = np.linspace(-1, 1, 100_000)
     np.testing.assert_allclose(f(a), np.exp(np.sin(a) * 3.0) + 1.0, rtol=1e-15)
@@ -246,14 +243,14 @@ def test_buffers_are_not_reused_when_viewed_kept_or_small():
     big = sg.var("big", shape=(100_000,))
     s_ = sg.sin(big)
     viewed = (s_ * 2.0) + s_.reshape((1000, 100)).sum()  # s_ is viewed by a reshape
-    body = _body(sg.compile(viewed))
+    body = evaluate_body(sg.compile(viewed))
     assert "out=sin_big" not in body
     kept = sg.compile([s_, s_ * 2.0])  # s_ is an output: never overwritten
     a = np.linspace(-1, 1, 100_000)
     first, second = kept(a)
     np.testing.assert_array_equal(first, np.sin(a))
-    assert "out=" not in _body(sg.compile(sg.sin(x) * 2.0))  # 3 elements: plain x * y
-    body = _body(sg.compile(sg.exp(big) * 2.0 + 1.0))
+    assert "out=" not in evaluate_body(sg.compile(sg.sin(x) * 2.0))  # 3 elements: plain x * y
+    body = evaluate_body(sg.compile(sg.exp(big) * 2.0 + 1.0))
     assert "exp_big *= 2.0" in body and "exp_big += 1.0" in body
     assert "out=big" not in body and "big *=" not in body.replace("exp_big *=", "")
 
@@ -291,12 +288,12 @@ def test_negated_constant_factors_fold_into_the_constant():
 
 
 def test_small_integer_powers_are_products():
-    body = _body(sg.compile(x**3 + x**2, optimize=False))
+    body = evaluate_body(sg.compile(x**3 + x**2, optimize=False))
     assert "x * x * x" in body and "np.square(x)" in body and "**" not in body
     a = np.array([1.5, -2.0, 0.1])
     np.testing.assert_allclose(sg.compile(x**3 + x**2)(a), a**3 + a**2, rtol=1e-15)
     # Optimized, the cube reuses the square: one multiplication fewer, the same bits.
-    body = _body(sg.compile(x**3 + x**2))
+    body = evaluate_body(sg.compile(x**3 + x**2))
     assert body.count("np.square(x)") == 1 and "power_x * x" in body and "x * x * x" not in body
     cube = sg.compile(x**3)
     np.testing.assert_array_equal(cube(a), sg.compile(x**3, optimize=False)(a))
