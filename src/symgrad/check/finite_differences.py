@@ -30,24 +30,7 @@ def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int)
         by_x = gradient(of_real, [parts[0]], 0)
         by_y = gradient(of_imag, [parts[1]], 0)
         return by_x - 1j * by_y
-    dtype = z.dtype
-    x = np.array(arrays[index], dtype=np.float64)
-    h = step_for(dtype)
-    out = np.zeros(x.shape)
-    args = list(arrays)
-    for i in np.ndindex(*x.shape):
-        step = h * max(1.0, abs(float(x[i])))
-        hi, lo = x.copy(), x.copy()
-        hi[i] += step
-        lo[i] -= step
-        # Perturb in the input's own dtype, and divide by the step that dtype really took.
-        hi, lo = hi.astype(dtype), lo.astype(dtype)
-        args[index] = hi
-        upper = float(f(*args))
-        args[index] = lo
-        lower = float(f(*args))
-        out[i] = (upper - lower) / (float(hi[i]) - float(lo[i]))
-    return out
+    return jacobian(f, arrays, index).reshape(z.shape)  # f's shape is ()
 
 
 def _with(arrays: Sequence[np.ndarray], index: int, value: np.ndarray) -> list[np.ndarray]:
