@@ -15,19 +15,23 @@ def topological_order(outputs: Iterable[Expr]) -> list[Expr]:
     """
     order: list[Expr] = []
     seen: set[int] = set()
+    # Bound methods held in locals: this loop runs once per node of graphs of 10^6 nodes.
+    mark, emit = seen.add, order.append
     for root in outputs:
         if id(root) in seen:
             continue
-        seen.add(id(root))
+        mark(id(root))
         stack = [(root, iter(root.inputs))]
+        push, pop = stack.append, stack.pop
         while stack:
             node, children = stack[-1]
             for child in children:
-                if id(child) not in seen:
-                    seen.add(id(child))
-                    stack.append((child, iter(child.inputs)))
+                key = id(child)
+                if key not in seen:
+                    mark(key)
+                    push((child, iter(child.inputs)))
                     break
             else:
-                stack.pop()
-                order.append(node)
+                pop()
+                emit(node)
     return order

@@ -44,27 +44,42 @@ class Allocation:
             reads = units[position][2]
             for child in children:
                 reads.extend(child.captured.values())  # type: ignore[attr-defined]
-        last_use: dict[int, int] = {}
         viewed: set[int] = set()  # values another value views or aliases
-        for position, (step, node, reads) in enumerate(units):
+        captured = self.captured
+        for step, node, reads in units:
             for x in reads:
-                last_use[id(x)] = position
-                if id(x) not in defined and type(x.op) not in LEAVES:
-                    self.captured[id(x)] = x
+                key = id(x)
+                if key not in defined and type(x.op) not in LEAVES:
+                    captured[key] = x
             if not node.op.fresh:
                 viewed.update(id(x) for x in node.inputs)
             if type(step) is Statement and step.inlined:
                 viewed.update(id(x) for n in step.inlined if not n.op.fresh for x in n.inputs)
+        # Walking back, a value's first read met is its last: it dies there (each value
+        # once, in the order the unit reads it).
+        dying_at: list[list[Expr]] = [[]] * len(units)
+        read_later: set[int] = set()
+        mark = read_later.add
+        for position in range(len(units) - 1, -1, -1):
+            dying = []
+            for x in units[position][2]:
+                key = id(x)
+                if key not in read_later:
+                    mark(key)
+                    if key in defined and key not in keep:
+                        dying.append(x)
+            if dying:
+                dying_at[position] = dying
         started: set[int] = set()
-        for position, (step, node, reads) in enumerate(units):
-            dying = [
-                x
-                for x in (dict.fromkeys(reads) if len(reads) > 1 else reads)
-                if last_use[id(x)] == position and id(x) in defined and id(x) not in keep
-            ]
+        floats = self.state.floats
+        for position, (step, node, _) in enumerate(units):
+            dying = dying_at[position]
             kind = type(step)
             if kind is Statement:
-                self._statement(step, dying, viewed)
+                if floats and not step.placed and not step.returned:
+                    self._register(node, dying)  # (what _statement does on the float path)
+                else:
+                    self._statement(step, dying, viewed)
             elif kind is Block:
                 step.free = tuple(dying)
                 self._items(node)
@@ -140,15 +155,17 @@ class Allocation:
     def _register(self, node: Expr, dying: list[Expr]) -> None:
         """On the float path variables are registers: a dead one is taken again."""
         free = self.free_registers
+        free_ids = self.free_ids
+        variables = self.variable
         for x in dying:
-            variable = self.variable.get(id(x))
-            if variable is not None and id(variable) not in self.free_ids:
+            variable = variables.get(id(x))
+            if variable is not None and id(variable) not in free_ids:
                 free.append(variable)
-                self.free_ids.add(id(variable))
-        wanted = self.state.wanted.get(id(node))
+                free_ids.add(id(variable))
+        wanted = self.state.wanted.get(id(node)) if self.state.wanted else None
         if free and wanted is None:
             variable = free.pop()
-            self.free_ids.discard(id(variable))
+            free_ids.discard(id(variable))
         elif wanted is not None:
             variable = CodeVariable(wanted, wanted=True)
             self.variables.append(variable)
@@ -156,7 +173,7 @@ class Allocation:
             variable = CodeVariable(f"r{self.registers}")
             self.registers += 1
             self.variables.append(variable)
-        self.variable[id(node)] = variable
+        variables[id(node)] = variable
 
     def _new_variable(self, node: Expr) -> None:
         wanted = self.state.wanted.get(id(node))

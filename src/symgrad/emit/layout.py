@@ -46,7 +46,9 @@ class Layout:
             if state.options.blocking and not state.floats
             else list(self.order)
         )
-        self.scope.steps = self._group(segments, self._readers(segments))
+        # With one op per statement nothing is written inside another: no readers needed.
+        inlining = state.options.ops_per_statement > 1
+        self.scope.steps = self._group(segments, self._readers(segments) if inlining else {})
         self._units(self.scope.steps)
         children: list[Any] = []
         for position, (step, node, _) in enumerate(self.units):
@@ -107,6 +109,9 @@ class Layout:
         trees: list[_Tree] = []
         owner: dict[int, _Tree] = {}  # node -> the statement it is written in
         open_: _Tree | None = None  # the statement absorbing the values just before it
+        inlining = limit > 1  # (a statement holds one op: nothing is written inside it)
+        returned = self.returned
+        keep = self.keep
         for segment in reversed(segments):
             if type(segment) is Region:
                 blocked = Blocked(segment)
@@ -121,7 +126,7 @@ class Layout:
             if kind == CONSTANT:
                 if floats:
                     continue  # always a literal
-                if id(node) in self.keep:  # returned: a copy, which the caller may change
+                if id(node) in keep:  # returned: a copy, which the caller may change
                     self._constant(node)
                     steps.append(Statement(node))
                     open_ = None
@@ -131,6 +136,9 @@ class Layout:
             if kind == MULTI:
                 steps.append(Block(node, ()))
                 open_ = None
+                continue
+            if not inlining:
+                steps.append(Statement(node, returned=bool(returned) and id(node) in returned))
                 continue
             read_by = reader.get(id(node)) if kind == PLAIN else None
             if read_by is not None:
