@@ -241,15 +241,21 @@ class Allocation:
         if len(steps) <= size:
             return []
         pieces = [Piece(a, min(a + size, len(steps))) for a in range(0, len(steps), size)]
-        piece_of = {id(step): i for i, p in enumerate(pieces) for step in steps[p.start : p.stop]}
+        # The piece of each unit: a step is one unit, a region one per member.
+        piece_of: list[int] = []
+        for i, step in enumerate(steps):
+            if type(step) is Blocked:
+                piece_of += [i // size] * len(step.region.members)
+            else:
+                piece_of.append(i // size)
         units, defined = self.units, self.defined
+        assert len(piece_of) == len(units)
         home: dict[int, int] = {id(x): -1 for x in inputs}  # value -> the piece computing it
         for value, position in defined.items():
-            home[value] = piece_of[id(units[position][0])]
+            home[value] = piece_of[position]
         readers: dict[int, list[int]] = {}  # value -> the later pieces reading it
         crossing: dict[int, Expr] = {}
-        for step, _, reads in units:
-            here = piece_of[id(step)]
+        for here, (_, _, reads) in zip(piece_of, units):
             for x in reads:
                 h = home.get(id(x))
                 if h is not None and h != here:
