@@ -44,34 +44,41 @@ class Allocation:
             reads = units[position][2]
             for child in children:
                 reads.extend(child.captured.values())  # type: ignore[attr-defined]
+        floats = self.state.floats
         viewed: set[int] = set()  # values another value views or aliases
-        captured = self.captured
-        for step, node, reads in units:
-            for x in reads:
-                key = id(x)
-                if key not in defined and type(x.op) not in LEAVES:
-                    captured[key] = x
-            if not node.op.fresh:
-                viewed.update(id(x) for x in node.inputs)
-            if type(step) is Statement and step.inlined:
-                viewed.update(id(x) for n in step.inlined if not n.op.fresh for x in n.inputs)
+        if not floats:  # (only buffers are taken over: the float path has none)
+            for step, node, _ in units:
+                if not node.op.fresh:
+                    viewed.update(id(x) for x in node.inputs)
+                if type(step) is Statement and step.inlined:
+                    viewed.update(id(x) for n in step.inlined if not n.op.fresh for x in n.inputs)
         # Walking back, a value's first read met is its last: it dies there (each value
         # once, in the order the unit reads it).
         dying_at: list[list[Expr]] = [[]] * len(units)
         read_later: set[int] = set()
         mark = read_later.add
+        outside = False  # whether a value of an enclosing scope is read
         for position in range(len(units) - 1, -1, -1):
             dying = []
             for x in units[position][2]:
                 key = id(x)
                 if key not in read_later:
                     mark(key)
-                    if key in defined and key not in keep:
-                        dying.append(x)
+                    if key in defined:
+                        if key not in keep:
+                            dying.append(x)
+                    elif type(x.op) not in LEAVES:
+                        outside = True
             if dying:
                 dying_at[position] = dying
+        if outside:  # those values, in the order they are first read
+            captured = self.captured
+            for _, _, reads in units:
+                for x in reads:
+                    key = id(x)
+                    if key not in defined and type(x.op) not in LEAVES:
+                        captured[key] = x
         started: set[int] = set()
-        floats = self.state.floats
         for position, (step, node, _) in enumerate(units):
             dying = dying_at[position]
             kind = type(step)
@@ -225,11 +232,15 @@ class Allocation:
 
     def _derivatives_from(self) -> None:
         """Where the derivative part starts, if forward statements come before it."""
-        if not self.derivative_ids:
+        derivative_ids = self.derivative_ids
+        if not derivative_ids:
             return
         for i, step in enumerate(self.scope.steps):
-            nodes = step.region.members if isinstance(step, Blocked) else (step.node,)
-            if any(id(n) in self.derivative_ids for n in nodes):
+            if type(step) is Blocked:
+                starts = any(id(n) in derivative_ids for n in step.region.members)
+            else:
+                starts = id(step.node) in derivative_ids
+            if starts:
                 self.scope.derivatives_from = i if i > 0 else None
                 return
 

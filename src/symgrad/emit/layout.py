@@ -103,6 +103,7 @@ class Layout:
         state = self.state
         floats = state.floats
         kind_of = state.kind
+        kinds = state.kinds  # (kind_of's table, read here first: once per node)
         limit = state.options.ops_per_statement
         steps: list[Step] = []
         regions: list[Blocked] = []
@@ -120,7 +121,9 @@ class Layout:
                 open_ = None
                 continue
             node = segment
-            kind = kind_of(node)
+            kind = kinds.get(type(node.op))
+            if kind is None:
+                kind = kind_of(node)
             if kind == BOUND:
                 continue
             if kind == CONSTANT:
