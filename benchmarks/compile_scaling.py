@@ -155,6 +155,8 @@ def run(depth: int, skip: set[str], use_tracemalloc: bool) -> dict[str, Any]:
             for name, attr in INSIDE_COMPILE.items():
                 setattr(symgrad.compiler, attr, originals[name])
             backends.register(numpy)
+        # The peak so far: the graph, its gradient and everything compiling it held.
+        result["compile_highest"] = meter.highest - before
         meter.seconds["other"] = meter.seconds.pop("compile") - sum(
             meter.seconds[n] for n in INSIDE_COMPILE
         )
@@ -196,14 +198,22 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Bytes per node of the built graph (the chain, before differentiation):", ""]
     lines += [", ".join(f"{r['depth']:,}: {r['graph_bytes'] / r['built']:.0f}" for r in rows)]
-    lines += ["", "Peak memory added by each stage, and the whole run's, bytes per node:", ""]
+    lines += [
+        "",
+        "Peak memory added by each stage, and the whole run's and up to the compiled function"
+        " (building, differentiating and compiling), bytes per node:",
+        "",
+    ]
     measured = [s for s in stages if any(s in r["peak"] for r in rows)]
-    head = ["depth", *measured, "whole run"]
+    head = ["depth", *measured, "whole run", "up to compiled", "MB up to compiled"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [f"{r['depth']:,}"]
         cells += [f"{r['peak'][s] / r['nodes']:.0f}" if s in r["peak"] else "" for s in measured]
         cells.append(f"{r['highest'] / r['nodes']:.0f}")
+        compiled = r.get("compile_highest")
+        cells.append("" if compiled is None else f"{compiled / r['nodes']:.0f}")
+        cells.append("" if compiled is None else f"{compiled / 2**20:,.0f}")
         lines.append("| " + " | ".join(cells) + " |")
     if len(rows) > 1:
         lines += ["", "Time ratio between successive depths (depth ratio first):", ""]

@@ -332,8 +332,9 @@ class _Writer:
             if isinstance(step, Statement):
                 self.statement(step, names, indent, lines)
                 # What a selection discards is computed with warnings off (symgrad.emit.quiet)
-                hushed = len(lines) > first and id(step.node) in silent
-                self.free(step.free, names, indent, lines)
+                hushed = bool(silent) and len(lines) > first and id(step.node) in silent
+                if step.free:
+                    self.free(step.free, names, indent, lines)
                 if hushed:
                     blocks.wrap(lines, first, indent)
                 continue
@@ -394,7 +395,10 @@ class _Writer:
         self.ctx.op_name = op.name
         if op.helpers:
             self.helpers.update(op.helpers)
-        args = [names.get(id(x)) or self.value(x, names) for x in node.inputs]
+        literals = self.literals  # (the constants' literals, once each is written)
+        args = [
+            names.get(id(x)) or literals.get(id(x)) or self.value(x, names) for x in node.inputs
+        ]
         text = op.emit_float(node, args)
         if text is None:
             raise AssertionError(f"{op.name} has no float form")
