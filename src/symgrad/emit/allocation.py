@@ -17,7 +17,7 @@ from .steps import Block, Blocked, Piece, Statement
 class CodeVariable:
     """A variable of the emitted code, which holds one value after another."""
 
-    __slots__ = ("hint", "name", "derivative", "wanted")
+    __slots__ = ("hint", "name", "derivative", "wanted", "free")
 
     def __init__(self, hint: str, derivative: bool = False, wanted: bool = False):
         self.hint = hint
@@ -26,6 +26,8 @@ class CodeVariable:
         self.wanted = wanted
         #: First holds a value of the derivative part (so it may be named for a gradient).
         self.derivative = derivative
+        #: On the float path: a register no live value holds (in its scope's free list).
+        self.free = False
 
 
 class Allocation:
@@ -162,17 +164,16 @@ class Allocation:
     def _register(self, node: Expr, dying: list[Expr]) -> None:
         """On the float path variables are registers: a dead one is taken again."""
         free = self.free_registers
-        free_ids = self.free_ids
         variables = self.variable
         for x in dying:
             variable = variables.get(id(x))
-            if variable is not None and id(variable) not in free_ids:
+            if variable is not None and not variable.free:
                 free.append(variable)
-                free_ids.add(id(variable))
+                variable.free = True
         wanted = self.state.wanted.get(id(node)) if self.state.wanted else None
         if free and wanted is None:
             variable = free.pop()
-            free_ids.discard(id(variable))
+            variable.free = False
         elif wanted is not None:
             variable = CodeVariable(wanted, wanted=True)
             self.variables.append(variable)

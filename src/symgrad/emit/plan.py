@@ -180,7 +180,6 @@ class _ScopePlanner(Layout, Allocation):
         self.variables: list[CodeVariable] = []
         self.items: dict[int, list[Expr]] = {}
         self.free_registers: list[CodeVariable] = []
-        self.free_ids: set[int] = set()
         self.registers = 0
         self.returned: set[int] = set()
 
