@@ -3,6 +3,8 @@
     python benchmarks/compile_scaling.py                     # depths 1,000 to 100,000
     python benchmarks/compile_scaling.py --depths 1000 10000 100000 150000
     python benchmarks/compile_scaling.py --skip emit compile # the graph stages alone
+    git archive <commit> src | tar -x -C /tmp/before          # an earlier version...
+    python benchmarks/compile_scaling.py --against /tmp/before/src   # ...measured alongside
 
 The graph is a scalar chain ``y = sin(y) * 0.999 + 0.01 * y`` of the given depth, compiled
 with its gradient, ``sg.compile([y, sg.grad(y, x)], [x])`` (about 9 nodes per step). Each
@@ -20,7 +22,9 @@ processes on a shared machine disturb less than wall time) and the peak memory t
 added, in bytes per node of the differentiated graph (from the peak resident size, reset
 before each stage through ``/proc/self/clear_refs``; ``--tracemalloc`` counts Python
 allocations instead). Then the ratio of each stage's time between successive depths: 10x
-the depth should take about 10x the time.
+the depth should take about 10x the time. ``--against`` runs every depth a second time
+with another version of symgrad (a source directory put first on the path), alternating
+with this one, and prints its table and the time of each stage in both.
 """
 
 from __future__ import annotations
@@ -151,6 +155,8 @@ def run(depth: int, skip: set[str], use_tracemalloc: bool) -> dict[str, Any]:
             for name, attr in INSIDE_COMPILE.items():
                 setattr(symgrad.compiler, attr, originals[name])
             backends.register(numpy)
+        # The peak so far: the graph, its gradient and everything compiling it held.
+        result["compile_highest"] = meter.highest - before
         meter.seconds["other"] = meter.seconds.pop("compile") - sum(
             meter.seconds[n] for n in INSIDE_COMPILE
         )
@@ -192,14 +198,22 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Bytes per node of the built graph (the chain, before differentiation):", ""]
     lines += [", ".join(f"{r['depth']:,}: {r['graph_bytes'] / r['built']:.0f}" for r in rows)]
-    lines += ["", "Peak memory added by each stage, and the whole run's, bytes per node:", ""]
+    lines += [
+        "",
+        "Peak memory added by each stage, and the whole run's and up to the compiled function"
+        " (building, differentiating and compiling), bytes per node:",
+        "",
+    ]
     measured = [s for s in stages if any(s in r["peak"] for r in rows)]
-    head = ["depth", *measured, "whole run"]
+    head = ["depth", *measured, "whole run", "up to compiled", "MB up to compiled"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [f"{r['depth']:,}"]
         cells += [f"{r['peak'][s] / r['nodes']:.0f}" if s in r["peak"] else "" for s in measured]
         cells.append(f"{r['highest'] / r['nodes']:.0f}")
+        compiled = r.get("compile_highest")
+        cells.append("" if compiled is None else f"{compiled / r['nodes']:.0f}")
+        cells.append("" if compiled is None else f"{compiled / 2**20:,.0f}")
         lines.append("| " + " | ".join(cells) + " |")
     if len(rows) > 1:
         lines += ["", "Time ratio between successive depths (depth ratio first):", ""]
@@ -222,21 +236,54 @@ def main() -> None:
     parser.add_argument("--depths", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--skip", nargs="*", default=[], choices=STAGES, help="stages to skip")
     parser.add_argument("--tracemalloc", action="store_true", help="count Python allocations")
+    parser.add_argument("--against", help="a source directory of another version to compare")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one depth, as JSON
     args = parser.parse_args()
     if args.one is not None:
         print(json.dumps(run(args.one, set(args.skip), args.tracemalloc)))
         return
-    rows = []
+    rows, before = [], []
     for depth in args.depths:
         # A fresh process per depth: memory measurements start from the same state.
-        command = [sys.executable, __file__, "--one", str(depth), "--skip", *args.skip]
-        if args.tracemalloc:
-            command.append("--tracemalloc")
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        rows.append(json.loads(out.splitlines()[-1]))
+        rows.append(_one(depth, args))
+        if args.against:
+            before.append(_one(depth, args, args.against))
         print(f"depth {depth:,}: done", file=sys.stderr, flush=True)
     print(table(rows))
+    if args.against:
+        print(f"\n### Against {args.against}\n")
+        print(table(before))
+        print("\nSeconds of each stage, against -> now:\n")
+        print(comparison(before, rows))
+
+
+def _one(depth: int, args: argparse.Namespace, source: str | None = None) -> dict[str, Any]:
+    """One depth in a fresh process, with symgrad from ``source`` if given."""
+    command = [sys.executable, __file__, "--one", str(depth), "--skip", *args.skip]
+    if args.tracemalloc:
+        command.append("--tracemalloc")
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def comparison(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
+    """Each stage's seconds in both runs of each depth, and the whole run's peak memory."""
+    stages = [s for s in STAGES if any(s in r["seconds"] for r in after + before)]
+    head = ["depth", *stages, "total", "peak MB"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for b, a in zip(before, after):
+        cells = [f"{a['depth']:,}"]
+        for s in stages:
+            x, y = b["seconds"].get(s), a["seconds"].get(s)
+            cells.append("" if x is None or y is None else f"{x:.2f} -> {y:.2f}")
+        total = sum(b["seconds"].values()), sum(a["seconds"].values())
+        cells.append(f"{total[0]:.2f} -> {total[1]:.2f}")
+        cells.append(f"{b['highest'] / 2**20:,.0f} -> {a['highest'] / 2**20:,.0f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

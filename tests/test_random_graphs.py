@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symgrad as sg
-from symgrad.core.walk import topological_order
+from symgrad.core.walk import extended_order, topological_order
 from symgrad.ops.subgraph import MultiOutput
 
 from .gradcheck import numeric_jacobian
@@ -59,6 +59,23 @@ def _graph(tree):
     env = {"x": x, "y": y, "c": sg.const(np.array([0.5, -1.0, 2.0]))}
     out = (build(tree, env) * np.array([1.0, 2.0, -1.0])).sum() + 0.0 * (x + y).sum()
     return x, y, out
+
+
+@settings(max_examples=40, deadline=None)
+@given(trees, trees)
+def test_an_order_continued_is_the_order_of_all_the_outputs(first, second):
+    """``sg.compile`` walks a derivative's forward graph, then continues that order for the
+    other outputs: the same list as one walk of all of them (and the order it continued is
+    left as it was)."""
+    x, y, a = _graph(first)
+    b = sg.grad(_graph(second)[2] + a * a, [x, y])
+    prefix = topological_order([a])
+    kept = list(prefix)
+    continued = extended_order(prefix, b)
+    whole = topological_order([a, *b])
+    assert len(continued) == len(whole)
+    assert all(p is q for p, q in zip(continued, whole))
+    assert len(prefix) == len(kept) and all(p is q for p, q in zip(prefix, kept))
 
 
 @settings(max_examples=40, deadline=None)

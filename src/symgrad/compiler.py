@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from .core import conveniences
 from .core.expr import Expr
 from .core.gc_pause import paused_gc
-from .core.walk import topological_order
+from .core.walk import extended_order, topological_order
 from .differentiate import provenance
 from .emit import Emitted, backends
 from .emit.plan import make_plan
@@ -83,12 +84,18 @@ def lower(
     leaves, structure = flatten(outputs)
     given = [as_expr(x) for x in leaves]
     roots, derived = provenance.forward_roots(given)
-    # The inputs are the variables of the graph as built, even if optimizing drops one.
-    given_order = topological_order(given)
-    free = [(n, n.op) for n in given_order if isinstance(n.op, Variable)]  # (node, its op)
     # The forward graph of a derivative: its variables are inputs too, and its statements
-    # come first in the code.
-    forward_order = topological_order(roots) if derived else given_order
+    # come first in the code. The inputs are the variables of the graph as built, even if
+    # optimizing drops one.
+    if derived and len(roots) <= len(given) and all(map(operator.is_, roots, given)):
+        # The forward outputs come first (``[y, sg.grad(y, x)]``): the walk of all the
+        # outputs goes on from theirs.
+        forward_order = topological_order(roots)
+        given_order = extended_order(forward_order, given[len(roots) :])
+    else:
+        given_order = topological_order(given)
+        forward_order = topological_order(roots) if derived else given_order
+    free = [(n, n.op) for n in given_order if isinstance(n.op, Variable)]  # (node, its op)
     built = len(forward_order)
     if inputs is None and derived:
         # A derivative takes the variables of the function it came from, used or not.

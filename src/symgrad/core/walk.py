@@ -13,21 +13,32 @@ def topological_order(outputs: Iterable[Expr]) -> list[Expr]:
     A depth-first post-order with an explicit stack; each node is visited once, so the walk
     is linear in the size of the graph.
     """
-    order: list[Expr] = []
-    seen: set[int] = set()
+    return extended_order([], outputs)
+
+
+def extended_order(order: list[Expr], outputs: Iterable[Expr]) -> list[Expr]:
+    """``order`` (a topological order) followed by the nodes of ``outputs`` it lacks, as
+    ``topological_order`` lists them: ``extended_order(topological_order(a), b)`` is
+    ``topological_order(a + b)``, without walking ``a`` again. ``order`` is not changed."""
+    seen = {id(n) for n in order}
+    order = list(order)
+    # Bound methods held in locals: this loop runs once per node of graphs of 10^6 nodes.
+    mark, emit = seen.add, order.append
     for root in outputs:
         if id(root) in seen:
             continue
-        seen.add(id(root))
+        mark(id(root))
         stack = [(root, iter(root.inputs))]
+        push, pop = stack.append, stack.pop
         while stack:
             node, children = stack[-1]
             for child in children:
-                if id(child) not in seen:
-                    seen.add(id(child))
-                    stack.append((child, iter(child.inputs)))
+                key = id(child)
+                if key not in seen:
+                    mark(key)
+                    push((child, iter(child.inputs)))
                     break
             else:
-                stack.pop()
-                order.append(node)
+                pop()
+                emit(node)
     return order

@@ -17,7 +17,7 @@ from .steps import Block, Blocked, Piece, Statement
 class CodeVariable:
     """A variable of the emitted code, which holds one value after another."""
 
-    __slots__ = ("hint", "name", "derivative", "wanted")
+    __slots__ = ("hint", "name", "derivative", "wanted", "free")
 
     def __init__(self, hint: str, derivative: bool = False, wanted: bool = False):
         self.hint = hint
@@ -26,6 +26,8 @@ class CodeVariable:
         self.wanted = wanted
         #: First holds a value of the derivative part (so it may be named for a gradient).
         self.derivative = derivative
+        #: On the float path: a register no live value holds (in its scope's free list).
+        self.free = False
 
 
 class Allocation:
@@ -44,27 +46,49 @@ class Allocation:
             reads = units[position][2]
             for child in children:
                 reads.extend(child.captured.values())  # type: ignore[attr-defined]
-        last_use: dict[int, int] = {}
+        floats = self.state.floats
         viewed: set[int] = set()  # values another value views or aliases
-        for position, (step, node, reads) in enumerate(units):
-            for x in reads:
-                last_use[id(x)] = position
-                if id(x) not in defined and type(x.op) not in LEAVES:
-                    self.captured[id(x)] = x
-            if not node.op.fresh:
-                viewed.update(id(x) for x in node.inputs)
-            if type(step) is Statement and step.inlined:
-                viewed.update(id(x) for n in step.inlined if not n.op.fresh for x in n.inputs)
+        if not floats:  # (only buffers are taken over: the float path has none)
+            for step, node, _ in units:
+                if not node.op.fresh:
+                    viewed.update(id(x) for x in node.inputs)
+                if type(step) is Statement and step.inlined:
+                    viewed.update(id(x) for n in step.inlined if not n.op.fresh for x in n.inputs)
+        # Walking back, a value's first read met is its last: it dies there (each value
+        # once, in the order the unit reads it).
+        dying_at: list[list[Expr]] = [[]] * len(units)
+        read_later: set[int] = set()
+        mark = read_later.add
+        outside = False  # whether a value of an enclosing scope is read
+        for position in range(len(units) - 1, -1, -1):
+            dying = []
+            for x in units[position][2]:
+                key = id(x)
+                if key not in read_later:
+                    mark(key)
+                    if key in defined:
+                        if key not in keep:
+                            dying.append(x)
+                    elif type(x.op) not in LEAVES:
+                        outside = True
+            if dying:
+                dying_at[position] = dying
+        if outside:  # those values, in the order they are first read
+            captured = self.captured
+            for _, _, reads in units:
+                for x in reads:
+                    key = id(x)
+                    if key not in defined and type(x.op) not in LEAVES:
+                        captured[key] = x
         started: set[int] = set()
-        for position, (step, node, reads) in enumerate(units):
-            dying = [
-                x
-                for x in (dict.fromkeys(reads) if len(reads) > 1 else reads)
-                if last_use[id(x)] == position and id(x) in defined and id(x) not in keep
-            ]
+        for position, (step, node, _) in enumerate(units):
+            dying = dying_at[position]
             kind = type(step)
             if kind is Statement:
-                self._statement(step, dying, viewed)
+                if floats and not step.placed and not step.returned:
+                    self._register(node, dying)  # (what _statement does on the float path)
+                else:
+                    self._statement(step, dying, viewed)
             elif kind is Block:
                 step.free = tuple(dying)
                 self._items(node)
@@ -140,15 +164,16 @@ class Allocation:
     def _register(self, node: Expr, dying: list[Expr]) -> None:
         """On the float path variables are registers: a dead one is taken again."""
         free = self.free_registers
+        variables = self.variable
         for x in dying:
-            variable = self.variable.get(id(x))
-            if variable is not None and id(variable) not in self.free_ids:
+            variable = variables.get(id(x))
+            if variable is not None and not variable.free:
                 free.append(variable)
-                self.free_ids.add(id(variable))
-        wanted = self.state.wanted.get(id(node))
+                variable.free = True
+        wanted = self.state.wanted.get(id(node)) if self.state.wanted else None
         if free and wanted is None:
             variable = free.pop()
-            self.free_ids.discard(id(variable))
+            variable.free = False
         elif wanted is not None:
             variable = CodeVariable(wanted, wanted=True)
             self.variables.append(variable)
@@ -156,7 +181,7 @@ class Allocation:
             variable = CodeVariable(f"r{self.registers}")
             self.registers += 1
             self.variables.append(variable)
-        self.variable[id(node)] = variable
+        variables[id(node)] = variable
 
     def _new_variable(self, node: Expr) -> None:
         wanted = self.state.wanted.get(id(node))
@@ -208,11 +233,15 @@ class Allocation:
 
     def _derivatives_from(self) -> None:
         """Where the derivative part starts, if forward statements come before it."""
-        if not self.derivative_ids:
+        derivative_ids = self.derivative_ids
+        if not derivative_ids:
             return
         for i, step in enumerate(self.scope.steps):
-            nodes = step.region.members if isinstance(step, Blocked) else (step.node,)
-            if any(id(n) in self.derivative_ids for n in nodes):
+            if type(step) is Blocked:
+                starts = any(id(n) in derivative_ids for n in step.region.members)
+            else:
+                starts = id(step.node) in derivative_ids
+            if starts:
                 self.scope.derivatives_from = i if i > 0 else None
                 return
 
@@ -224,15 +253,21 @@ class Allocation:
         if len(steps) <= size:
             return []
         pieces = [Piece(a, min(a + size, len(steps))) for a in range(0, len(steps), size)]
-        piece_of = {id(step): i for i, p in enumerate(pieces) for step in steps[p.start : p.stop]}
+        # The piece of each unit: a step is one unit, a region one per member.
+        piece_of: list[int] = []
+        for i, step in enumerate(steps):
+            if type(step) is Blocked:
+                piece_of += [i // size] * len(step.region.members)
+            else:
+                piece_of.append(i // size)
         units, defined = self.units, self.defined
+        assert len(piece_of) == len(units)
         home: dict[int, int] = {id(x): -1 for x in inputs}  # value -> the piece computing it
         for value, position in defined.items():
-            home[value] = piece_of[id(units[position][0])]
+            home[value] = piece_of[position]
         readers: dict[int, list[int]] = {}  # value -> the later pieces reading it
         crossing: dict[int, Expr] = {}
-        for step, _, reads in units:
-            here = piece_of[id(step)]
+        for here, (_, _, reads) in zip(piece_of, units):
             for x in reads:
                 h = home.get(id(x))
                 if h is not None and h != here:

@@ -46,7 +46,9 @@ class Layout:
             if state.options.blocking and not state.floats
             else list(self.order)
         )
-        self.scope.steps = self._group(segments, self._readers(segments))
+        # With one op per statement nothing is written inside another: no readers needed.
+        inlining = state.options.ops_per_statement > 1
+        self.scope.steps = self._group(segments, self._readers(segments) if inlining else {})
         self._units(self.scope.steps)
         children: list[Any] = []
         for position, (step, node, _) in enumerate(self.units):
@@ -101,12 +103,16 @@ class Layout:
         state = self.state
         floats = state.floats
         kind_of = state.kind
+        kinds = state.kinds  # (kind_of's table, read here first: once per node)
         limit = state.options.ops_per_statement
         steps: list[Step] = []
         regions: list[Blocked] = []
         trees: list[_Tree] = []
         owner: dict[int, _Tree] = {}  # node -> the statement it is written in
         open_: _Tree | None = None  # the statement absorbing the values just before it
+        inlining = limit > 1  # (a statement holds one op: nothing is written inside it)
+        returned = self.returned
+        keep = self.keep
         for segment in reversed(segments):
             if type(segment) is Region:
                 blocked = Blocked(segment)
@@ -115,13 +121,15 @@ class Layout:
                 open_ = None
                 continue
             node = segment
-            kind = kind_of(node)
+            kind = kinds.get(type(node.op))
+            if kind is None:
+                kind = kind_of(node)
             if kind == BOUND:
                 continue
             if kind == CONSTANT:
                 if floats:
                     continue  # always a literal
-                if id(node) in self.keep:  # returned: a copy, which the caller may change
+                if id(node) in keep:  # returned: a copy, which the caller may change
                     self._constant(node)
                     steps.append(Statement(node))
                     open_ = None
@@ -131,6 +139,9 @@ class Layout:
             if kind == MULTI:
                 steps.append(Block(node, ()))
                 open_ = None
+                continue
+            if not inlining:
+                steps.append(Statement(node, returned=bool(returned) and id(node) in returned))
                 continue
             read_by = reader.get(id(node)) if kind == PLAIN else None
             if read_by is not None:

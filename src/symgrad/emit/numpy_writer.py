@@ -332,8 +332,9 @@ class _Writer:
             if isinstance(step, Statement):
                 self.statement(step, names, indent, lines)
                 # What a selection discards is computed with warnings off (symgrad.emit.quiet)
-                hushed = len(lines) > first and id(step.node) in silent
-                self.free(step.free, names, indent, lines)
+                hushed = bool(silent) and len(lines) > first and id(step.node) in silent
+                if step.free:
+                    self.free(step.free, names, indent, lines)
                 if hushed:
                     blocks.wrap(lines, first, indent)
                 continue
@@ -358,6 +359,9 @@ class _Writer:
             self.given.append((id(node), target))
             return
         self.statements += 1
+        if self.floats and not step.inlined and not step.returned:
+            self.float_statement(node, target, names, indent, lines)
+            return
         inline: dict[int, tuple[str, int]] = {}
         forms = self.plan.forms
         for n in step.inlined:
@@ -380,6 +384,25 @@ class _Writer:
             lines.append(f"{indent}{target} = {text}")
         else:  # a new variable: say what it holds
             lines.append(f"{indent}{target} = {text}  # {describe(node)}")
+        self.given.append((id(node), target))
+
+    def float_statement(
+        self, node: Expr, target: str, names: Mapping[int, str], indent: str, lines: list[str]
+    ) -> None:
+        """A statement of one op on the float path (most statements of a long scalar
+        graph): what ``statement`` does for it, without what floats never have."""
+        op = node.op
+        self.ctx.op_name = op.name
+        if op.helpers:
+            self.helpers.update(op.helpers)
+        literals = self.literals  # (the constants' literals, once each is written)
+        args = [
+            names.get(id(x)) or literals.get(id(x)) or self.value(x, names) for x in node.inputs
+        ]
+        text = op.emit_float(node, args)
+        if text is None:
+            raise AssertionError(f"{op.name} has no float form")
+        lines.append(f"{indent}{target} = {text}")
         self.given.append((id(node), target))
 
     def in_place(self, node: Expr, args: list[str], into: Expr, names: Mapping[int, str]) -> str:

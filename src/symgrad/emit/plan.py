@@ -180,7 +180,6 @@ class _ScopePlanner(Layout, Allocation):
         self.variables: list[CodeVariable] = []
         self.items: dict[int, list[Expr]] = {}
         self.free_registers: list[CodeVariable] = []
-        self.free_ids: set[int] = set()
         self.registers = 0
         self.returned: set[int] = set()
 
@@ -192,10 +191,13 @@ def _forward_first(
     outputs computed from them need), then the derivatives; and where those start."""
     ahead: set[int] = set()
     needed = {id(o) for o in outputs if id(o) in forward}
+    need = needed.add
     for node in reversed(order):
-        if id(node) in needed or id(node) in forward:
-            ahead.add(id(node))
-            needed.update(id(x) for x in node.inputs)
+        key = id(node)
+        if key in needed or key in forward:
+            ahead.add(key)
+            for x in node.inputs:
+                need(id(x))
     first = [n for n in order if id(n) in ahead]
     if len(first) == len(order):
         return list(order), None

@@ -24,7 +24,7 @@ def quiet_nodes(order: Sequence[Expr], keep: set[int]) -> set[int]:
     """Ids of the nodes in ``order`` (inputs before users) whose values reach only inputs
     that a selection discards, directly or through other such elementwise nodes (or nodes
     that keep positions). The nodes in ``keep`` (results) are never quiet."""
-    if not any(type(node.op).discards is not Op.discards for node in order):
+    if all(t.discards is Op.discards for t in {type(node.op) for node in order}):
         return set()  # no selection discards anything: the common case, one cheap pass
     readers: dict[int, list[tuple[Expr, int]]] = {}
     for node in order:

@@ -62,19 +62,27 @@ def eligible(
     if not all(x.ndim == 0 and x.dtype == np.float64 for x in inputs):
         return False
     found: dict[int, Form] = {}
+    float64, boolean = _FLOAT_DTYPES
+    slots = [placeholders(arity) for arity in range(4)]
+    # The form of each op's template, by its text: most nodes share a few templates.
+    known: dict[tuple[str, int], Form] = {}
     for node in order:
-        if node.ndim != 0 or node.dtype not in _FLOAT_DTYPES:
+        dtype = node.dtype
+        if node.shape or (dtype != float64 and dtype != boolean):
             return False
         op = node.op
         if isinstance(op, Variable):
-            if node.dtype != np.float64:
+            if dtype != float64:
                 return False
         elif not isinstance(op, Constant):
             arity = len(node.inputs)
-            text = op.emit_float(node, placeholders(arity))
+            text = op.emit_float(node, slots[arity] if arity < 4 else placeholders(arity))
             if text is None:
                 return False
-            found[id(node)] = analyse(text, arity)
+            form = known.get((text, arity))
+            if form is None:
+                form = known[text, arity] = analyse(text, arity)
+            found[id(node)] = form
     if forms is not None:
         forms.update(found)
     return True

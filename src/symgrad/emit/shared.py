@@ -25,13 +25,13 @@ class State:
         self.constants: list[tuple[Expr, str]] = []
         self.forms: dict[int, Form] = {}
         self.wanted: dict[int, str] = {}  # names asked for outputs
-        self._kinds: dict[type, int] = {}
+        self.kinds: dict[type, int] = {}  # op class -> kind (what ``kind`` says)
 
     def kind(self, node: Expr) -> int:
         """What ``node`` is to the plan: ``PLAIN``, ``BOUND`` (a variable, parameter or
         item: named by what binds it), ``CONSTANT`` or ``MULTI`` (an op with several
         results, written as a block)."""
-        kind = self._kinds.get(type(node.op))
+        kind = self.kinds.get(type(node.op))
         if kind is None:
             op = node.op
             if isinstance(op, (Variable, Parameter, Item)):
@@ -42,7 +42,7 @@ class State:
                 kind = MULTI
             else:
                 kind = PLAIN
-            self._kinds[type(op)] = kind
+            self.kinds[type(op)] = kind
         return kind
 
     def form(self, node: Expr) -> Form | None:

@@ -169,18 +169,28 @@ class Rewriter:
             ):
                 continue
             stack = [(root, iter(root.inputs))]
+            push, pop = stack.append, stack.pop
+            if substitutable is None:  # (the loop below without substitutions: most walks)
+                while stack:
+                    node, children = stack[-1]
+                    for child in children:
+                        if id(child) not in done:
+                            push((child, iter(child.inputs)))
+                            break
+                    else:
+                        pop()
+                        done[id(node)] = rewrite_(node)
+                continue
             while stack:
                 node, children = stack[-1]
                 for child in children:
                     if id(child) not in done and (
-                        substitutable is None
-                        or id(child) not in substitutable
-                        or not self._substituted(child)
+                        id(child) not in substitutable or not self._substituted(child)
                     ):
-                        stack.append((child, iter(child.inputs)))
+                        push((child, iter(child.inputs)))
                         break
                 else:
-                    stack.pop()
+                    pop()
                     done[id(node)] = rewrite_(node)
 
     def _substituted(self, node: Expr) -> bool:
@@ -211,8 +221,15 @@ class Rewriter:
         """The rewritten form of ``node``, whose inputs are rewritten already."""
         self.visits += 1
         inputs = node.inputs
-        if inputs:
-            done = self._done
+        done = self._done
+        if len(inputs) == 2:  # most nodes: spelled out, as this runs once per node
+            a, b = inputs
+            new_a, new_b = done[id(a)], done[id(b)]
+            current = node if new_a is a and new_b is b else node.op(new_a, new_b)
+            touched = self._touched
+            if touched and (id(new_a) in touched or id(new_b) in touched):
+                touched.add(id(current))
+        elif inputs:
             new = tuple([done[id(x)] for x in inputs])
             current = node if all(map(operator.is_, new, inputs)) else node.op(*new)
             touched = self._touched
@@ -231,7 +248,7 @@ class Rewriter:
                 current = self._apply(current, rules)
         if current is not node:
             self._keep.append(node)
-            self._done[id(current)] = current
+            done[id(current)] = current
         return current
 
     def _apply(self, current: Expr, rules: tuple[Rule, ...]) -> Expr:
