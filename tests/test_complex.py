@@ -278,6 +278,14 @@ def test_eig_values_and_phase_free_functions_of_its_eigenvectors():
     np.testing.assert_allclose(g, _wirtinger_fd(loss, [value], 0), rtol=1e-6, atol=1e-7)
 
 
+def test_eigenvector_derivatives_of_symbolic_sizes_name_the_op():
+    """The eigenvector rule builds an n x n constant: a symbolic n is refused by name."""
+    a = sg.var("a", shape=("n", "n"))
+    _, v = sg.linalg.eig(a)
+    with pytest.raises(sg.ShapeError, match=r"eig: needs known sizes.*\(n,\)"):
+        sg.grad(sg.abs(v).sum(), a)
+
+
 def test_decompositions_without_complex_rules_refuse_complex_matrices():
     z = sg.var("z", shape=(2, 2), dtype="complex128")
     for function in (np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.linalg.pinv):

@@ -85,7 +85,14 @@ from .ops.contractions import diag, diagonal, einsum, inner, kron, tensordot, tr
 from .ops.control import cond, fori_loop, scan, while_loop
 from .ops.cross_product import cross
 from .ops.differences import diff, gradient
-from .ops.elementwise import *  # the elementwise functions: sg.sin, sg.add, sg.where...
+
+# The elementwise functions (sg.sin, sg.add, sg.where...), as each table module lists them.
+from .ops.elementwise.arithmetic import *
+from .ops.elementwise.comparisons import *
+from .ops.elementwise.complex_parts import *
+from .ops.elementwise.selection import *
+from .ops.elementwise.special import *
+from .ops.elementwise.unary_functions import *
 from .ops.leaves import const, var
 from .ops.linalg import dot, matmul, outer
 from .ops.reductions import (

@@ -113,6 +113,7 @@ def lower(
     del given_order, forward_order
     plan = make_plan(input_list, leaves, order, options, names, forward)
     del order
+    assert writer.write is not None  # (backends.backend refuses a backend without one)
     emitted = writer.write(plan, structure.source)
     del plan
 

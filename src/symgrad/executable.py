@@ -79,7 +79,7 @@ class Executable:
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         weakref.finalize(self.function, linecache.cache.pop, filename, None)
         self.filename = filename
-        names = [x.op.var_name for x in self.inputs]
+        names = [x.name for x in self.inputs]
         self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}
         self._ambiguous = {n for n in names if names.count(n) > 1}
 
@@ -107,7 +107,7 @@ class Executable:
             if name not in self._position:
                 raise BindError(
                     f"unexpected input {name!r}; the inputs are "
-                    f"{', '.join(repr(x.op.var_name) for x in self.inputs)}"
+                    f"{', '.join(repr(x.name) for x in self.inputs)}"
                 )
             i = self._position[name]
             if slots[i] is not _MISSING:
@@ -127,7 +127,7 @@ class Executable:
 
     @staticmethod
     def _describe(x: Expr) -> str:
-        return f"{x.op.var_name!r} ({format_shape(x.shape)} {x.dtype.name})"
+        return f"{x.name!r} ({format_shape(x.shape)} {x.dtype.name})"
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write a standalone module (numpy only) whose ``evaluate(*inputs)`` is this function."""

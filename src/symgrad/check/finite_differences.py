@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +14,7 @@ def step_for(dtype: np.dtype) -> float:
     return float(np.finfo(dtype).eps ** (1 / 3))
 
 
-def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
+def gradient(f: Callable[..., Any], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
     """d f(*arrays) / d arrays[index] for a scalar ``f``, by central differences. For a
     complex input ``z = x + iy``: ``df/dx - i df/dy`` (docs/numpy.md), each part by central
     differences of its own."""
@@ -21,10 +22,10 @@ def gradient(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int)
     if z.dtype.kind == "c":
         parts = z.real.copy(), z.imag.copy()
 
-        def of_real(x: np.ndarray) -> object:
+        def of_real(x: np.ndarray) -> Any:
             return f(*_with(arrays, index, (x + 1j * parts[1]).astype(z.dtype)))
 
-        def of_imag(y: np.ndarray) -> object:
+        def of_imag(y: np.ndarray) -> Any:
             return f(*_with(arrays, index, (parts[0] + 1j * y).astype(z.dtype)))
 
         by_x = gradient(of_real, [parts[0]], 0)
@@ -39,7 +40,7 @@ def _with(arrays: Sequence[np.ndarray], index: int, value: np.ndarray) -> list[n
     return out
 
 
-def jacobian(f: Callable[..., object], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
+def jacobian(f: Callable[..., Any], arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
     """d f(*arrays) / d arrays[index] for an array-valued ``f``, by central differences:
     shape ``f``'s shape followed by the input's."""
     dtype = np.asarray(arrays[index]).dtype

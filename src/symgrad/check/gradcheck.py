@@ -310,7 +310,7 @@ def _sympy_gradients(
     for x, a in zip(inputs, arrays):
         symbols = variable_symbols(x, names[id(x)])
         for index in np.ndindex(*symbols.shape):
-            s = symbols[index]
+            s: Any = symbols[index]  # a SymPy symbol
             element = np.asarray(a)[index]
             if x.dtype.kind == "c":
                 re, im = (sympy.Symbol(f"{s.name}.{p}", real=True) for p in ("real", "imag"))
@@ -325,8 +325,8 @@ def _sympy_gradients(
     results = []
     for v in variables:
         symbols = variable_symbols(v, names[id(v)])
-        out = np.zeros(v.shape, complex if v.dtype.kind == "c" else float)
-        for index in np.ndindex(*v.shape):
+        out = np.zeros(symbols.shape, np.complex128 if v.dtype.kind == "c" else np.float64)
+        for index in np.ndindex(*symbols.shape):
             s = symbols[index]
             if s in parts:
                 re, im = parts[s]

@@ -28,21 +28,22 @@ else:
     _ArrayMethods = object  # the operators and ndarray's methods, attached by symgrad.ops
 
 
-class _Table(dict):  # type: ignore[type-arg]
+class _Table(dict[Any, "_NodeRef"]):
     """The nodes of one op: inputs -> a weak reference to the node."""
 
     __slots__ = ("op",)
+    op: Op
 
 
-class _Inputs(tuple):  # type: ignore[type-arg]
+class _Inputs(tuple["Expr", ...]):
     """A node's inputs, which are also its key in its op's table: equal to a sequence holding
     the same nodes in the same order. The table compares keys whose hashes collide with
     ``==``, which on a plain tuple would call ``Expr.__eq__`` (an elementwise comparison)."""
 
     __slots__ = ()
 
-    def __eq__(self, other: object) -> bool:
-        return len(self) == len(other) and all(map(operator.is_, self, other))  # type: ignore[arg-type]
+    def __eq__(self, other: Any) -> bool:  # (the table compares keys: sequences of nodes)
+        return len(self) == len(other) and all(map(operator.is_, self, other))
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -50,13 +51,13 @@ class _Inputs(tuple):  # type: ignore[type-arg]
     __hash__ = tuple.__hash__
 
 
-class _NodeRef(weakref.ref):  # type: ignore[type-arg]
+class _NodeRef(weakref.ref["Expr"]):
     """A weak reference to a node that knows its entry in the tables (a C-level
     constructor, unlike ``weakref.KeyedRef``: building nodes is the hot path of every
     pass)."""
 
     __slots__ = ("table", "key")
-    table: dict[Any, _NodeRef]
+    table: _Table
     key: Any
 
 
@@ -64,7 +65,7 @@ class _NodeRef(weakref.ref):  # type: ignore[type-arg]
 # tuple (the node's own, so no key is stored per node); leaves by their op. An entry goes
 # when its node does, and an op's table when it is empty.
 _NODES: dict[Op, _Table] = {}
-_LEAVES: dict[Op, _NodeRef] = {}
+_LEAVES = _Table()  # keyed by op; has no op of its own
 
 
 def _forget(ref: _NodeRef) -> None:
@@ -75,8 +76,8 @@ def _forget(ref: _NodeRef) -> None:
         del table[ref.key]
         if not table and table is not _LEAVES and _NODES is not None:  # None at exit
             nodes = _NODES
-            if nodes.get(table.op) is table:  # type: ignore[attr-defined]
-                del nodes[table.op]  # type: ignore[attr-defined]
+            if nodes.get(table.op) is table:
+                del nodes[table.op]
 
 
 #: The dtype of a multi-output node (see ``ops/subgraph.py``), which only items read.
@@ -237,7 +238,7 @@ class Expr(_ArrayMethods):
     def __float__(self) -> float:
         raise TypeError("a symbolic expression has no value until it is compiled and called")
 
-    __int__ = __float__  # type: ignore[assignment]
+    __int__ = __float__
 
     # Nodes are hashed by identity (hash-consing makes equal nodes one object); ``==`` builds
     # an elementwise comparison (symgrad.ops.array_methods).
@@ -270,7 +271,8 @@ def same_nodes(a: Sequence[Expr], b: Sequence[Expr]) -> bool:
 # Nodes are made only by ``apply``, which sets the slots through their descriptors (Expr's
 # own ``__setattr__`` refuses, to keep nodes immutable).
 _new = Expr.__new__
-_set_op = Expr.op.__set__  # type: ignore[attr-defined]
-_set_inputs = Expr.inputs.__set__  # type: ignore[attr-defined]
-_set_shape = Expr.shape.__set__  # type: ignore[attr-defined]
-_set_dtype = Expr.dtype.__set__  # type: ignore[attr-defined]
+_SLOTS = vars(Expr)
+_set_op = _SLOTS["op"].__set__
+_set_inputs = _SLOTS["inputs"].__set__
+_set_shape = _SLOTS["shape"].__set__
+_set_dtype = _SLOTS["dtype"].__set__

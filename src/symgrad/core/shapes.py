@@ -113,6 +113,14 @@ def is_concrete(shape: Shape) -> TypeGuard[tuple[int, ...]]:
     return all(isinstance(d, int) for d in shape)
 
 
+def concrete(op: str, shape: Shape) -> tuple[int, ...]:
+    """``shape``, where the op needs every dimension to be a known size (to build an array
+    of that shape): ShapeError naming the op otherwise."""
+    if not is_concrete(shape):
+        raise ShapeError(op, f"needs known sizes, not the symbolic shape {format_shape(shape)}")
+    return shape
+
+
 def broadcast_shapes(op: str, *shapes: Shape) -> Shape:
     """NumPy broadcasting; a symbolic dim broadcasts only with 1 or with itself."""
     if len(shapes) == 2 and shapes[0] == shapes[1]:  # the common case, on every binary op

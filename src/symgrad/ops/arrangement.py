@@ -18,7 +18,15 @@ from typing import Any
 import numpy as np
 
 from ..core.expr import Expr
-from ..core.shapes import Dim, Shape, check_axis, format_shape, normalize_axis
+from ..core.shapes import (
+    Dim,
+    Shape,
+    broadcast_shapes,
+    check_axis,
+    concrete,
+    format_shape,
+    normalize_axis,
+)
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import shape_ops
@@ -58,8 +66,12 @@ def _check_index(index: Expr, op: str, size: Dim | None = None) -> None:
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got {index.dtype}")
     value = constant_value(index)
-    known = value is not None and value.size and isinstance(size, int)
-    if known and (value.max() >= size or value.min() < -size):
+    if (
+        value is not None
+        and value.size
+        and isinstance(size, int)
+        and (value.max() >= size or value.min() < -size)
+    ):
         raise IndexError(f"{op}: index out of range for an axis of size {size}")
 
 
@@ -145,8 +157,9 @@ class AddAt(Op):
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         import sympy
 
-        out = np.full(self.target, sympy.Integer(0), dtype=object)
-        np.add.at(out, (slice(None),) * self.axis + (_integers(args[1]),), args[0])
+        out = np.full(concrete(self.name, self.target), sympy.Integer(0), dtype=object)
+        index = (slice(None),) * self.axis + (_integers(args[1]),)
+        np.add.at(out, index, args[0])  # type: ignore[arg-type]  # (NumPy's stubs: no tuples)
         return out
 
 
@@ -241,8 +254,8 @@ class AddAlongAxis(Op):
 
         g, index = args[0], _integers(args[1])
         index = index.reshape((1,) * (g.ndim - index.ndim) + index.shape)
-        out = np.full(self.target, sympy.Integer(0), dtype=object)
-        grid = list(np.indices(g.shape, sparse=True))
+        out = np.full(concrete(self.name, self.target), sympy.Integer(0), dtype=object)
+        grid: list[np.ndarray] = list(np.indices(g.shape, sparse=True))
         grid[self.axis] = np.broadcast_to(index, g.shape)
         np.add.at(out, tuple(grid), g)
         return out
@@ -418,14 +431,15 @@ def _flat_positions(indices: list[Expr], sizes: list[int]) -> Expr:
     broadcast together: ``i0 * (n1 * n2 ...) + i1 * (n2 ...) + ...``."""
     values = [constant_value(i) for i in indices]
     try:
-        shape = np.broadcast_shapes(*(i.shape for i in indices))
+        shape = broadcast_shapes("getitem", *(i.shape for i in indices))
     except ValueError:
         shapes = " ".join(format_shape(i.shape) for i in indices)
         raise IndexError(
             f"shape mismatch: indexing arrays could not be broadcast together with shapes {shapes}"
         ) from None
-    if builtins.all(v is not None for v in values):
-        arrays = tuple(np.broadcast_to(v, shape) for v in values)
+    known = [v for v in values if v is not None]
+    if len(known) == len(values):  # constant indices, of known shapes
+        arrays = tuple(np.broadcast_to(v, concrete("getitem", shape)) for v in known)
         return const(np.ravel_multi_index(arrays, tuple(sizes)).astype(np.int64))
     total: Expr | None = None
     stride = 1

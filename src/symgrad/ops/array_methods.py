@@ -8,7 +8,7 @@ imported (type checkers see them through ``Expr``'s base class).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.expr import Expr, _is_operand
 from . import arrangement as _arrangement
@@ -20,6 +20,9 @@ from . import shape_ops as _shape_ops
 from . import sorting as _sorting
 from . import truth as _truth
 from .arguments import no_out as _no_out
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11; only Expr has these methods
 
 
 class ArrayMethods:
@@ -77,7 +80,7 @@ class ArrayMethods:
     def __neg__(self) -> Expr:
         return _ew.negative(self)
 
-    def __pos__(self) -> Expr:
+    def __pos__(self) -> Self:
         return self
 
     def __abs__(self) -> Expr:
@@ -226,7 +229,7 @@ class ArrayMethods:
 
     conjugate = conj
 
-    def copy(self) -> Expr:
+    def copy(self) -> Self:
         return self  # expressions are immutable: a copy is the same node
 
     # contractions, cumulative products and ranges

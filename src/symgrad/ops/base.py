@@ -27,7 +27,7 @@ import dataclasses
 import math
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -111,7 +111,7 @@ class Op:
     #: predicate, a loop's test at every step): everything else only builds the graph.
     dask_computes: ClassVar[bool] = False
     #: Functions ``emit_dask``'s expressions call, as ``helpers`` for ``emit``.
-    dask_helpers: ClassVar[dict[str, str]] = {}
+    dask_helpers: ClassVar[Mapping[str, str | Helper]] = {}
     #: Every concrete op by name (for loading saved graphs and listing what is supported).
     registry: ClassVar[dict[str, type[Op]]] = {}
 
@@ -188,11 +188,14 @@ class Op:
         default ``float_form`` filled with ``args``."""
         return None if self.float_form is None else self.float_form.format(*args)
 
-    def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
+    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
         """Cotangents of the inputs; ``None`` where an input gets no gradient.
 
-        ``cotangent`` has the node's shape, possibly after leading batch axes (Jacobians
-        pass many cotangents at once); each input's cotangent keeps the same batch axes.
+        ``cotangent`` is an ``Expr`` with the node's shape, possibly after leading batch axes
+        (Jacobians pass many cotangents at once); each input's cotangent keeps the same batch
+        axes. A multi-output op (``MultiOutput``) receives a sequence instead, one cotangent
+        per output (``None`` for an output that gets none). Each op's ``vjp`` declares the
+        form it takes (``Expr`` or ``Sequence[Expr | None]``), so the type here is open.
         """
         raise NotImplementedError(f"the op {self.name!r} has no reverse-mode rule")
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..core.expr import Expr
+from ..core.shapes import broadcast_shapes
 from . import elementwise as ew
 from . import shape_ops
 from .leaves import as_expr, as_exprs
@@ -38,5 +39,5 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     result = shape_ops.astype(fallback, dtype)
     for condition, choice in zip(reversed(conditions), reversed(choices)):
         result = ew.where(condition, shape_ops.astype(choice, dtype), result)
-    shape = np.broadcast_shapes(*(x.shape for x in (*conditions, *choices, fallback)))
+    shape = broadcast_shapes("select", *(x.shape for x in (*conditions, *choices, fallback)))
     return shape_ops.broadcast_to(result, shape)

@@ -82,7 +82,7 @@ def _range(name: str, item: slice) -> np.ndarray:
     if any(isinstance(v, Expr) for v in (start, item.stop, step)):
         raise TypeError(f"{name}: slice bounds must be numbers (they fix the result's length)")
     if isinstance(step, (complex, np.complexfloating)):
-        return np.linspace(start, item.stop, num=int(abs(step)))
+        return np.linspace(start, item.stop, num=int(abs(complex(step))))
     return np.arange(start, item.stop, step)
 
 

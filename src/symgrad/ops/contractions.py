@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core.expr import Expr
 from ..core.lazy import lazy_module
-from ..core.shapes import Dim, Shape, broadcast_shapes, format_shape, normalize_axis
+from ..core.shapes import Dim, Shape, broadcast_shapes, concrete, format_shape, normalize_axis
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
@@ -380,7 +380,7 @@ class DiagEmbed(Op):
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         (diagonal,) = args
-        out = np.full(self.target, sympy.Integer(0), dtype=object)
+        out = np.full(concrete(self.name, self.target), sympy.Integer(0), dtype=object)
         rows = np.arange(diagonal.shape[-1]) + builtins.max(-self.offset, 0)
         plane = np.moveaxis(out, (self.axis1, self.axis2), (-2, -1))
         plane[..., rows, rows + self.offset] = diagonal
@@ -526,9 +526,13 @@ def _parse(subscripts: str, ndims: Sequence[int]) -> tuple[list[list[str]], list
     if count > len(spare):
         raise ValueError("einsum: too many axes for the 52 letters einsum labels them with")
     fresh = dict(zip(range(-count, 0), sorted(spare[:count])))
+
+    def letter(label: str | int) -> str:
+        return label if isinstance(label, str) else fresh[label]
+
     return (
-        [[fresh.get(c, c) for c in labels] for labels in inputs],
-        [fresh.get(c, c) for c in output],
+        [[letter(c) for c in labels] for labels in inputs],
+        [letter(c) for c in output],
         set(fresh.values()),
     )
 

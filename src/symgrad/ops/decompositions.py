@@ -32,7 +32,7 @@ import numpy as np
 from ..core.dtypes import real_of
 from ..core.expr import Expr
 from ..core.lazy import lazy_module
-from ..core.shapes import Dim, Shape, broadcast_shapes, format_shape
+from ..core.shapes import Dim, Shape, broadcast_shapes, concrete, format_shape
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
@@ -205,7 +205,7 @@ def _per_matrix(name: str, x: np.ndarray, fn: Callable[[Any], Any], core: Shape)
     for index, m in _sympy_matrices(name, x):
         result = fn(m)
         if isinstance(result, sympy.MatrixBase):
-            out[index] = np.array(result.tolist(), dtype=object).reshape(core)
+            out[index] = np.array(result.tolist(), dtype=object).reshape(concrete(name, core))
         else:
             out[index] = result
     return out
@@ -384,9 +384,10 @@ class Solve(Op):
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         a, b = args
         batch = node.shape[:-2]
+        batch = concrete(self.name, node.shape)[:-2]
         a = np.broadcast_to(a, batch + a.shape[-2:])
         b = np.broadcast_to(b, batch + b.shape[-2:])
-        out = np.empty(node.shape, dtype=object)
+        out = np.empty(concrete(self.name, node.shape), dtype=object)
         for index, m in _sympy_matrices(self.name, a):
             x = _sympy_inv(m) * sympy.Matrix(b[index].tolist())
             out[index] = np.array(x.tolist(), dtype=object)
@@ -569,7 +570,7 @@ class Slogdet(_Factorization):
     def numpy_call(self, arg: str, wanted: Sequence[int]) -> tuple[str, int | None]:
         return f"np.linalg.slogdet({arg})", None
 
-    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+    def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         _, g = cotangent
         if g is None:
             return (None,)
@@ -624,7 +625,7 @@ class Eigh(_Factorization):
         values, vectors = self.result_shapes(a.shape)
         return (values, real_of(dtype)), (vectors, dtype)
 
-    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+    def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         # For complex (Hermitian) A, with cotangents dL/dx - i dL/dy (docs/numpy.md):
         # A_bar = herm(conj(V) (diag(w_bar) + F * (V^T V_bar)) V^T); for real A, conj(V) = V.
         g_values, g_vectors = cotangent
@@ -705,7 +706,7 @@ class Svd(_Factorization):
                 "unique; use svd(a, full_matrices=False)"
             )
 
-    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+    def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         g_u, g_s, g_vh = cotangent
         a = node.inputs[0]
         u, s, vh = _thin_svd(a)

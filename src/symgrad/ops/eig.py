@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core.expr import Expr
-from ..core.shapes import Shape
+from ..core.shapes import Shape, concrete
 from . import elementwise as ew
 from . import reductions, shape_ops
 from .base import EmitContext, Op
@@ -121,7 +121,7 @@ class Eigvectors(Op):
 
 def _gaps(eigenvalues: Expr) -> Expr:
     """``F``: ``1 / (w_j - w_i)`` off the diagonal, 0 on it."""
-    n = eigenvalues.shape[-1]
+    (n,) = concrete("eig", eigenvalues.shape[-1:])
     diagonal = const(np.eye(n, dtype=bool))
     gaps = ew.subtract(
         shape_ops.expand_dims(eigenvalues, -2), shape_ops.expand_dims(eigenvalues, -1)

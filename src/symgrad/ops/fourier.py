@@ -123,6 +123,8 @@ class Fourier(Op):
 def _resized(x: Expr, n: int, axis: int) -> Expr:
     """``x`` cut or padded with zeros to length ``n`` along ``axis``."""
     size = x.shape[axis]
+    if not isinstance(size, int):
+        raise ShapeError("fft", "the transformed axis needs a concrete size")
     if size == n:
         return x
     if size > n:

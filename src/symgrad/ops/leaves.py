@@ -156,6 +156,14 @@ def parameter(shape: Shape, dtype: np.dtype, hint: str = "p") -> Expr:
     return apply(Parameter(tuple(shape), np.dtype(dtype), hint, next(_serial)), ())
 
 
+def hint_of(param: Expr) -> str:
+    """The name hint of a subgraph's parameter node."""
+    op = param.op
+    if not isinstance(op, Parameter):
+        raise TypeError(f"a {op.name} node is not a subgraph parameter")
+    return op.hint
+
+
 @dataclasses.dataclass(frozen=True)
 class Eye(Leaf):
     """The ``n`` x ``n`` identity matrix (seeds for Jacobians, without an n^2 constant)."""
@@ -357,9 +365,16 @@ def is_weak_scalar(node: Expr) -> bool:
     return isinstance(op, Constant) and op.weak and node.ndim == 0
 
 
+def weak_scalar_value(node: Expr) -> np.ndarray | None:
+    """The value of a weak scalar (see :func:`is_weak_scalar`), ``None`` for other nodes."""
+    op = node.op
+    return op.value if isinstance(op, Constant) and op.weak and node.ndim == 0 else None
+
+
 def typed(node: Expr) -> Expr:
     """``node``, a weak scalar turned into a constant that keeps its dtype."""
-    return apply(Constant(node.op.value), ()) if is_weak_scalar(node) else node
+    value = weak_scalar_value(node)
+    return node if value is None else apply(Constant(value), ())
 
 
 def check_weak_scalars(
@@ -376,21 +391,22 @@ def check_weak_scalars(
             break
     else:
         return  # one dtype throughout: a literal of its kind computes it too (NEP 50)
-    weak = [is_weak_scalar(x) for x in inputs]
+    values = [weak_scalar_value(x) for x in inputs]
+    weak = [v is not None for v in values]
     if not any(weak) or all(weak):  # no literal, or all of them typed (see the emitter)
         return
     # A bare True or False computes as a bool array does (NumPy's dtype rules take no
     # Python bool type).
     operands = tuple(
-        type(x.op.value.item()) if w and x.dtype.kind != "b" else x.dtype
-        for x, w in zip(inputs, weak)
+        type(v.item()) if v is not None and x.dtype.kind != "b" else x.dtype
+        for x, v in zip(inputs, values)
     )
     actual = _result_of(rule, operands)
     if actual != result:
-        number = next(x for x, w in zip(inputs, weak) if w)
+        number, value = next((x, v) for x, v in zip(inputs, values) if v is not None)
         raise ShapeError(
             op,
-            f"the weak constant {number.op.value.item()!r:.40} of dtype {number.dtype} does "
+            f"the weak constant {value.item()!r:.40} of dtype {number.dtype} does "
             f"not fit beside {', '.join(str(x.dtype) for x, w in zip(inputs, weak) if not w)}"
             f": it would compute {actual}, not {result}",
         )

@@ -108,7 +108,7 @@ class Lstsq(MultiOutput):
         lines.append(f"{ctx.indent}del {', '.join(unused)}")
         return lines
 
-    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+    def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         g_x, _, g_s = cotangent
         a, b = node.inputs
         x = items(node)[0]

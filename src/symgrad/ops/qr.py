@@ -124,7 +124,7 @@ class QR(_Factorization):
         """The first ``m`` columns of ``x`` and the rest."""
         return x[..., :m], x[..., m:]
 
-    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+    def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         g_q, g_r = cotangent
         a = node.inputs[0]
         self._check_reduced(a)
@@ -132,6 +132,7 @@ class QR(_Factorization):
         m, n = a.shape[-2:]
         if not _is_wide(a):
             return (_square_vjp(q, r, g_q, g_r),)
+        assert isinstance(m, int) and isinstance(n, int)  # (_is_wide checked)
         # [X | Y] = Q [U | V]: V = Q^T Y adds Y V_bar^T to Q_bar and gives Y_bar = Q V_bar.
         x_part, y_part = self._split(a, m)
         u = self._split(r, m)[0]

@@ -173,9 +173,12 @@ class Recurrence(Op):
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
         a, b = node.inputs
         t_a, t_b = tangents
-        if t_a is None and t_b is None:
+        if t_a is not None:
+            batch = ew.batch_of(t_a, a)
+        elif t_b is not None:
+            batch = ew.batch_of(t_b, b)
+        else:
             return None
-        batch = ew.batch_of(t_a if t_a is not None else t_b, a if t_a is not None else b)
         axis = self.axis + batch
         terms = []
         if t_b is not None:
@@ -185,7 +188,9 @@ class Recurrence(Op):
                 terms.append(shift(ew.multiply(t_a, node), axis, -1))
             else:
                 terms.append(ew.multiply(t_a, shift(node, self.axis, 1)))
-        total = ew.fit(ew.add_tangents(*terms), node, batch)
+        total = ew.add_tangents(*terms)
+        assert total is not None  # (a term for each tangent given)
+        total = ew.fit(total, node, batch)
         return recurrence(a, total, axis, self.reverse)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:

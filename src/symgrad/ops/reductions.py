@@ -6,7 +6,6 @@ the reverse of broadcasting and is what every broadcasting op's reverse rule end
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -21,6 +20,7 @@ from ..core.shapes import (
     check_axis,
     check_canonical_axes,
     format_shape,
+    is_concrete,
     normalize_axes,
     normalize_axis,
 )
@@ -548,10 +548,10 @@ def softmax(x: Any, axis: int = -1) -> Expr:
 
 def count(x: Expr, axes: tuple[int, ...], dtype: np.dtype) -> Expr:
     """The number of elements along ``axes`` of ``x``, as a 0-d expression of ``dtype``."""
-    dims = [x.shape[a] for a in axes]
-    if builtins.all(isinstance(d, int) for d in dims):
+    dims = tuple(x.shape[a] for a in axes)
+    if is_concrete(dims):
         return as_expr(float(np.prod(dims, dtype=np.int64)), like=as_expr(np.zeros((), dtype)))
-    return shape_ops.Size(tuple(dims), dtype)()
+    return shape_ops.Size(dims, dtype)()
 
 
 def sum_to(g: Expr, shape: Shape, batch: int = 0) -> Expr:
@@ -610,8 +610,8 @@ def _constant_if_single(centred: Expr, x: Expr, axes: tuple[int, ...]) -> Expr:
     """``x - mean(x)`` over groups of one element is 0 whatever ``x``: its derivative is 0,
     also where ``std`` (``sqrt``'s derivative at 0 is inf) or ``ddof=1`` (a division by
     0) would multiply it by inf. For symbolic sizes, decided when the code runs."""
-    dims = [x.shape[a] for a in axes]
-    if builtins.all(isinstance(d, int) for d in dims):
+    dims = tuple(x.shape[a] for a in axes)
+    if is_concrete(dims):
         return ew.stop_gradient(centred) if int(np.prod(dims)) == 1 else centred
     single = ew.equal(count(x, axes, np.dtype(np.float64)), 1.0)
     return ew.where(single, ew.stop_gradient(centred), centred)

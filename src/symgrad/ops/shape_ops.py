@@ -21,6 +21,7 @@ from ..core.shapes import (
     Shape,
     broadcast_shapes,
     check_axis,
+    concrete,
     format_shape,
     normalize_axes,
     normalize_axis,
@@ -73,7 +74,7 @@ class Reshape(Op):
         return reshape(t, t.shape[: ew.batch_of(t, node.inputs[0])] + node.shape)
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
-        return args[0].reshape(self.new_shape)
+        return args[0].reshape(concrete(self.name, self.new_shape))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +169,7 @@ class BroadcastTo(Op):
         return None if t is None else ew.fit(t, node, ew.batch_of(t, node.inputs[0]))
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
-        return np.broadcast_to(args[0], self.target)
+        return np.broadcast_to(args[0], concrete(self.name, self.target))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -269,7 +270,9 @@ class Concatenate(Op):
         out, start = [], 0
         lead = (slice(None),) * (self.axis + ew.batch_of(cotangent, node))
         for x in node.inputs:
-            stop = start + x.shape[self.axis]
+            size = x.shape[self.axis]
+            assert isinstance(size, int)  # (infer refuses symbolic sizes along the axis)
+            stop = start + size
             part = getitem(cotangent, lead + (slice(start, stop),))
             out.append(astype(_real_for(part, x.dtype), x.dtype) if x.dtype.kind in "fc" else None)
             start = stop
@@ -494,7 +497,7 @@ class Scatter(Op):
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         import sympy
 
-        out = np.full(self.target, sympy.Integer(0), dtype=object)
+        out = np.full(concrete(self.name, self.target), sympy.Integer(0), dtype=object)
         out[tuple(_as_slice(i) for i in self.items)] = args[0]
         return out
 

@@ -127,6 +127,11 @@ class MultiOutput(Op):
         """A name for output ``index`` in the emitted code."""
         return "out"
 
+    def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
+        """Cotangents of the inputs from the outputs' cotangents, one per output (``None``:
+        that output gets none)."""
+        raise NotImplementedError(f"the op {self.name!r} has no reverse-mode rule")
+
     def bodies(self) -> dict[str, Body]:
         """The subgraphs, by field name."""
         return {
@@ -206,7 +211,10 @@ class Item(Op):
 
 def items(node: Expr) -> list[Expr]:
     """Every output of a multi-output node."""
-    return [apply(Item(i), (node,)) for i in range(node.op.n_outputs)]
+    op = node.op
+    if not isinstance(op, MultiOutput):
+        raise TypeError(f"a {op.name} node has one output, not items")
+    return [apply(Item(i), (node,)) for i in range(op.n_outputs)]
 
 
 def is_multi(node: Expr) -> bool:

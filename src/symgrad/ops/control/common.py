@@ -18,7 +18,7 @@ from ...core.shapes import Shape
 from ...errors import ShapeError
 from .. import elementwise as ew
 from .. import shape_ops
-from ..leaves import parameter
+from ..leaves import hint_of, parameter
 from ..subgraph import Body
 
 INT = np.dtype(np.int64)
@@ -112,7 +112,7 @@ def steps_after_batch(x: Expr, batch: int) -> Expr:
 def like(p: Expr, batch: Shape = (), prefix: str = "", suffix: str = "") -> Expr:
     """A fresh parameter for a value like the parameter ``p`` (or its derivative, with batch
     axes), named after it."""
-    return parameter(batch + p.shape, p.dtype, prefix + p.op.hint + suffix)
+    return parameter(batch + p.shape, p.dtype, prefix + hint_of(p) + suffix)
 
 
 # A body's derivative is built by the differentiation passes, a layer above the ops, which
@@ -161,4 +161,4 @@ def jvp_body(
 
 def _hint(body: Body, result: int) -> str:
     params = body.params
-    return params[result].op.hint if result < len(params) else "out"
+    return hint_of(params[result]) if result < len(params) else "out"

@@ -104,7 +104,7 @@ class Cond(MultiOutput):
         then_only, else_only = self._one_branch()
         return tuple(1 + i for i in sorted(then_only | else_only))
 
-    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+    def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         cots = list(cotangent)
         pred, *args = node.inputs
         outs = floats(self.then_body.results)

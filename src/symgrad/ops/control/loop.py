@@ -24,7 +24,7 @@ import numpy as np
 from ...core.expr import Expr
 from ...core.shapes import Dim, Shape
 from .. import elementwise as ew
-from ..leaves import parameter
+from ..leaves import hint_of, parameter
 from ..subgraph import Body, MultiOutput, items
 from .common import (
     INT,
@@ -106,7 +106,7 @@ class Loop(MultiOutput):
         return self.layout.outputs.split(items(self(*inputs.flat())))
 
     @functools.cached_property  # read by every item of the loop's node
-    def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:  # type: ignore[override]
+    def output_types(self) -> tuple[tuple[Shape, np.dtype], ...]:
         params, results = self.parts()
 
         def stacked(x: Expr) -> tuple[Shape, np.dtype]:
@@ -123,12 +123,12 @@ class Loop(MultiOutput):
         part, k = self.layout.outputs.locate(index)
         params, _ = self.parts()
         if part == "carry":
-            return params.carry[k].op.hint
+            return hint_of(params.carry[k])
         if part == "trace":
-            return params.carry[self.record[k]].op.hint + "_history"
+            return hint_of(params.carry[self.record[k]]) + "_history"
         return part  # "trips", "ys"
 
-    def vjp(self, node: Expr, cotangent: Any) -> Sequence[Expr | None]:
+    def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         layout = self.layout
         params, results = self.parts()
         inputs = layout.inputs.split(node.inputs)
@@ -178,8 +178,8 @@ class Loop(MultiOutput):
         result: list[Expr | None] = [None] * len(node.inputs)
         for k, i in enumerate(fc):
             result[layout.inputs.position("carry", i)] = backward.carry[k]
-        for k, c in enumerate(fk):
-            result[layout.inputs.position("consts", c)] = backward.carry[len(fc) + k]
+        for k, i in enumerate(fk):
+            result[layout.inputs.position("consts", i)] = backward.carry[len(fc) + k]
         for k, x in enumerate(fx):
             result[layout.inputs.position("xs", x)] = steps_after_batch(backward.ys[k], nb)
         return result

@@ -16,8 +16,9 @@ import numpy as np
 from ...core.dtypes import dtype_name
 from ...core.expr import Expr
 from ...core.lazy import lazy_module
-from ...core.shapes import Dim, Shape
-from ..subgraph import Body, sympy_values
+from ...core.shapes import Dim, Shape, concrete
+from ..leaves import hint_of
+from ..subgraph import Body, Item, sympy_values
 from .common import INT, STACK_ROWS_HELPER, assign, expect, row_types, types
 from .layout import LoopLayout, Parts, Sizes
 from .loop import Loop
@@ -158,7 +159,7 @@ class Scan(Loop):
         params, _ = self.parts()
         indent = ctx.indent
         inner = indent + "    "
-        carry = [name or ctx.fresh(p.op.hint) for name, p in zip(out.carry, params.carry)]
+        carry = [name or ctx.fresh(hint_of(p)) for name, p in zip(out.carry, params.carry)]
         stacked = [name or ctx.fresh("ys") for name in out.ys]
         lines = assign(indent, carry, inputs.carry)
         stacked_types = layout.outputs.split(self.output_types)
@@ -182,7 +183,7 @@ class Scan(Loop):
             lines.append(f"{inner}{index} = np.int64({step})")
         rows = []
         for x, p in zip(inputs.xs, params.xs):
-            rows.append(ctx.fresh(p.op.hint))
+            rows.append(ctx.fresh(hint_of(p)))
             lines.append(f"{inner}{rows[-1]} = {x}[{step}]")
         row = "{}.append({})" if dask else "{}[" + step + "] = {}"
         for name, j in zip(out.trace, self.record):
@@ -248,15 +249,18 @@ class Scan(Loop):
 
 def _stack(rows: list[np.ndarray], shape: Shape) -> np.ndarray:
     """Object arrays stacked along a new first axis (``shape`` when there are none)."""
-    return np.stack(rows) if rows else np.empty(shape, dtype=object)
+    return np.stack(rows) if rows else np.empty(concrete("scan", shape), dtype=object)
 
 
 def _trips_of(count: Expr) -> Dim | None:
     """The symbolic step count of the while loop whose count output ``count`` is, if any."""
     from .while_op import While  # the while op builds scans: import it only when checking
 
-    source = count.inputs[0] if count.op.name == "item" else None
-    if source is None or not isinstance(source.op, While):
+    item = count.op
+    if not isinstance(item, Item):
         return None
-    part, _ = source.op.layout.outputs.locate(count.op.index)
+    source = count.inputs[0]
+    if not isinstance(source.op, While):
+        return None
+    part, _ = source.op.layout.outputs.locate(item.index)
     return source.op.trips_dim if part == "trips" else None

@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ...core.dtypes import dtype_name
 from ...core.expr import Expr, same_nodes
 from ...core.shapes import Dim
+from ..base import Helper
+from ..leaves import hint_of
 from ..subgraph import Body
 from .common import STACK_ROWS_HELPER, assign, expect, types
 from .layout import LoopLayout, Parts, Sizes
@@ -69,13 +71,13 @@ class While(Loop):
     dask_computes = True
 
     @property
-    def helpers(self) -> dict[str, str]:  # type: ignore[override]
+    def helpers(self) -> dict[str, str | Helper]:  # type: ignore[override]
         if not self.max_iterations:
             return {}
         return {"IterationLimitError": _LIMIT_ERROR}
 
-    @property  # type: ignore[override]
-    def dask_helpers(self) -> dict[str, str]:
+    @property
+    def dask_helpers(self) -> Mapping[str, str | Helper]:  # type: ignore[override]
         return {**self.helpers, "_stack_rows": STACK_ROWS_HELPER} if self.record else self.helpers
 
     @functools.cached_property
@@ -157,10 +159,10 @@ class While(Loop):
         params, _ = self.parts()
         indent = ctx.indent
         inner = indent + "    "
-        state = [name or ctx.fresh(p.op.hint) for name, p in zip(out.carry, params.carry)]
+        state = [name or ctx.fresh(hint_of(p)) for name, p in zip(out.carry, params.carry)]
         steps = ctx.fresh("steps")
         ctx.bind_dim(self.trips_dim, steps)
-        history = {j: ctx.fresh(f"{params.carry[j].op.hint}_list") for j in self.record}
+        history = {j: ctx.fresh(f"{hint_of(params.carry[j])}_list") for j in self.record}
         lines = assign(indent, state, inputs.carry)
         persist = f"[{', '.join(state)}] = dask.persist({', '.join(state)})"
         if dask:

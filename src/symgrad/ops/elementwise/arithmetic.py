@@ -117,7 +117,10 @@ class Multiply(Binary):
     written = "{0} * {1}"
     float_form = "{0} * {1}"
     sympy_function = staticmethod(lambda a, b: a * b)
-    partials_rule = staticmethod(lambda a, b, z: (b, a))
+
+    def partials(self, node: Expr) -> tuple[Expr | None, Expr | None]:
+        a, b = node.inputs
+        return b, a
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs

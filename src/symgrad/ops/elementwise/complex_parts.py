@@ -17,7 +17,7 @@ from ...core.expr import Expr
 from .. import shape_ops
 from ..leaves import const
 from .arithmetic import divide, multiply
-from .table import unary
+from .table import UnaryFunction, unary
 
 # The public functions (symgrad exports them as sg.<name>).
 __all__ = ["real", "imag", "conj", "conjugate", "angle"]
@@ -42,7 +42,7 @@ def _angle_dtype(dtype: np.dtype) -> np.dtype:
     return real_of(dtype) if dtype.kind == "c" else float_of(dtype)
 
 
-real = unary(
+real: UnaryFunction = unary(
     "real",
     """The real part of each element (``np.real``); real arrays are their own real part.
 
@@ -56,7 +56,7 @@ real = unary(
     derivative=lambda g, x, y: real(g) if _is_complex(g) else g,
     reverse=lambda g, x, y: shape_ops.astype(g, x.dtype),
 )
-imag = unary(
+imag: UnaryFunction = unary(
     "imag",
     """The imaginary part of each element (``np.imag``); 0 for real arrays.
 
@@ -70,7 +70,7 @@ imag = unary(
     derivative=lambda g, x, y: imag(g) if _is_complex(x) else None,
     reverse=lambda g, x, y: _times_minus_i(g, x) if _is_complex(x) else None,
 )
-conj = unary(
+conj: UnaryFunction = unary(
     "conj",
     """The complex conjugate of each element (``np.conj``, ``np.conjugate``); real arrays
     are their own conjugate.

@@ -59,7 +59,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast, overload
 
 import numpy as np
 
@@ -78,7 +78,7 @@ else:
     sympy = lazy_module("sympy")
 
 DtypeRule = Callable[..., np.dtype]
-UnaryDerivative = Callable[[Expr, Expr, Expr], Expr]
+UnaryDerivative = Callable[[Expr, Expr, Expr], Expr | None]
 BinaryPartials = Callable[[Expr, Expr, Expr], tuple[Expr | None, Expr | None]]
 UnarySelection = Callable[[Expr], Expr]
 BinarySelection = Callable[[Expr, Expr], tuple[Expr, Expr]]
@@ -284,7 +284,8 @@ class Binary(Elementwise):
             if self.differentiable:
                 raise NotImplementedError(f"the op {self.name!r} has no partial derivatives")
             return None, None
-        return rule(*node.inputs, node)
+        a, b = node.inputs
+        return rule(a, b, node)
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
         a, b = node.inputs
@@ -326,6 +327,24 @@ def _picked(node: Expr, ta: Expr | None, tb: Expr | None, a_in: Expr, b_in: Expr
 
 # --- rows -----------------------------------------------------------------------------------
 
+RowBase = TypeVar("RowBase", bound=Elementwise)
+
+
+class UnaryFunction(Protocol):
+    """The public function of a unary row (``sg.sin``), which knows its op's class."""
+
+    op_class: type[Unary]
+
+    def __call__(self, x: Any) -> Expr: ...
+
+
+class BinaryFunction(Protocol):
+    """The public function of a binary row (``sg.add``), which knows its op's class."""
+
+    op_class: type[Binary]
+
+    def __call__(self, a: Any, b: Any) -> Expr: ...
+
 
 def unary(
     name: str,
@@ -342,7 +361,7 @@ def unary(
     helpers: dict[str, str | Helper] | None = None,
     selection: UnarySelection | None = None,
     keeps_zero_cotangents: bool = False,
-) -> Callable[[Any], Expr]:
+) -> UnaryFunction:
     """Register the unary op of one table row; return its public function, whose
     ``op_class`` is the op's class. ``fresh=False`` for an op emitted as an alias of its
     input; ``helpers`` for functions a NumPy template calls (see ``Op.helpers``)."""
@@ -380,7 +399,7 @@ def binary(
     selection: BinarySelection | None = None,
     keeps_zero_cotangents: bool = False,
     commutative: bool = False,
-) -> Callable[[Any, Any], Expr]:
+) -> BinaryFunction:
     """Register the binary op of one table row; return its public function, whose
     ``op_class`` is the op's class."""
     cls = _row_class(
@@ -402,6 +421,10 @@ def binary(
     return function_of(cls)
 
 
+@overload
+def function_of(cls: type[Unary]) -> UnaryFunction: ...
+@overload
+def function_of(cls: type[Binary]) -> BinaryFunction: ...
 def function_of(cls: type[Elementwise]) -> Any:
     """The public function building the op of class ``cls`` from arrays, numbers or
     expressions, named and documented as the op; its ``op_class`` is ``cls``."""
@@ -429,7 +452,7 @@ def _static(fn: Callable[..., Any] | None) -> Any:
 
 
 def _row_class(
-    base: type[Elementwise],
+    base: type[RowBase],
     name: str,
     doc: str,
     numpy: np.ufunc | str,
@@ -437,7 +460,7 @@ def _row_class(
     float_form: str | None,
     dtype: DtypeRule | None,
     **fields: Any,
-) -> type[Elementwise]:
+) -> type[RowBase]:
     # The module of the table the row is in (two frames up: the row, then unary/binary).
     module = sys._getframe(2).f_globals["__name__"]
     class_name = "".join(part.capitalize() for part in name.split("_"))
@@ -452,4 +475,4 @@ def _row_class(
         **({} if dtype is None else {"dtype_rule": staticmethod(dtype)}),
         **fields,
     }
-    return type(class_name, (base,), namespace)
+    return cast("type[RowBase]", type(class_name, (base,), namespace))  # a subclass of base

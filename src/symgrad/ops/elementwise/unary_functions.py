@@ -14,7 +14,7 @@ from ...core.expr import Expr
 from ...core.lazy import lazy_module
 from .. import shape_ops
 from ..leaves import as_expr
-from .table import SympyFunction, in_float, in_real_float, same, same_number, unary
+from .table import SympyFunction, UnaryFunction, in_float, in_real_float, same, same_number, unary
 
 if TYPE_CHECKING:
     import sympy
@@ -141,7 +141,7 @@ reciprocal = unary(
     sympy=lambda x: 1 / x,
     derivative=lambda g, x, y: g * -(y * y),
 )
-sign = unary(
+sign: UnaryFunction = unary(
     "sign",
     "-1, 0 or 1 by the sign of ``x``; its derivative is 0.",
     numpy=np.sign,
@@ -217,7 +217,7 @@ sin = unary(
     sympy="sin",
     derivative=lambda g, x, y: g * cos(x),
 )
-cos = unary(
+cos: UnaryFunction = unary(
     "cos",
     "Elementwise cosine.",
     numpy=np.cos,
@@ -265,7 +265,7 @@ sinh = unary(
     sympy="sinh",
     derivative=lambda g, x, y: g * cosh(x),
 )
-cosh = unary(
+cosh: UnaryFunction = unary(
     "cosh",
     "Elementwise hyperbolic cosine.",
     numpy=np.cosh,
