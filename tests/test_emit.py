@@ -51,7 +51,7 @@ def test_numpy_is_the_default_backend_and_unknown_ones_are_named():
         sg.compile(x * 2.0, backend=None)
 
 
-@pytest.mark.parametrize("name", ["numba", "dask"])
+@pytest.mark.parametrize("name", ["dask"])
 def test_reserved_backends_say_they_are_not_available_yet(name):
     x = sg.var("x", shape=(2,))
     with pytest.raises(NotImplementedError, match=rf"'{name}' backend is not available yet"):
@@ -73,7 +73,7 @@ def test_a_backend_may_ask_for_regions_of_any_size():
 
 def test_backends_are_registered_by_name():
     assert backends.names() == ["numpy", "numba", "dask"]
-    assert backends.names(available=True) == ["numpy"]
+    assert backends.names(available=True) == ["numpy", "numba"]
     dask = backends._BACKENDS["dask"]
     assert not dask.options.blocking and not dask.options.reuse_buffers
 

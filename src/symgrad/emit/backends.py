@@ -5,8 +5,10 @@ source, and the plan options it wants: the NumPy writer reuses dead buffers and 
 large elementwise chains by blocks; a writer for a lazy array library would turn both off.
 Writers register themselves with :func:`register`; the plan is the same for all of them.
 
-``"numba"`` and ``"dask"`` are reserved for writers that are not part of symgrad yet:
-asking for them raises ``NotImplementedError`` naming the extra they will need.
+``"numba"`` fuses elementwise work into loops compiled by Numba (``numba_writer``); without
+Numba installed, asking for it raises ``ImportError`` naming the extra to install. ``"dask"``
+is reserved for a writer that is not part of symgrad yet: asking for it raises
+``NotImplementedError`` naming the extra it will need.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from . import Emitted, numpy_writer
+from . import Emitted, fusion, numba_writer, numpy_writer
 from .plan import Options, Plan
 
 Writer = Callable[[Plan, Callable[[list[str]], str]], Emitted]
@@ -29,6 +31,8 @@ class Backend:
     write: Writer | None
     options: Options = Options()
     extra: str = ""
+    #: Why the backend cannot be used here (a missing dependency), or ``None``.
+    unavailable: Callable[[], str | None] = lambda: None
 
 
 _BACKENDS: dict[str, Backend] = {}
@@ -52,14 +56,31 @@ def backend(name: str) -> Backend:
             f"(it will need the [{found.extra}] extra: pip install 'symgrad[{found.extra}]'); "
             f"available: {', '.join(names(available=True))}"
         )
+    why = found.unavailable()
+    if why is not None:
+        raise ImportError(why)
     return found
 
 
 def names(available: bool = False) -> list[str]:
     """The registered backends' names (only those that can be used, if ``available``)."""
-    return [n for n, b in _BACKENDS.items() if b.write is not None or not available]
+    return [
+        n
+        for n, b in _BACKENDS.items()
+        if not available or (b.write is not None and b.unavailable() is None)
+    ]
 
 
 register(Backend("numpy", numpy_writer.write))
-register(Backend("numba", None, Options(reuse_buffers=False), extra="numba"))
+register(
+    Backend(
+        "numba",
+        numba_writer.write,
+        # Regions of any size, each op its own statement (a loop statement per op), results
+        # in arrays of their own (a loop writes its outputs while it reads its operands).
+        Options(reuse_buffers=False, ops_per_statement=1, regions=fusion.plan),
+        extra="numba",
+        unavailable=numba_writer.available,
+    )
+)
 register(Backend("dask", None, Options(blocking=False, reuse_buffers=False), extra="dask"))

@@ -123,6 +123,7 @@ class _Writer:
         if any(literals.needs_base64(node.op.value) for node, _ in plan.constants):
             header.append("import base64")
         header.append("import numpy as np")
+        header += self.imports()
         if plan.constants:
             header.append("")
             header += [f"{name} = {literals.array(node.op.value)}" for node, name in plan.constants]
@@ -305,9 +306,17 @@ class _Writer:
             elif isinstance(step, Block):
                 self.block(step, names, indent, lines)
             else:
-                lines += _RegionWriter(self, step, names, indent).lines()
+                lines += self.region(step, names, indent)
             self.free(step.free, names, indent, lines)
         return lines
+
+    def imports(self) -> list[str]:
+        """Import lines after numpy's (a backend's writer adds its own)."""
+        return []
+
+    def region(self, step: Blocked, names: Mapping[int, str], indent: str) -> list[str]:
+        """The lines computing a region (here: a loop over blocks of rows)."""
+        return _RegionWriter(self, step, names, indent).lines()
 
     def statement(
         self, step: Statement, names: Mapping[int, str], indent: str, lines: list[str]

@@ -1,0 +1,3 @@
+"""placeholder"""
+
+from .numpy_writer import write  # noqa: F401
