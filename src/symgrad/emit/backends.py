@@ -76,9 +76,8 @@ register(
     Backend(
         "numba",
         numba_writer.write,
-        # Regions of any size, each op its own statement (a loop statement per op), results
-        # in arrays of their own (a loop writes its outputs while it reads its operands).
-        Options(reuse_buffers=False, ops_per_statement=1, regions=fusion.plan),
+        # Regions of any size, each op its own statement (one loop statement per op).
+        Options(ops_per_statement=1, regions=fusion.plan),
         extra="numba",
         unavailable=numba_writer.available,
     )
