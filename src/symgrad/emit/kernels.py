@@ -162,7 +162,7 @@ class KernelWriter:
                 self.arguments.append(name)
         # The statements, to know which use vectorized trigonometry.
         self.statements: dict[int, str] = {}
-        self.trig_args: list[str] = []
+        self.trig_args: dict[int, list[str]] = {}  # member -> its trigonometric arguments
         self.cost = 0
         for m in self.region.members:
             if id(m) in self.region.totals:
@@ -175,7 +175,8 @@ class KernelWriter:
             self.cost += 1 + _FUNCTION_COST * len(_MATH_CALL.findall(text))
             for match in _MATH_CALL.finditer(text):
                 if match.group(1) in TRIGONOMETRIC:
-                    self.trig_args.append(_call_argument(text, match.end()))
+                    argument = _call_argument(text, match.end())
+                    self.trig_args.setdefault(id(m), []).append(argument)
             if _MATH_CALL.search(text):
                 vm = self.writer.vector_math_name()
                 text = _MATH_CALL.sub(rf"{vm}.\1(", text)
@@ -340,15 +341,17 @@ class KernelWriter:
                 continue
             text = self.statements[id(m)]
             if exact:
-                for name in TRIGONOMETRIC:
-                    text = text.replace(f"{self.writer.vm}.{name}(", f"math.{name}(")
+                for function in TRIGONOMETRIC:
+                    text = text.replace(f"{self.writer.vm}.{function}(", f"math.{function}(")
+            elif id(m) in self.trig_args:  # (before the statement, which may reuse a name)
+                checks = " + ".join(
+                    f"{self.writer.vm}.trig_outside({a})" for a in self.trig_args[id(m)]
+                )
+                out.append(f"{indent}{outside} += {checks}")
             out.append(f"{indent}{name} = {text}")
             if id(m) in self.outputs:
                 index = ", ".join(loops)
                 out.append(f"{indent}{self.outputs[id(m)]}[{index}] = {name}")
-        if self.trig and not exact:
-            checks = " + ".join(f"{self.writer.vm}.trig_outside({a})" for a in self.trig_args)
-            out.append(f"{indent}{outside} += {checks}")
         for level in reversed(range(d)):
             out += closing[level]
         if self.trig and not exact:

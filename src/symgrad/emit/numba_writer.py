@@ -17,7 +17,6 @@ their compiled loops on disk.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -98,9 +97,12 @@ def load(source: str):  # type: ignore[no-untyped-def]
 
 def available() -> str | None:
     """``None`` if Numba can be imported, else why not."""
-    if importlib.util.find_spec("numba") is None:
+    try:
+        import numba  # noqa: F401
+    except ImportError as error:
         return (
-            "the 'numba' backend needs Numba, which is not installed: pip install 'symgrad[numba]'"
+            f"the 'numba' backend needs Numba, which cannot be imported ({error}): "
+            "pip install 'symgrad[numba]'"
         )
     return None
 
