@@ -130,7 +130,7 @@ def test_an_elementwise_chain_and_its_sum_are_one_loop():
     assert value == pytest.approx(np.sum(4 * a**3 + a**2 + 3), rel=1e-12)
     np.testing.assert_allclose(gradient, 12 * a**2 + 2 * a, rtol=1e-13, atol=1e-13)
     # one statement per op, named as in the NumPy code; the result stored once per element
-    assert "power_x = x_i * x_i" in f.source
+    assert "power_x = x_i * x_i" in f.source and "d_x = multiply_x + multiply_2" in f.source
     assert "d_x_out[i] = d_x" in f.source
 
 

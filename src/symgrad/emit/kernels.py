@@ -34,6 +34,7 @@ from ..core.expr import Expr
 from ..ops.leaves import Constant
 from . import literals
 from .fusion import fold
+from .names import hint
 from .steps import Blocked
 
 #: Elements per block (float64: 32 KiB, within the L1 cache of one core with its operands).
@@ -68,6 +69,16 @@ class KernelWriter:
         self.namer = writer.plan.namer
         self.number = writer.kernels = writer.kernels + 1
         self.members = {id(m) for m in self.region.members}
+        # Members keep their variables' names, except where the plan gives one variable
+        # to several values (it may, for arrays): a name in a loop holds one value.
+        self.local: dict[int, str] = {}
+        taken: set[str] = set()
+        for m in self.region.members:
+            name = names[id(m)]
+            if name in taken:
+                name = self.namer.fresh(hint(m))
+            taken.add(name)
+            self.local[id(m)] = name
 
     # --- evaluate's side ------------------------------------------------------------------
     def lines(self) -> list[str]:
@@ -168,15 +179,17 @@ class KernelWriter:
             if id(m) in self.region.totals:
                 self.cost += 1
                 continue
-            args = [self.element.get(id(x)) or names[id(x)] for x in m.inputs]
+            args = [self.element.get(id(x)) or self.local[id(x)] for x in m.inputs]
             text = m.op.emit_float(m, args)
             if text is None:
                 raise AssertionError(f"{m.op.name} has no float form")
             self.cost += 1 + _FUNCTION_COST * len(_MATH_CALL.findall(text))
+            bounded = {args[i] for i, x in enumerate(m.inputs) if _bounded(x)}
             for match in _MATH_CALL.finditer(text):
                 if match.group(1) in TRIGONOMETRIC:
                     argument = _call_argument(text, match.end())
-                    self.trig_args.setdefault(id(m), []).append(argument)
+                    if argument not in bounded:
+                        self.trig_args.setdefault(id(m), []).append(argument)
             if _MATH_CALL.search(text):
                 vm = self.writer.vector_math_name()
                 text = _MATH_CALL.sub(rf"{vm}.\1(", text)
@@ -224,7 +237,8 @@ class KernelWriter:
                 acc = self.namer.fresh(f"{name}_acc")
                 first = self.blocks_text if 0 in axes else sizes[0]
                 dims = [first] + ["1" if a in axes else sizes[a] for a in range(1, d)]
-                lines.append(f"{indent}{acc} = np.empty(({', '.join(dims)},))")
+                shape = f"({dims[0]},)" if d == 1 else f"({', '.join(dims)})"
+                lines.append(f"{indent}{acc} = np.empty({shape})")
                 arguments.append(acc)
                 total = f"{ufunc}.reduce({acc}, axis=0, keepdims=True)" if 0 in axes else acc
                 if mean:
@@ -335,7 +349,7 @@ class KernelWriter:
         for x, _, local in self.arrays:
             out.append(f"{indent}{local} = {self._index(x, loops)}")
         for m in region.members:
-            name = names[id(m)]
+            name = self.local[id(m)]
             if id(m) in region.totals:
                 out.append(f"{indent}{self._fold(m, loops, b, locals_)}")
                 continue
@@ -390,7 +404,7 @@ class KernelWriter:
 
     def _fold(self, m: Expr, loops: list[str], b: str, locals_: dict[int, str]) -> str:
         combine, _, _ = fold(m)  # type: ignore[misc]
-        value = self.names[id(m.inputs[0])]
+        value = self.local[id(m.inputs[0])]
         if id(m) in locals_:
             target = locals_[id(m)]
         else:
@@ -415,6 +429,17 @@ class KernelWriter:
 
     def element_array(self, x: Expr) -> str:
         return next(param for y, param, _ in self.arrays if y is x)
+
+
+def _bounded(x: Expr) -> bool:
+    """Whether ``x`` is sin, cos or tanh of something (within [-1, 1], so always within the
+    fast range of the trigonometric functions)."""
+    if not x.inputs or x.dtype.kind != "f":
+        return False
+    return x.op.emit_float(x, ["_"] * len(x.inputs)) in _BOUNDED
+
+
+_BOUNDED = frozenset(f"math.{name}(_)" for name in ("sin", "cos", "tanh"))
 
 
 def _loop_names(d: int, namer: Any) -> list[str]:
