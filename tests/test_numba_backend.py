@@ -208,6 +208,58 @@ def test_control_flow_bodies_get_fused_loops():
         assert_same(numba_f(x), numpy_f(x), what=f"sign {sign}")
 
 
+def _in_loop_kernels(f) -> int:
+    """Fused loops run from inside a loop or branch of ``evaluate`` (indented deeper than
+    its top level)."""
+    body = f.source[f.source.index("def evaluate") : f.source.index("\nclass BindError")]
+    return sum(1 for line in body.splitlines() if line.startswith(" " * 8 + "_in_parallel("))
+
+
+def _central_differences(fn, a, h=1e-6):
+    """The gradient of the scalar ``fn`` at ``a`` by central differences."""
+    g = np.empty_like(a)
+    for k in range(a.size):
+        step = np.zeros_like(a)
+        step.flat[k] = h
+        g.flat[k] = (fn(a + step) - fn(a - step)) / (2 * h)
+    return g
+
+
+def test_while_loop_and_scan_bodies_are_fused_loops():
+    c0 = sg.var("c0", shape=(12,))
+    xs = sg.var("xs", shape=(4, 12))
+
+    def step(c, x):
+        return c * 0.9 + sg.tanh(x) * c, sg.exp(-c * x)
+
+    carry, ys = sg.scan(step, c0, xs)
+    grown = sg.while_loop(lambda s: sg.sum(s * s) < 50.0, lambda s: s * 1.5 + sg.sin(s), carry)
+    loss = sg.sum(grown * grown) + sg.sum(ys)
+    numpy_f, numba_f = both([loss, sg.grad(loss, [c0, xs])], [c0, xs])
+    # the scan's and the while loop's bodies, and both replayed for the gradient
+    assert _in_loop_kernels(numba_f) >= 4
+    rng = np.random.default_rng(4)
+    a, b = rng.uniform(0.2, 0.6, 12), rng.normal(size=(4, 12))
+    assert_same(numba_f(a, b), numpy_f(a, b))
+    value, (d_c0, d_xs) = numba_f(a, b)
+    # (a change of the while loop's trip count within a step would show as a jump)
+    want = _central_differences(lambda v: float(numba_f(v, b)[0]), a)
+    np.testing.assert_allclose(d_c0, want, rtol=1e-5, atol=1e-6)
+    want = _central_differences(lambda v: float(numba_f(a, v)[0]), b)
+    np.testing.assert_allclose(d_xs, want, rtol=1e-5, atol=1e-6)
+
+
+def test_loops_over_0d_values_run_as_numpy_statements():
+    """A body of 0-d values has no loop to fuse: it stays NumPy statements, with the
+    NumPy backend's results."""
+    x, y = sg.var("x"), sg.var("y")
+    z = sg.fori_loop(5, lambda i, s: sg.sin(s) * y + s, x)
+    numpy_f, numba_f = both([z, sg.grad(z, [x, y])], [x, y])
+    assert kernels(numba_f) == 0 and "_SCALAR_IR" not in numba_f.source
+    assert "np.sin(" in numba_f.source
+    assert_same(numba_f(0.3, 0.7), numpy_f(0.3, 0.7), rtol=0, atol=0)
+
+
 # --- results as NumPy gives them ---------------------------------------------------------------
 
 
@@ -219,6 +271,30 @@ def test_float32_stays_float32():
     value, gradient = numba_f(a)
     assert value.dtype == np.float32 and gradient.dtype == np.float32
     assert_same(numba_f(a), numpy_f(a), rtol=RTOL32, atol=1e-6)
+
+
+def test_float32_reductions_loops_and_0d_graphs_stay_float32():
+    x = sg.var("x", shape=(64, 9), dtype="float32")
+    row = sg.var("row", shape=(9,), dtype="float32")
+    z = sg.exp(x * row) - x
+    looped = sg.fori_loop(2, lambda i, s: s * np.float32(0.5) + sg.tanh(s), z)
+    outputs = [z.sum(axis=0), z.mean(axis=1, keepdims=True), z.max(axis=1), looped]
+    outputs.append(sg.grad(sg.sum(looped) + sg.sum(z), [x, row]))
+    numpy_f, numba_f = both(outputs, [x, row])
+    assert kernels(numba_f) >= 2
+    rng = np.random.default_rng(5)
+    args = rng.normal(size=(64, 9)).astype(np.float32), rng.normal(size=9).astype(np.float32)
+    got = numba_f(*args)
+    for value in [*got[:4], *got[4]]:
+        assert value.dtype == np.float32
+    assert_same(got, numpy_f(*args), rtol=RTOL32, atol=1e-5)
+    s = sg.var("s", dtype="float32")
+    w = sg.exp(s) * np.float32(2.0) + sg.sin(s)
+    numpy_f, numba_f = both([w, sg.grad(w, s)], [s])
+    got = numba_f(np.float32(0.5))
+    assert all(np.asarray(v).dtype == np.float32 for v in got)
+    assert_same(got, numpy_f(np.float32(0.5)), rtol=0, atol=0)
+    assert got[1] == pytest.approx(2 * np.exp(0.5) + np.cos(0.5), rel=1e-6)
 
 
 def test_nan_and_inf_where_numpy_gives_them_and_no_exception():
@@ -264,12 +340,22 @@ def test_bad_input_gets_the_numpy_backends_bind_error():
         (np.ones((4, 3)), np.ones(5)),  # inconsistent n
         (np.ones((4, 3), dtype=complex), np.ones(4)),  # wrong dtype
     ]
-    for args in cases:
-        with pytest.raises(sg.BindError) as expected:
-            numpy_f(*args)
-        with pytest.raises(sg.BindError) as got:
-            numba_f(*args)
-        assert str(got.value) == str(expected.value)
+    ran = []
+    namespace = numba_f.function.__globals__
+    run = namespace["_in_parallel"]
+    namespace["_in_parallel"] = lambda *args: ran.append(args[0]) or run(*args)
+    try:
+        for args in cases:
+            with pytest.raises(sg.BindError) as expected:
+                numpy_f(*args)
+            with pytest.raises(sg.BindError) as got:
+                numba_f(*args)
+            assert str(got.value) == str(expected.value)
+        assert ran == []  # rejected before any loop ran
+        numba_f(np.ones((4, 3)), np.ones(4))
+        assert len(ran) == 1
+    finally:
+        namespace["_in_parallel"] = run
 
 
 def test_without_numba_the_backend_names_the_extra(monkeypatch):
