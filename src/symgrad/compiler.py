@@ -33,8 +33,10 @@ def compile(
     ``outputs`` is an expression or a (nested) list, tuple or dict of them; the function
     returns results in the same structure. ``inputs`` defaults to every variable the outputs
     use, in the order they were declared. Only the nodes the outputs need are computed.
-    ``backend`` names the code to write: ``"numpy"`` (readable NumPy source) is the one
-    available; an unknown name is a ``ValueError`` listing the known ones.
+    ``backend`` names the code to write: ``"numpy"`` (readable NumPy source), or
+    ``"numba"`` (fused elementwise loops compiled by Numba; needs ``pip install
+    'symgrad[numba]'``, else ``ImportError``); an unknown name is a ``ValueError`` listing
+    the known ones.
 
     >>> import numpy as np, symgrad as sg
     >>> x = sg.var("x", shape=(3,))
