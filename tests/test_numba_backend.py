@@ -159,13 +159,20 @@ def test_broadcasts_and_reductions_over_any_axes_run_in_one_loop():
 
 
 def test_sums_do_not_depend_on_the_number_of_threads(monkeypatch):
-    x = sg.var("x", shape=(300_000,))
+    x = sg.var("x", shape=(1_000_000,))  # work enough for three threads
     f = sg.compile(sg.sum(sg.sin(x) * x), backend="numba")
-    a = np.random.default_rng(1).normal(size=300_000)
+    a = np.random.default_rng(1).normal(size=1_000_000)
+    namespace = f.function.__globals__
+    kernel, ranges = namespace["_kernel_1"], []
+    monkeypatch.setitem(
+        namespace, "_kernel_1", lambda *args: ranges.append(args[-2:]) or kernel(*args)
+    )
     results = []
     for cores in (1, 2, 3):
-        monkeypatch.setattr(f.function.__globals__["os"], "cpu_count", lambda cores=cores: cores)
+        monkeypatch.setattr(namespace["os"], "cpu_count", lambda cores=cores: cores)
+        ranges.clear()
         results.append(f(a))
+        assert len(ranges) == cores, f"{cores} cores: ranges {ranges}"
     assert results[0] == results[1] == results[2]
     assert results[0] == pytest.approx(np.sum(np.sin(a) * a), rel=1e-12)
 

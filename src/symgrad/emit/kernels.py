@@ -39,9 +39,13 @@ from .steps import Blocked
 
 #: Elements per block (float64: 32 KiB, within the L1 cache of one core with its operands).
 BLOCK_ELEMENTS = 4096
-#: Work (elements times statements) below which a loop runs on the calling thread: handing
-#: a range of blocks to another thread costs tens of microseconds.
-THREAD_WORK = 1 << 18
+#: Work (elements times statements) below which a loop runs on the calling thread, about a
+#: millisecond of work: handing a range of blocks to another thread costs tens of
+#: microseconds on an idle machine, but milliseconds when the other cores are busy (other
+#: processes, or OpenBLAS's threads spinning after a matrix product). Measured on the MLP
+#: benchmark's loops (1.8e6 work) on a busy 2-core machine: 0.35-0.44 ms on one thread,
+#: 2.8-6.0 ms (median) on two.
+THREAD_WORK = 1 << 22
 #: Functions of ``math`` that ``symgrad.backends.numba_math`` provides in vectorizable form.
 VECTOR_MATH = ("sin", "cos", "tan", "exp", "expm1", "log", "log1p", "tanh")
 #: Those whose fast form is valid only for arguments below ``vm.TRIG_LIMIT``.
