@@ -48,13 +48,16 @@ def test_numpy_is_the_default_backend_and_unknown_ones_are_named():
         sg.compile(x * 2.0, backend=None)
 
 
-@pytest.mark.parametrize("name", ["numba"])
-def test_reserved_backends_say_they_are_not_available_yet(name):
+def test_reserved_backends_say_they_are_not_available_yet(monkeypatch):
+    # Every backend symgrad registers has a writer now; a reserved one (no writer yet)
+    # names the extra it will need.
+    monkeypatch.setitem(backends._BACKENDS, "later", backends.Backend("later", None, extra="x"))
     x = sg.var("x", shape=(2,))
-    with pytest.raises(NotImplementedError, match=rf"'{name}' backend is not available yet"):
-        sg.compile(x * 2.0, backend=name)
-    with pytest.raises(NotImplementedError, match=rf"symgrad\[{name}\]"):
-        sg.compile(x * 2.0, backend=name)
+    with pytest.raises(NotImplementedError, match=r"'later' backend is not available yet"):
+        sg.compile(x * 2.0, backend="later")
+    with pytest.raises(NotImplementedError, match=r"symgrad\[x\]"):
+        sg.compile(x * 2.0, backend="later")
+    assert "later" not in backends.names(available=True)
 
 
 def test_a_backend_may_ask_for_regions_of_any_size():
@@ -70,7 +73,7 @@ def test_a_backend_may_ask_for_regions_of_any_size():
 
 def test_backends_are_registered_by_name():
     assert backends.names() == ["numpy", "numba", "dask"]
-    assert backends.names(available=True) == ["numpy", "dask"]
+    assert backends.names(available=True) == ["numpy", "numba", "dask"]
     dask = backends._BACKENDS["dask"]
     assert not dask.options.blocking and not dask.options.reuse_buffers
 

@@ -39,9 +39,11 @@ def compile(
     use, in the order they were declared; for a derivative, every variable of the function
     it was taken from too (``sg.grad(x.sum(), x)`` takes ``x``, which it does not need).
     Only the nodes the outputs need are computed.
-    ``backend`` names the code to write: ``"numpy"`` (readable NumPy source), or ``"dask"``
-    (the same on Dask arrays, for data larger than memory: docs/backends.md); an unknown
-    name is a ``ValueError`` listing the known ones.
+    ``backend`` names the code to write: ``"numpy"`` (readable NumPy source), ``"numba"``
+    (fused elementwise loops compiled by Numba), or ``"dask"`` (the same statements on Dask
+    arrays, for data larger than memory); see docs/backends.md. An unknown name is a
+    ``ValueError`` listing the known ones; a backend whose optional library is missing, an
+    ``ImportError`` naming the extra to install.
 
     >>> import numpy as np, symgrad as sg
     >>> x = sg.var("x", shape=(3,))

@@ -66,18 +66,26 @@ class Executable:
         self.inputs = tuple(inputs)
         self.outputs = outputs
         self._stats = stats  # or the function counting them, called when first asked for
-        filename = f"<symgrad-{next(_counter)}>"
-        namespace: dict[str, Any] = {"__name__": "symgrad_generated"}
-        for code in _compiled(emitted, filename):
-            exec(code, namespace)  # our own emitted source
+        self._standalone = emitted.standalone
+        namespace: dict[str, Any]
+        if emitted.load is not None:  # a module in a file of its own: tracebacks read it
+            namespace = vars(emitted.load(emitted.source))
+            filename = namespace["__file__"]
+        else:
+            filename = f"<symgrad-{next(_counter)}>"
+            namespace = {"__name__": "symgrad_generated"}
+            for code in _compiled(emitted, filename):
+                exec(code, namespace)  # our own emitted source
         namespace["BindError"] = BindError  # helpers raise the library's error in-process
         if "IterationLimitError" in namespace:
             namespace["IterationLimitError"] = IterationLimitError
         self.function = namespace[emitted.function]
-        # Registered so tracebacks into the generated code show its lines, for as long as
-        # the code lives (the function, kept by this executable or by Expr.eval's cache).
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
-        weakref.finalize(self.function, linecache.cache.pop, filename, None)
+        if emitted.load is None:
+            # Registered so tracebacks into the generated code show its lines, for as long
+            # as the code lives (the function, kept by this executable or Expr.eval's cache).
+            lines = self.source.splitlines(True)
+            linecache.cache[filename] = (len(self.source), None, lines, filename)
+            weakref.finalize(self.function, linecache.cache.pop, filename, None)
         self.filename = filename
         names = [x.name for x in self.inputs]
         self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}
@@ -130,9 +138,10 @@ class Executable:
         return f"{x.name!r} ({format_shape(x.shape)} {x.dtype.name})"
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write a standalone module (numpy only) whose ``evaluate(*inputs)`` is this function."""
+        """Write a standalone module whose ``evaluate(*inputs)`` is this function. It needs
+        numpy only (and numba, for ``backend="numba"``)."""
         with open(path, "w", encoding="utf-8") as file:
-            file.write(self.source)
+            file.write(self._standalone or self.source)
 
     def _repr_html_(self) -> str:
         """For Jupyter: the stages of compilation, the optimized graph it runs, a picture

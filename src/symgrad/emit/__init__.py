@@ -4,6 +4,8 @@ plan into the source of a module (``backends``; the NumPy writer is ``numpy_writ
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from types import ModuleType
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,3 +24,9 @@ class Emitted:
     statements: int
     parts: tuple[tuple[int, str], ...] = ()
     names: tuple[tuple[int, str], ...] = ()
+    #: For a module that must live in a file (Numba keeps compiled code beside the file):
+    #: the function loading ``source`` as a module. ``None``: executed in memory.
+    load: Callable[[str], ModuleType] | None = None
+    #: The module ``Executable.save`` writes, where it differs from ``source`` (``""``: the
+    #: same): it may depend only on numpy and the backend's own packages.
+    standalone: str = ""

@@ -5,10 +5,10 @@ source, and the plan options it wants: the NumPy writer reuses dead buffers and 
 large elementwise chains by blocks; a writer for a lazy array library would turn both off.
 Writers register themselves with :func:`register`; the plan is the same for all of them.
 
-``"numba"`` is reserved for a writer that is not part of symgrad yet: asking for it raises
-``NotImplementedError`` naming the extra it will need. A backend whose library is an
-optional extra (``"dask"``) names the module it imports; without it, asking for the backend
-raises ``ImportError`` naming the extra to install.
+``"numba"`` fuses elementwise work into loops compiled by Numba (``numba_writer``). A
+backend whose library is an optional extra (``"numba"``, ``"dask"``) names the module it
+imports; without it, asking for the backend raises ``ImportError`` naming the extra to
+install.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import importlib
 import sys
 from collections.abc import Callable
 
-from . import Emitted, dask_writer, numpy_writer
+from . import Emitted, dask_writer, fusion, numba_writer, numpy_writer
 from .plan import Options, Plan
 
 Writer = Callable[[Plan, Callable[[list[str]], str]], Emitted]
@@ -70,12 +70,34 @@ def backend(name: str) -> Backend:
 
 
 def names(available: bool = False) -> list[str]:
-    """The registered backends' names (only those that can be used, if ``available``)."""
-    return [n for n, b in _BACKENDS.items() if b.write is not None or not available]
+    """The registered backends' names (only those that can be used here, if ``available``:
+    written, and their optional library importable)."""
+    return [n for n, b in _BACKENDS.items() if not available or _usable(b)]
+
+
+def _usable(found: Backend) -> bool:
+    if found.write is None:
+        return False
+    if not found.requires:
+        return True
+    try:
+        importlib.import_module(found.requires)
+    except ImportError:
+        return False
+    return True
 
 
 register(Backend("numpy", numpy_writer.write))
-register(Backend("numba", None, Options(reuse_buffers=False), extra="numba"))
+register(
+    Backend(
+        "numba",
+        numba_writer.write,
+        # Regions of any size (each one loop), each op its own statement.
+        Options(ops_per_statement=1, regions=fusion.plan),
+        extra="numba",
+        requires="numba",
+    )
+)
 # Dask builds a lazy graph: no blocks of rows, no buffers to reuse, no Python floats; and
 # one function, whose statements may read the chunks of any input (``DaskEmitContext``).
 register(

@@ -41,8 +41,9 @@ class Layout:
         if self.parent is not None:
             self._returned()
         self.scope.quiet = quiet.quiet_nodes(self.order, self.keep)
+        regions = state.options.regions or blocking.plan
         segments: list[Expr | Region] = (
-            blocking.plan(self.order, self.keep, state.options.region_elements)
+            regions(self.order, self.keep, state.options.region_elements)
             if state.options.blocking and not state.floats
             else list(self.order)
         )

@@ -5,6 +5,7 @@ The planners (``symgrad.emit.plan``) make them; the writers read them."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 
 from ..core.expr import Expr
 from .blocking import Region
@@ -29,6 +30,9 @@ class Options:
     #: at least ``region_elements`` elements (``None``: ``blocking.MIN_ELEMENTS``).
     blocking: bool = True
     region_elements: int | None = None
+    #: The function grouping a scope's nodes into regions, called as ``blocking.plan`` is
+    #: (``None``: ``blocking.plan``); a backend writing fused loops brings its own.
+    regions: Callable[[Sequence[Expr], set[int], int | None], list[Expr | Region]] | None = None
     #: Write results into the buffers of dead inputs (NumPy's ``out=``, ``+=``).
     reuse_buffers: bool = True
     #: Compute graphs of 0-d float64 values with Python floats.

@@ -76,6 +76,13 @@ class Reduction(Op):
         keep = ", keepdims" if self.keepdims else ""
         return f"{self.name}(axes={self.axes}{keep})"
 
+    def fold(self) -> tuple[Op, float, bool] | None:
+        """How a loop computes the reduction one element at a time (the Numba backend's
+        kernels): the elementwise op folding an element into the running result (its
+        second operand), the running result's starting value, and whether the result is
+        then divided by the count of elements (a mean). ``None`` if it is not such a fold."""
+        return None
+
     def expand(self, g: Expr, x: Expr) -> Expr:
         """A (batched) cotangent of the output broadcast back to the shape of the input ``x``."""
         out_ndim = x.ndim if self.keepdims else x.ndim - len(self.axes)
@@ -116,6 +123,9 @@ class Sum(Reduction):
     ufunc = np.add
     reduces = np.add
 
+    def fold(self) -> tuple[Op, float, bool] | None:
+        return ew.Add(), 0.0, False
+
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
         # NumPy sums bools and small ints in the platform integer.
         return np.sum(np.zeros(0, dtype)).dtype
@@ -145,6 +155,9 @@ class Mean(Reduction):
     name = "mean"
     numpy_name = "mean"
 
+    def fold(self) -> tuple[Op, float, bool] | None:
+        return ew.Add(), 0.0, True
+
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
         return float_result(dtype)
 
@@ -171,6 +184,9 @@ class Prod(Reduction):
     name = "prod"
     numpy_name = "prod"
     reduces = np.multiply
+
+    def fold(self) -> tuple[Op, float, bool] | None:
+        return ew.Multiply(), 1.0, False
 
     def result_dtype(self, dtype: np.dtype) -> np.dtype:
         return np.prod(np.zeros(0, dtype)).dtype
@@ -251,6 +267,9 @@ class Max(_Extremum):
     numpy_name = "max"
     reduces = np.maximum
 
+    def fold(self) -> tuple[Op, float, bool] | None:
+        return ew.maximum.op_class(), -np.inf, False
+
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_reduce(sympy.Max, args[0], self.axes, self.keepdims)
 
@@ -261,6 +280,9 @@ class Min(_Extremum):
     name = "min"
     numpy_name = "min"
     reduces = np.minimum
+
+    def fold(self) -> tuple[Op, float, bool] | None:
+        return ew.minimum.op_class(), np.inf, False
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> np.ndarray:
         return _sympy_reduce(sympy.Min, args[0], self.axes, self.keepdims)
