@@ -287,7 +287,20 @@ def test_tracebacks_show_the_generated_line_until_the_code_is_collected():
     assert filename in linecache.cache
     del f
     gc.collect()
+    sg.compile(x * 3.0)  # collected sources leave the cache at the next compile
     assert filename not in linecache.cache
+
+
+def test_collecting_code_while_linecache_checks_its_cache_is_safe():
+    # A finalizer may run inside linecache.checkcache (any allocation can collect): the
+    # cache must not lose a key while checkcache walks it.
+    x = sg.var("x", shape=(2,))
+    for _ in range(50):
+        f = sg.compile(sg.sin(x) + 1.0)
+        cycle: list[object] = [f]
+        cycle.append(cycle)  # only the cycle collector frees it, at an allocation
+        del f, cycle
+        linecache.checkcache()
 
 
 def test_tracebacks_show_the_right_line_in_a_later_piece():

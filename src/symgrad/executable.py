@@ -84,8 +84,9 @@ class Executable:
             # Registered so tracebacks into the generated code show its lines, for as long
             # as the code lives (the function, kept by this executable or Expr.eval's cache).
             lines = self.source.splitlines(True)
+            _release_dead_sources()
             linecache.cache[filename] = (len(self.source), None, lines, filename)
-            weakref.finalize(self.function, linecache.cache.pop, filename, None)
+            weakref.finalize(self.function, _dead_sources.append, filename)
         self.filename = filename
         names = [x.name for x in self.inputs]
         self._position = {n: i for i, n in enumerate(names) if names.count(n) == 1}
@@ -176,6 +177,17 @@ def highlight_python(source: str) -> str:
     except ImportError:
         return f"<pre>{html.escape(source)}</pre>"
     return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True))
+
+
+# Names of generated sources whose code was collected. They leave linecache at the next
+# compile, not in the finalizer: a finalizer runs at any allocation, also while
+# linecache.checkcache walks the cache, which then fails on a vanished key.
+_dead_sources: list[str] = []
+
+
+def _release_dead_sources() -> None:
+    while _dead_sources:
+        linecache.cache.pop(_dead_sources.pop(), None)
 
 
 class _Missing:
