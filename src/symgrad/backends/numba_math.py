@@ -36,6 +36,8 @@ flags to their arithmetic. LLVM inlines them anyway.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from llvmlite import ir
@@ -63,7 +65,13 @@ _jit = njit(fastmath=False, error_model="numpy")
 # --- LLVM operations Numba does not expose --------------------------------------------------
 
 
-@intrinsic
+def _intrinsic(defn: Callable[..., object]) -> Callable[..., Any]:
+    """``numba.extending.intrinsic``, typed as called from jitted code: without the typing
+    context (Numba's stub types the call from Python, which always raises)."""
+    return intrinsic(defn)
+
+
+@_intrinsic
 def _fma(typingctx, a, b, c):
     """a * b + c with one rounding (``llvm.fma``, an FMA instruction on x86-64)."""
     if not (isinstance(a, types.Float) and a == b == c):
@@ -75,7 +83,7 @@ def _fma(typingctx, a, b, c):
     return a(a, a, a), codegen
 
 
-@intrinsic
+@_intrinsic
 def _rint(typingctx, x):
     """x rounded to the nearest integer, ties to even (``llvm.rint``)."""
     if not isinstance(x, types.Float):
@@ -89,7 +97,7 @@ def _rint(typingctx, x):
     return x(x), codegen
 
 
-@intrinsic
+@_intrinsic
 def _bits(typingctx, x):
     """The IEEE bits of a float64 as an int64."""
     if x != types.float64:
@@ -101,7 +109,7 @@ def _bits(typingctx, x):
     return types.int64(x), codegen
 
 
-@intrinsic
+@_intrinsic
 def _from_bits(typingctx, i):
     """The float64 whose IEEE bits are the int64 ``i``."""
     if i != types.int64:

@@ -5,13 +5,17 @@ and the pieces a long function is cut into."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..core.expr import Expr
 from ..ops.leaves import Constant
+from ..ops.subgraph import Item, MultiOutput
 from .names import hint
-from .shared import LEAVES, large
-from .steps import Block, Blocked, Piece, Statement
+from .shared import LEAVES, State, large
+from .steps import Block, Blocked, Piece, Scope, Statement
+
+if TYPE_CHECKING:
+    from .plan import Unit, _ScopePlanner
 
 
 class CodeVariable:
@@ -34,8 +38,20 @@ class Allocation:
     """The second half of a scope's planner (``symgrad.emit.plan``): run once the bodies of
     its blocks are planned, since what a body reads from outside, its block reads."""
 
-    state: Any
+    # Set by the planner (``plan._ScopePlanner``).
+    state: State
     keep: set[int]
+    scope: Scope
+    units: list[Unit]
+    defined: dict[int, int]
+    children: dict[int, list[_ScopePlanner]]
+    captured: dict[int, Expr]
+    derivative_ids: set[int]
+    variable: dict[int, CodeVariable]
+    variables: list[CodeVariable]
+    items: dict[int, list[Expr]]
+    free_registers: list[CodeVariable]
+    registers: int
 
     def allocate(self) -> None:
         """Lifetimes, frees and variables of every unit (the bodies' are known by now)."""
@@ -45,7 +61,7 @@ class Allocation:
         for position, children in self.children.items():
             reads = units[position][2]
             for child in children:
-                reads.extend(child.captured.values())  # type: ignore[attr-defined]
+                reads.extend(child.captured.values())
         floats = self.state.floats
         viewed: set[int] = set()  # values another value views or aliases
         if not floats:  # (only buffers are taken over: the float path has none)
@@ -83,13 +99,12 @@ class Allocation:
         started: set[int] = set()
         for position, (step, node, _) in enumerate(units):
             dying = dying_at[position]
-            kind = type(step)
-            if kind is Statement:
+            if isinstance(step, Statement):
                 if floats and not step.placed and not step.returned:
                     self._register(node, dying)  # (what _statement does on the float path)
                 else:
                     self._statement(step, dying, viewed)
-            elif kind is Block:
+            elif isinstance(step, Block):
                 step.free = tuple(dying)
                 self._items(node)
             else:
@@ -193,9 +208,11 @@ class Allocation:
 
     def _items(self, node: Expr) -> None:
         """Variables for the outputs of a multi-output node that something reads."""
+        op = node.op
+        assert isinstance(op, MultiOutput)  # (only multi-output nodes have items)
         for item in self.items.get(id(node), ()):
             wanted = self.state.wanted.get(id(item))
-            hint_ = wanted or node.op.output_hint(item.op.index)
+            hint_ = wanted or op.output_hint(_index(item))
             variable = CodeVariable(hint_, id(item) in self.derivative_ids, wanted is not None)
             self.variables.append(variable)
             self.variable[id(item)] = variable
@@ -237,7 +254,7 @@ class Allocation:
         if not derivative_ids:
             return
         for i, step in enumerate(self.scope.steps):
-            if type(step) is Blocked:
+            if isinstance(step, Blocked):
                 starts = any(id(n) in derivative_ids for n in step.region.members)
             else:
                 starts = id(step.node) in derivative_ids
@@ -304,10 +321,12 @@ class Allocation:
             names[node_id] = variable.name
         for step in self.scope.steps:
             if isinstance(step, Block):
-                outs: list[str | None] = [None] * step.node.op.n_outputs
+                op = step.node.op
+                assert isinstance(op, MultiOutput)  # (blocks are the steps of multi-output ops)
+                outs: list[str | None] = [None] * op.n_outputs
                 items = self.items.get(id(step.node), ())
                 for item in items:
-                    outs[item.op.index] = names[id(item)]
+                    outs[_index(item)] = names[id(item)]
                 step.outs = tuple(outs)
                 step.items = tuple(items)
 
@@ -317,3 +336,10 @@ def _writes_into(node: Expr, x: Expr) -> bool:
     args = ["_a"] * len(node.inputs)
     args[next(i for i, y in enumerate(node.inputs) if y is x)] = "_out"
     return node.op.emit_into(node, args, "_out") is not None
+
+
+def _index(item: Expr) -> int:
+    """Which output of its multi-output node ``item`` is."""
+    op = item.op
+    assert isinstance(op, Item)
+    return op.index

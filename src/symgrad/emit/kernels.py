@@ -31,10 +31,13 @@ import numpy as np
 
 from ..core.dtypes import dtype_name
 from ..core.expr import Expr
+from ..ops.elementwise import Binary
 from ..ops.leaves import Constant
+from ..ops.reductions import Reduction
 from . import literals
 from .fusion import fold
 from .names import hint
+from .numpy_writer import element
 from .steps import Blocked
 
 #: Elements per block (float64: 32 KiB, within the L1 cache of one core with its operands).
@@ -158,7 +161,7 @@ class KernelWriter:
                 if id(x) in self.members or id(x) in self.element:
                     continue
                 if isinstance(x.op, Constant) and x.ndim == 0:
-                    self.element[id(x)] = _literal(x.op.value[()])
+                    self.element[id(x)] = _literal(element(x.op))
                     continue
                 text = writer.value(x, names)
                 # One variable for two nodes: a body's parameter and the value bound to it.
@@ -220,9 +223,11 @@ class KernelWriter:
             if id(m) not in region.totals:
                 continue
             name = names[id(m)]
-            axes = m.op.axes
-            combine, _, mean = fold(m)  # type: ignore[misc]
-            ufunc = f"np.{combine.numpy.__name__}"  # type: ignore[attr-defined]
+            reduction, combine, _, mean = _total_fold(m)
+            axes = reduction.axes
+            reduces = combine.numpy
+            assert isinstance(reduces, np.ufunc)  # (the ops folding a reduction are ufuncs)
+            ufunc = f"np.{reduces.__name__}"
             count = " * ".join(sizes[a] for a in axes) if mean else ""
             dtype = f"np.{dtype_name(m.dtype)}"
             k = min(axes)
@@ -234,7 +239,7 @@ class KernelWriter:
                 total = f"{ufunc}.reduce({parts})"
                 if mean:
                     total = f"{total} / ({count})"
-                if m.op.keepdims:
+                if reduction.keepdims:
                     total = f"np.full({self._shape(m)}, {total}, {dtype})"
                 elif m.dtype != np.float64:
                     total = f"{dtype}({total})"
@@ -343,9 +348,10 @@ class KernelWriter:
             kind = reductions.get(id(m))
             if kind is None:
                 continue
-            start = _literal(np.float64(fold(m)[1]))  # type: ignore[index]
+            reduction, _, initial, _ = _total_fold(m)
+            start = _literal(np.float64(initial))
             if kind[0] == "array":
-                row = b if 0 in m.op.axes else f"{lo}:{hi}"
+                row = b if 0 in reduction.axes else f"{lo}:{hi}"
                 out.append(f"    {kind[1]}[{row}] = {start}")
         depth_of = {id(m): kind[2] for m in region.members if (kind := reductions.get(id(m)))}
         locals_: dict[int, str] = {}
@@ -358,7 +364,7 @@ class KernelWriter:
         for level in range(d):
             for m in region.members:
                 if id(m) in locals_ and depth_of[id(m)] == level:
-                    start = _literal(np.float64(fold(m)[1]))  # type: ignore[index]
+                    start = _literal(np.float64(_total_fold(m)[2]))
                     out.append(f"{indent}{locals_[id(m)]} = {start}")
             bounds = f"{lo}, {hi}" if level == 0 else sizes[level]
             out.append(f"{indent}for {loops[level]} in range({bounds}):")
@@ -407,33 +413,35 @@ class KernelWriter:
                 continue
             kind, param, _ = self.reductions[id(m)]
             value = locals_[id(m)]
-            _, _, mean = fold(m)  # type: ignore[misc]
+            reduction, _, _, mean = _total_fold(m)
             if kind == "block":
                 lines.append(f"{indent}{param}[{b}] = {value}")
                 continue
             if mean:
-                count = " * ".join(self.size_params[a] for a in m.op.axes)
+                count = " * ".join(self.size_params[a] for a in reduction.axes)
                 value = f"{value} / ({count})"
             if m.dtype != np.float64:
                 value = f"{_scalar_type(m.dtype)}({value})"
-            index = list(loops[:level]) + (["0"] * (len(loops) - level) if m.op.keepdims else [])
+            index = list(loops[:level]) + (
+                ["0"] * (len(loops) - level) if reduction.keepdims else []
+            )
             lines.append(f"{indent}{param}[{', '.join(index)}] = {value}")
         return lines
 
     def _fold(self, m: Expr, loops: list[str], b: str, locals_: dict[int, str]) -> str:
-        combine, _, _ = fold(m)  # type: ignore[misc]
+        reduction, combine, _, _ = _total_fold(m)
         value = self.local[id(m.inputs[0])]
         if id(m) in locals_:
             target = locals_[id(m)]
         else:
             _, acc, _ = self.reductions[id(m)]
-            axes = m.op.axes
+            axes = reduction.axes
             index = [b if 0 in axes else loops[0]]
             index += ["0" if a in axes else loops[a] for a in range(1, len(loops))]
             target = f"{acc}[{', '.join(index)}]"
-        if combine.augmented:  # type: ignore[attr-defined]
-            return f"{target} {combine.augmented}= {value}"  # type: ignore[attr-defined]
-        return f"{target} = {combine.emit_float(m, [target, value])}"  # type: ignore[attr-defined]
+        if combine.augmented:
+            return f"{target} {combine.augmented}= {value}"
+        return f"{target} = {combine.emit_float(m, [target, value])}"
 
     def _index(self, x: Expr, loops: list[str]) -> str:
         """``x`` at the loop's index, broadcast as NumPy broadcasts it against the region."""
@@ -463,6 +471,17 @@ _BOUNDED = frozenset(f"math.{name}(_)" for name in ("sin", "cos", "tanh"))
 def _loop_names(d: int, namer: Any) -> list[str]:
     hints = ["i", "j", "k", "l"] if d <= 4 else [f"i{a}" for a in range(d)]
     return [namer.fresh(h) for h in hints[:d]]
+
+
+def _total_fold(m: Expr) -> tuple[Reduction, Binary, float, bool]:
+    """A region total: its reduction, and that reduction's fold (``Reduction.fold``: the op
+    folding an element into the running result, its starting value, whether it is a mean).
+    Regions total only reductions with a fold (``fusion.fold``)."""
+    reduction, found = m.op, fold(m)
+    assert isinstance(reduction, Reduction) and found is not None
+    combine, initial, mean = found
+    assert isinstance(combine, Binary)
+    return reduction, combine, initial, mean
 
 
 def _literal(value: np.generic) -> str:

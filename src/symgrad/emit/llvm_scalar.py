@@ -32,7 +32,7 @@ import numpy as np
 
 from ..core.expr import Expr
 from ..ops.base import as_helper
-from ..ops.leaves import Constant
+from ..ops.leaves import Constant, Variable
 from . import Emitted, numpy_writer
 from .expressions import placeholders
 from .numpy_writer import _assemble, _Writer, describe
@@ -114,10 +114,11 @@ class _ScalarWriter(_Writer):
         names = {**plan.names, **plan.main.names}
         params = [plan.names[id(x)] for x in plan.inputs]
         signature = ", ".join(params)
-        docs = [
-            f"    # {plan.names[id(x)]}: {describe(x)}, variable {ascii(x.op.var_name)}"
-            for x in plan.inputs
-        ]
+        docs = []
+        for x in plan.inputs:
+            op = x.op
+            assert isinstance(op, Variable)  # (a function's inputs are variables)
+            docs.append(f"    # {plan.names[id(x)]}: {describe(x)}, variable {ascii(op.var_name)}")
         self.given += [(id(x), plan.names[id(x)]) for x in plan.inputs]
         self.given += [(id(node), name) for node, name in plan.constants]
         body = self.scope(plan.main, names, "    ")
@@ -237,10 +238,10 @@ class _IRWriter:
             self.values[id(node)] = self.boolean(value) if boolean else self.double(value)
         stores = []
         for i, x in enumerate(plan.outputs):
-            value, _ = self.double(self.operand(x))
+            stored, _ = self.double(self.operand(x))
             pointer = self.fresh()
             stores.append(f"  {pointer} = getelementptr double, double* %out, i64 {i}")
-            stores.append(f"  store double {value}, double* {pointer}")
+            stores.append(f"  store double {stored}, double* {pointer}")
         body = self.calls_written()
         head = [
             *sorted(self.declared),
@@ -309,15 +310,16 @@ class _IRWriter:
                 test = self.emit(f"fcmp {predicate} double {left}, {right}", "i1")[0]
                 result = test if result is None else self.emit(f"and i1 {result}, {test}", "i1")[0]
                 left = right
-            return result, "i1"  # type: ignore[return-value]
+            assert result is not None  # (a comparison has at least one operator)
+            return result, "i1"
         if isinstance(tree, ast.BoolOp):
             values = [self.expression(v, env) for v in tree.values]
             if any(t != "i1" for _, t in values):
                 raise Unsupported("and/or of numbers")
             instruction = "and" if isinstance(tree.op, ast.And) else "or"
             result = values[0][0]
-            for value, _ in values[1:]:
-                result = self.emit(f"{instruction} i1 {result}, {value}", "i1")[0]
+            for operand, _ in values[1:]:
+                result = self.emit(f"{instruction} i1 {result}, {operand}", "i1")[0]
             return result, "i1"
         if isinstance(tree, ast.IfExp):
             test = self.boolean(self.expression(tree.test, env))[0]
@@ -403,8 +405,8 @@ class _IRWriter:
             name = _INTRINSICS.get(line.function, line.function)
             types = ", ".join("double" for _ in line.args)
             self.declared.add(f"declare double @{name}({types})")
-            args = ", ".join(f"double {a}" for a in line.args)
-            written.append(f"  {line.target} = call double @{name}({args})")
+            arguments = ", ".join(f"double {a}" for a in line.args)
+            written.append(f"  {line.target} = call double @{name}({arguments})")
         return written
 
 
