@@ -135,8 +135,11 @@ class _Planner:
         if len(node.inputs) == 1 and node.op.emit_total(node, "block", "total") is not None:
             (x,) = node.inputs
             region = self.member_of.get(id(x))
-            open_ = region is not None and self.open.get(region.shape) is region
-            if open_ and id(x) not in region.totals:
+            if (
+                region is not None
+                and self.open.get(region.shape) is region
+                and id(x) not in region.totals
+            ):
                 return region, True
         region = self.open.get(shape) if shape is not None else None
         # A total is complete only after the loop: a node reading one cannot be in it.

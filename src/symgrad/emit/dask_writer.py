@@ -28,7 +28,8 @@ import numpy as np
 from ..core.expr import Expr
 from ..core.shapes import Shape, format_shape
 from ..ops.base import as_helper
-from ..ops.leaves import Constant
+from ..ops.leaves import Constant, Variable
+from ..ops.subgraph import MultiOutput
 from . import Emitted, literals
 from .inputs import PRELUDE, InputChecks
 from .numpy_writer import _assemble, _BlockContext, _Context, _Writer, describe, imports
@@ -90,10 +91,8 @@ def refuse_unsupported(plan: Plan) -> None:
             for node in nodes:
                 reason = node.op.dask_unsupported(node)
                 if reason is not None and node.op.name not in found:
-                    derivative = main and scope.derivatives_from is not None
-                    part = (
-                        " in the derivative" if derivative and i >= scope.derivatives_from else ""
-                    )
+                    start = scope.derivatives_from if main else None
+                    part = " in the derivative" if start is not None and i >= start else ""
                     shapes = ", ".join(format_shape(x.shape) for x in node.inputs)
                     found[node.op.name] = f"{node.op.name} of {shapes}{part}: {reason}"
     if found:
@@ -179,13 +178,14 @@ class _DaskContext(_Context):
 
 class _DaskWriter(_Writer):
     convert = "_dask_input"
+    ctx: _DaskContext
 
     def __init__(self, plan: Plan, calls: DaskCalls):
         super().__init__(plan)
         self.ctx = _DaskContext(self.checks, plan)
         self.calls = calls
 
-    def module(self, render_result: Callable[[list[str]], str], title: str) -> Emitted:
+    def module(self, render_result: Callable[[list[str]], str], title: str = "") -> Emitted:
         """The module: one function (its statements may read any input's chunks, so it is
         not cut into pieces), then the helpers."""
         plan = self.plan
@@ -193,7 +193,7 @@ class _DaskWriter(_Writer):
         names = {**plan.names, **plan.main.names}
         signature = ", ".join(plan.names[id(x)] for x in plan.inputs)
         docs = [
-            f"    # {plan.names[id(x)]}: {describe(x)}, variable {ascii(x.op.var_name)}"
+            f"    # {plan.names[id(x)]}: {describe(x)}, variable {ascii(_variable(x).var_name)}"
             for x in plan.inputs
         ]
         self.given += [(id(x), plan.names[id(x)]) for x in plan.inputs]
@@ -205,12 +205,13 @@ class _DaskWriter(_Writer):
         helpers = [helper.source.rstrip("\n").split("\n") for helper in found]
         modules = {"dask", "dask.array as da", "numpy as np"}
         modules.update(m for helper in found for m in helper.imports)
-        if any(literals.needs_base64(node.op.value) for node, _ in plan.constants):
+        constants = [(_constant(node).value, name) for node, name in plan.constants]
+        if any(literals.needs_base64(value) for value, _ in constants):
             modules.add("base64")
         header = imports(['"""' + (title or TITLE) + '"""', ""], modules)
-        if plan.constants:
+        if constants:
             header.append("")
-            header += [f"{name} = {literals.array(node.op.value)}" for node, name in plan.constants]
+            header += [f"{name} = {literals.array(value)}" for value, name in constants]
         main = [
             f"def evaluate({signature}):",
             '    """The Dask graph of the compiled outputs, from the inputs below (Dask arrays,'
@@ -257,6 +258,7 @@ class _DaskWriter(_Writer):
     def block(self, step: Block, names: Mapping[int, str], indent: str, lines: list[str]) -> None:
         node = step.node
         op = node.op
+        assert isinstance(op, MultiOutput)  # (what a block computes)
         self.ctx.op_name = op.name
         args = [self.value(x, names) for x in node.inputs]
         context = _BlockContext(self, node, names, indent)
@@ -275,3 +277,17 @@ class _DaskWriter(_Writer):
         self, values: Sequence[Expr], names: Mapping[int, str], indent: str, lines: list[str]
     ) -> None:
         """Nothing: a variable holds a lazy array, whose chunks Dask frees as it computes."""
+
+
+def _variable(x: Expr) -> Variable:
+    """The op of an input (the compiler takes variables only as inputs)."""
+    op = x.op
+    assert isinstance(op, Variable)
+    return op
+
+
+def _constant(node: Expr) -> Constant:
+    """The op of a module constant (the plan lists constant nodes only)."""
+    op = node.op
+    assert isinstance(op, Constant)
+    return op

@@ -62,7 +62,7 @@ def fold(node: Expr) -> tuple[object, float, bool] | None:
     combine = found[0]
     if combine.numpy.identity is None:  # type: ignore[attr-defined]
         shape = node.inputs[0].shape
-        if not all(isinstance(shape[a], int) and shape[a] > 0 for a in op.axes):
+        if not all(isinstance(d, int) and d > 0 for d in (shape[a] for a in op.axes)):
             return None
     return found
 

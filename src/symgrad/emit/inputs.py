@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..core.expr import Expr
 from ..core.shapes import format_shape
+from ..ops.leaves import Variable
 from .names import Namer
 
 #: Helpers the checks call, written at the end of the module.
@@ -65,7 +66,9 @@ class InputChecks:
 
     def _check(self, x: Expr, p: str, namer: Namer) -> None:
         lines, dims = self.lines, self.dims
-        label = ascii(x.op.var_name)
+        op = x.op
+        assert isinstance(op, Variable)  # (the compiler takes variables only as inputs)
+        label = ascii(op.var_name)
         lines.append(f"    {p} = {self.convert}({p}, {label}, np.dtype({x.dtype.name!r}))")
         expected = ascii(format_shape(x.shape))
         if all(isinstance(d, int) for d in x.shape):

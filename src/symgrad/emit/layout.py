@@ -4,16 +4,21 @@ inside them), control-flow blocks, and the bodies those blocks run."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..core.expr import Expr
 from ..core.walk import topological_order
 from ..ops.leaves import Constant, Parameter
-from ..ops.subgraph import Body, Item
+from ..ops.subgraph import Body, Item, MultiOutput
 from . import blocking, quiet
 from .blocking import Region
-from .shared import ANY_DIMS, BOUND, CONSTANT, MULTI, PLAIN, is_leaf, large
-from .steps import Block, Blocked, Statement, Step
+from .shared import ANY_DIMS, BOUND, CONSTANT, MULTI, PLAIN, State, is_leaf, large
+from .steps import Block, Blocked, Scope, Statement, Step
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11
+
+Unit = tuple[Step, Expr, list[Expr]]  # (step, the node it computes, the values it reads)
 
 
 class _Tree:
@@ -31,11 +36,29 @@ class Layout:
     """The first half of a scope's planner (``symgrad.emit.plan``): its steps, and the
     planners of the bodies its blocks run."""
 
-    state: Any
-    order: Sequence[Expr]
-    keep: set[int]
+    def __init__(
+        self,
+        state: State,
+        order: Sequence[Expr],
+        keep: set[int],
+        results: tuple[Expr, ...],
+        parent: Self | None,
+        at: int,
+    ):
+        self.state = state
+        self.order = order
+        self.keep = keep
+        self.parent = parent
+        self.at = at  # position of the block running this scope, in the parent
+        self.scope = Scope([], results)
+        self.keys: list[tuple[int, int]] = []  # (multi node, body) this scope plans
+        self.units: list[Unit] = []
+        self.defined: dict[int, int] = {}  # value -> position of the unit giving it a variable
+        self.children: dict[int, list[Self]] = {}  # by position of their block
+        self.items: dict[int, list[Expr]] = {}
+        self.returned: set[int] = set()
 
-    def lay_out(self) -> list[Any]:
+    def lay_out(self) -> list[Self]:
         """Build the steps; return planners for the bodies of this scope's blocks."""
         state = self.state
         if self.parent is not None:
@@ -51,10 +74,12 @@ class Layout:
         inlining = state.options.ops_per_statement > 1
         self.scope.steps = self._group(segments, self._readers(segments) if inlining else {})
         self._units(self.scope.steps)
-        children: list[Any] = []
+        children: list[Self] = []
         for position, (step, node, _) in enumerate(self.units):
             if isinstance(step, Block):
-                for body in node.op.bodies().values():
+                op = node.op
+                assert isinstance(op, MultiOutput)  # (what a block computes)
+                for body in op.bodies().values():
                     child = self._child(node, body, position)
                     self.children.setdefault(position, []).append(child)
                     children.append(child)
@@ -85,7 +110,7 @@ class Layout:
         once, else ``None`` (results count as read)."""
         reader: dict[int, Expr | None] = dict.fromkeys(self.keep)
         for segment in segments:
-            if type(segment) is Region:
+            if isinstance(segment, Region):
                 for node in segment.members:
                     for x in node.inputs:
                         key = id(x)
@@ -115,7 +140,7 @@ class Layout:
         returned = self.returned
         keep = self.keep
         for segment in reversed(segments):
-            if type(segment) is Region:
+            if isinstance(segment, Region):
                 blocked = Blocked(segment)
                 regions.append(blocked)
                 steps.append(blocked)
@@ -134,8 +159,11 @@ class Layout:
                     self._constant(node)
                     steps.append(Statement(node))
                     open_ = None
-                elif node.op.value.ndim != 0:
-                    self._constant(node)
+                else:
+                    op = node.op
+                    assert isinstance(op, Constant)  # (what CONSTANT means)
+                    if op.value.ndim != 0:
+                        self._constant(node)
                 continue
             if kind == MULTI:
                 steps.append(Block(node, ()))
@@ -226,8 +254,8 @@ class Layout:
             for step in steps:
                 if isinstance(step, Statement) and id(step.node) in placed:
                     if step.inlined:  # (it computes more than the placement: not placed)
-                        blocked, m = placed[id(step.node)]
-                        del blocked.placed[m]
+                        blocked, member = placed[id(step.node)]
+                        del blocked.placed[member]
                     else:
                         step.placed = True
 
@@ -237,26 +265,25 @@ class Layout:
         units = self.units
         defined = self.defined
         for step in steps:
-            kind = type(step)
-            if kind is Statement:
+            if isinstance(step, Statement):
                 node = step.node
                 if step.inlined:  # (a value read twice is listed twice)
                     inside = {id(n) for n in step.inlined}
-                    reads: Sequence[Expr] = [
+                    reads = [
                         x for n in (*step.inlined, node) for x in n.inputs if id(x) not in inside
                     ]
                 else:
-                    reads = node.inputs
+                    reads = list(node.inputs)
                 if not step.placed:
                     defined[id(node)] = len(units)
                 units.append((step, node, reads))
-            elif kind is Block:
+            elif isinstance(step, Block):
                 defined[id(step.node)] = len(units)
                 units.append((step, step.node, list(step.node.inputs)))
             else:
                 for m in step.region.members:
                     defined[id(m)] = len(units)
-                    units.append((step, m, m.inputs))
+                    units.append((step, m, list(m.inputs)))
                 for r in step.placed.values():
                     defined[id(r)] = len(units) - 1
         for node in self.order:  # items: named where their block runs
@@ -264,7 +291,7 @@ class Layout:
                 defined[id(node)] = defined[id(node.inputs[0])]
                 self.items.setdefault(id(node.inputs[0]), []).append(node)
 
-    def _child(self, node: Expr, body: Body, position: int) -> Any:
+    def _child(self, node: Expr, body: Body, position: int) -> Self:
         """The planner of ``body``, run by the block at ``position``. What an enclosing
         scope holds in a variable by then (a value computed from constants only) is read
         from there, not computed again on every run."""
@@ -280,7 +307,7 @@ class Layout:
 
     def _available(self, node: Expr, position: int) -> bool:
         """Whether an enclosing scope holds ``node`` in a variable before ``position``."""
-        scope: Any = self
+        scope: Layout | None = self
         while scope is not None:
             at = scope.defined.get(id(node))
             if at is not None and at < position:

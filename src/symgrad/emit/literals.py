@@ -20,7 +20,7 @@ def scalar(value: np.generic) -> str:
         return f"complex({scalar(value.real)}, {scalar(value.imag)})"
     elif np.isnan(value):
         return "np.nan"
-    elif np.isinf(value):
+    elif isinstance(value, np.floating) and np.isinf(value):
         return "np.inf" if value > 0 else "(-np.inf)"
     else:
         text = str(value)  # NumPy prints the shortest text that reads back as the same value
@@ -57,5 +57,5 @@ def needs_base64(value: np.ndarray) -> bool:
 
 def _nested(value: np.ndarray) -> str:
     if value.ndim == 0:
-        return scalar(value[()])
+        return scalar(value[()])  # type: ignore[arg-type]  # (NumPy's stubs: 0-d [()] is a scalar)
     return "[" + ", ".join(_nested(v) for v in value) + "]"

@@ -26,6 +26,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from ..core.expr import Expr
+from ..ops.leaves import Variable
 from ..ops.subgraph import Body
 from . import scalar
 from .allocation import Allocation, CodeVariable
@@ -110,7 +111,9 @@ def make_plan(
     namer = Namer()
     names: dict[int, str] = {}
     for x in inputs:
-        names[id(x)] = namer.fresh(x.op.var_name)
+        op = x.op
+        assert isinstance(op, Variable)  # (the compiler takes variables only as inputs)
+        names[id(x)] = namer.fresh(op.var_name)
     state = State(options, floats, names, namer)
     state.forms = forms
     for output, name in zip(outputs, output_names):
@@ -146,9 +149,6 @@ def make_plan(
     )
 
 
-Unit = tuple[Step, Expr, list[Expr]]  # (step, the node it computes, the values it reads)
-
-
 class _ScopePlanner(Layout, Allocation):
     """Plans one scope: ``lay_out`` builds its steps, ``allocate`` its variables."""
 
@@ -162,26 +162,15 @@ class _ScopePlanner(Layout, Allocation):
         at: int,
         first_derivative: int | None = None,
     ):
-        self.state = state
-        self.order = order
-        self.keep = keep
-        self.parent = parent
-        self.at = at  # position of the block running this scope, in the parent
+        super().__init__(state, order, keep, results, parent, at)
         self.derivative_ids = (
             {id(n) for n in order[first_derivative:]} if first_derivative is not None else set()
         )
-        self.scope = Scope([], results)
-        self.keys: list[tuple[int, int]] = []  # (multi node, body) this scope plans
-        self.units: list[Unit] = []
-        self.defined: dict[int, int] = {}  # value -> position of the unit giving it a variable
-        self.children: dict[int, list[_ScopePlanner]] = {}  # by position of their block
         self.captured: dict[int, Expr] = {}  # values read from enclosing scopes
         self.variable: dict[int, CodeVariable] = {}
         self.variables: list[CodeVariable] = []
-        self.items: dict[int, list[Expr]] = {}
         self.free_registers: list[CodeVariable] = []
         self.registers = 0
-        self.returned: set[int] = set()
 
 
 def _forward_first(
