@@ -15,7 +15,8 @@ from .shared import LEAVES, State, large
 from .steps import Block, Blocked, Piece, Scope, Statement
 
 if TYPE_CHECKING:
-    from .plan import Unit, _ScopePlanner
+    from .layout import Unit
+    from .plan import _ScopePlanner
 
 
 class CodeVariable:
