@@ -20,6 +20,7 @@ import math
 from collections.abc import Sequence
 
 from ..core.expr import Expr
+from ..core.shapes import Shape, is_concrete
 from ..ops.subgraph import MultiOutput
 
 #: Elements per block: 512 KiB of float64, so a chain's temporaries stay in the L2 cache.
@@ -32,7 +33,7 @@ MIN_ELEMENTS = 1 << 18
 class Region:
     """Nodes computed together, a block of ``rows`` rows (axis 0 of ``shape``) at a time."""
 
-    shape: tuple[int, ...]
+    shape: Shape  # symbolic sizes only in a compiled loop's region (see fusion.py)
     rows: int
     members: list[Expr]
     #: Members reducing a whole member array to one number: running totals.
@@ -58,7 +59,7 @@ def plan(
     shapes = [_block_shape(node, least) for node in order]
     if not any(shapes):
         return list(order)
-    planner = _Planner(order, keep)
+    planner = RegionPlanner(order, keep)
     for node, shape in zip(order, shapes):
         planner.place(node, shape)
     for region in list(planner.open.values()):
@@ -66,7 +67,7 @@ def plan(
     return planner.segments
 
 
-class _Planner:
+class RegionPlanner:
     """Places nodes one by one (in a valid order) into segments and open regions.
 
     A plain node that reads one open region waits until that region closes (it is deferred),
@@ -81,12 +82,12 @@ class _Planner:
             for x in node.inputs:
                 self.readers.setdefault(id(x), []).append(node)
         self.segments: list[Expr | Region] = []
-        self.open: dict[tuple[int, ...], Region] = {}
+        self.open: dict[Shape, Region] = {}
         self.member_of: dict[int, Region] = {}
         self.waiting_on: dict[int, Region] = {}
         self.deferred: dict[int, list[Expr]] = {}  # by id of the open region
 
-    def place(self, node: Expr, shape: tuple[int, ...] | None) -> None:
+    def place(self, node: Expr, shape: Shape | None) -> None:
         """Put ``node`` somewhere; ``shape`` is its shape if it is blockable by itself."""
         target, total = self._region_for(node, shape)
         members_read = self._read(node, self.member_of)
@@ -109,7 +110,7 @@ class _Planner:
                 return
             if shape in self.open:
                 self.close(self.open[shape])
-            target = self.open[shape] = Region(shape, _rows(shape), [])
+            target = self.open[shape] = self.new_region(shape)
             self.deferred[id(target)] = []
         target.members.append(node)
         self.member_of[id(node)] = target
@@ -118,8 +119,17 @@ class _Planner:
 
     def close(self, region: Region) -> None:
         del self.open[region.shape]
-        self.segments.extend(_finish(region, self.readers, self.keep))
+        self.segments.extend(self.finish(region))
         self.segments.extend(self.deferred.pop(id(region)))
+
+    def new_region(self, shape: Shape) -> Region:
+        """An empty region of arrays of ``shape`` (known sizes: see ``_block_shape``)."""
+        assert is_concrete(shape)
+        return Region(shape, _rows(shape), [])
+
+    def finish(self, region: Region) -> list[Expr | Region]:
+        """The closed ``region`` as segments (itself, or its members if it gains nothing)."""
+        return _finish(region, self.readers, self.keep)
 
     def _read(self, node: Expr, where: dict[int, Region]) -> list[Region]:
         """The open regions ``node`` reads through ``where`` (members, or waiting nodes)."""
@@ -130,7 +140,7 @@ class _Planner:
                 found[id(region)] = region
         return list(found.values())
 
-    def _region_for(self, node: Expr, shape: tuple[int, ...] | None) -> tuple[Region | None, bool]:
+    def _region_for(self, node: Expr, shape: Shape | None) -> tuple[Region | None, bool]:
         """The open region ``node`` may join, if any, and whether as a running total."""
         if len(node.inputs) == 1 and node.op.emit_total(node, "block", "total") is not None:
             (x,) = node.inputs

@@ -23,9 +23,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..core.expr import Expr
+from ..core.shapes import Shape
 from ..ops.reductions import Reduction
 from ..ops.subgraph import MultiOutput
-from .blocking import Region
+from .blocking import Region, RegionPlanner
 from .expressions import placeholders
 
 #: dtypes of results a loop statement computes exactly as NumPy does (float16 has no
@@ -80,72 +81,18 @@ def plan(
     return planner.segments
 
 
-class _Planner:
-    """Places nodes one by one (in a valid order) into segments and open regions, one open
-    region per shape.
+class _Planner(RegionPlanner):
+    """The blocking pass's planner (see ``blocking.RegionPlanner``), with reductions joining
+    the region of their input and regions of any size: one compiled loop per region.
+    A region closes also when a node reads one of its reductions."""
 
-    A node that cannot join a region but reads one open region waits until that region
-    closes (it is deferred), so that work between two parts of a chain, such as a matrix
-    product of one of its arrays, does not cut the chain in two. A region closes when a
-    node needs it complete: a node joining another region, reading two regions, reading
-    what waits on it, or reading one of its reductions."""
+    def new_region(self, shape: Shape) -> Region:
+        return Region(shape, 0, [])
 
-    def __init__(self, order: Sequence[Expr], keep: set[int]):
-        self.keep = keep
-        self.readers: dict[int, list[Expr]] = {}
-        for node in order:
-            for x in node.inputs:
-                self.readers.setdefault(id(x), []).append(node)
-        self.segments: list[Expr | Region] = []
-        self.open: dict[tuple, Region] = {}
-        self.member_of: dict[int, Region] = {}
-        self.waiting_on: dict[int, Region] = {}
-        self.deferred: dict[int, list[Expr]] = {}  # by id of the open region
+    def finish(self, region: Region) -> list[Expr | Region]:
+        return _finish(region, self.readers, self.keep)
 
-    def place(self, node: Expr, shape: tuple | None) -> None:
-        target, total = self._region_for(node, shape)
-        members_read = self._read(node, self.member_of)
-        waits_read = self._read(node, self.waiting_on)
-        if target is not None and target in waits_read:
-            target = None  # it reads a node waiting on its region, which must close first
-        if target is not None:
-            shape = target.shape
-        read = list({id(r): r for r in members_read + waits_read}.values())
-        if shape is None and not total and len(read) == 1:
-            self.deferred[id(read[0])].append(node)
-            self.waiting_on[id(node)] = read[0]
-            return
-        for region in read:
-            if region is not target:
-                self.close(region)
-        if target is None:
-            if shape is None:
-                self.segments.append(node)
-                return
-            if shape in self.open:
-                self.close(self.open[shape])
-            target = self.open[shape] = Region(shape, 0, [])
-            self.deferred[id(target)] = []
-        target.members.append(node)
-        self.member_of[id(node)] = target
-        if total:
-            target.totals.add(id(node))
-
-    def close(self, region: Region) -> None:
-        del self.open[region.shape]
-        self.segments.extend(_finish(region, self.readers, self.keep))
-        self.segments.extend(self.deferred.pop(id(region)))
-
-    def _read(self, node: Expr, where: dict[int, Region]) -> list[Region]:
-        """The open regions ``node`` reads through ``where`` (members, or waiting nodes)."""
-        found: dict[int, Region] = {}
-        for x in node.inputs:
-            region = where.get(id(x))
-            if region is not None and self.open.get(region.shape) is region:
-                found[id(region)] = region
-        return list(found.values())
-
-    def _region_for(self, node: Expr, shape: tuple | None) -> tuple[Region | None, bool]:
+    def _region_for(self, node: Expr, shape: Shape | None) -> tuple[Region | None, bool]:
         """The open region ``node`` may join, if any, and whether as a reduction."""
         if fold(node) is not None:
             (x,) = node.inputs

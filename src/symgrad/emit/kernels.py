@@ -31,6 +31,7 @@ import numpy as np
 
 from ..core.dtypes import dtype_name
 from ..core.expr import Expr
+from ..core.shapes import is_concrete
 from ..ops.elementwise import Binary
 from ..ops.leaves import Constant
 from ..ops.reductions import Reduction
@@ -99,8 +100,7 @@ class KernelWriter:
             if id(m) in region.whole:
                 lines += writer.allocate_whole(self.step, m, names, indent)
         inner = " * ".join(sizes[1:]) if d > 1 else ""
-        static = all(isinstance(s, int) for s in shape)
-        if static:
+        if is_concrete(shape):
             rows = max(1, BLOCK_ELEMENTS // max(int(np.prod(shape[1:], dtype=np.int64)), 1))
             blocks_text = str(-(-shape[0] // rows))
             rows_text = str(rows)
