@@ -32,10 +32,10 @@ import numpy as np
 
 from ..core.expr import Expr
 from ..ops.base import as_helper
-from ..ops.leaves import Constant, Variable
+from ..ops.leaves import Constant
 from . import Emitted, numpy_writer
 from .expressions import placeholders
-from .numpy_writer import _assemble, _Writer, describe
+from .numpy_writer import _assemble, _Writer
 from .plan import Plan, Statement
 
 #: Compiles the IR (object code kept in ``__pycache__`` beside the module) and wraps it.
@@ -111,16 +111,8 @@ class _ScalarWriter(_Writer):
         self, ir: str, render_result: Callable[[list[str]], str], load: Callable
     ) -> Emitted:
         plan = self.plan
-        names = {**plan.names, **plan.main.names}
-        params = [plan.names[id(x)] for x in plan.inputs]
+        names, params, docs = self.start_module()
         signature = ", ".join(params)
-        docs = []
-        for x in plan.inputs:
-            op = x.op
-            assert isinstance(op, Variable)  # (a function's inputs are variables)
-            docs.append(f"    # {plan.names[id(x)]}: {describe(x)}, variable {ascii(op.var_name)}")
-        self.given += [(id(x), plan.names[id(x)]) for x in plan.inputs]
-        self.given += [(id(node), name) for node, name in plan.constants]
         body = self.scope(plan.main, names, "    ")
         body.append(f"    return {render_result(self.results(names))}")
         checks = self.checks.without_unused()

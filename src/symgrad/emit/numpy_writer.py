@@ -127,11 +127,12 @@ class _Writer:
         self.returned: dict[int, str] = {}  # body results written as expressions
 
     # --- the module -----------------------------------------------------------------------
-    def module(self, render_result: Callable[[list[str]], str]) -> Emitted:
+    def start_module(self) -> tuple[dict[int, str], list[str], list[str]]:
+        """The names of the main scope, the function's parameters, and the comment lines
+        describing them; the inputs and constants are recorded as given."""
         plan = self.plan
         names = {**plan.names, **plan.main.names}
         params = [plan.names[id(x)] for x in plan.inputs]
-        signature = ", ".join(params)
         # User names go into comments only, ascii()-escaped: no name can end a comment.
         docs = []
         for x in plan.inputs:
@@ -140,6 +141,12 @@ class _Writer:
             docs.append(f"    # {plan.names[id(x)]}: {describe(x)}, variable {ascii(op.var_name)}")
         self.given += [(id(x), plan.names[id(x)]) for x in plan.inputs]
         self.given += [(id(node), name) for node, name in plan.constants]
+        return names, params, docs
+
+    def module(self, render_result: Callable[[list[str]], str]) -> Emitted:
+        plan = self.plan
+        names, params, docs = self.start_module()
+        signature = ", ".join(params)
         if plan.pieces:
             body, parts = self.pieces(names, render_result)
         else:
