@@ -54,10 +54,13 @@ def _public(numpy_module: ModuleType) -> dict[str, Any]:
     """NumPy's public names in ``numpy_module`` with their objects (names NumPy lists but
     has removed, or warns about when read, are left out)."""
     out: dict[str, Any] = {}
+    loaded = vars(numpy_module)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for name in dir(numpy_module):
-            if name.startswith("_"):
+            # Names NumPy only resolves when read (ma, f2py, char...) are submodules it
+            # imports then, at a cost, or removed names: none is a function we provide.
+            if name.startswith("_") or name not in loaded:
                 continue
             try:
                 out[name] = getattr(numpy_module, name)
