@@ -10,36 +10,15 @@ screenshot needs Playwright and Chromium; without them it is left as it is.
 import os
 import pathlib
 import shutil
+import sys
 
 os.environ["SYMGRAD_GRAPHVIZ"] = "0"
+DOCS = pathlib.Path(__file__).parent
+sys.path.insert(0, str(DOCS.parent))  # the graphs are the drawing tests' own
+
+from tests.picture_graphs import mlp, small, while_cond  # noqa: E402
 
 import symgrad as sg  # noqa: E402
-
-DOCS = pathlib.Path(__file__).parent
-
-
-def small():
-    x = sg.var("x", shape=(4,))
-    y = 2 * sg.dot(x, x)
-    return x, y, sg.grad(y, x)
-
-
-def mlp():
-    x = sg.var("x", shape=(32, 4))
-    t = sg.var("t", shape=(32, 3))
-    w1, b1 = sg.var("W1", shape=(4, 8)), sg.var("b1", shape=(8,))
-    w2, b2 = sg.var("W2", shape=(8, 3)), sg.var("b2", shape=(3,))
-    h = sg.tanh(x @ w1 + b1)
-    logits = h @ w2 + b2
-    loss = -sg.mean(sg.sum(t * (logits - sg.logsumexp(logits, axis=1, keepdims=True)), axis=1))
-    return w1, loss, sg.grad(loss, [w1, b1, w2, b2])
-
-
-def while_cond():
-    a = sg.var("a", shape=(3,))
-    b = sg.while_loop(lambda b: sg.norm(b) < 1000, lambda b: 2 * b, 2 * a)
-    c = sg.cond(b.sum() > 0, lambda b: b, lambda b: 100 * b, b)
-    return a, c, sg.grad(c.sum(), a)
 
 
 def screenshot(page: pathlib.Path, target: pathlib.Path) -> None:
@@ -64,13 +43,14 @@ def screenshot(page: pathlib.Path, target: pathlib.Path) -> None:
 
 
 def main() -> None:
-    os.chdir(DOCS.parent)  # source lines in the explorer read docs/pictures.py:NN
+    os.chdir(DOCS.parent)  # source lines in the explorer read tests/picture_graphs.py:NN
     for name, make, options in (
         ("small", small, {"show_pruned": True}),
         ("mlp_gradient", mlp, {}),
         ("control_flow", while_cond, {"show_pruned": True}),
     ):
-        variable, _, gradient = make()
+        variables, _, gradient = make()
+        variable = variables[0] if isinstance(variables, tuple) else variables  # (W1)
         for suffix in (".svg", ".png"):
             path = sg.draw(gradient, DOCS / (name + suffix), highlight=variable, **options)
             print(f"wrote {path}")

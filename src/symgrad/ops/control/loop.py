@@ -128,6 +128,32 @@ class Loop(MultiOutput):
             return hint_of(params.carry[self.record[k]]) + "_history"
         return part  # "trips", "ys"
 
+    def emit_block(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        return self._loop(args, outs, ctx, dask=False)
+
+    def emit_block_dask(
+        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
+    ) -> list[str]:
+        """The same loop on Dask arrays (a scan collects its rows in lists and stacks them
+        after the loop: writing them into a Dask array one by one would copy it each step)."""
+        return self._loop(args, outs, ctx, dask=True)
+
+    def _loop(
+        self, args: Sequence[str], outs: Sequence[str | None], ctx: Any, dask: bool
+    ) -> list[str]:
+        """The loop's statements (``args``: its inputs' names, ``outs``: its outputs')."""
+        raise NotImplementedError
+
+    def _loop_parts(
+        self, args: Sequence[str], outs: Sequence[str | None]
+    ) -> tuple[Parts[str], Parts[str | None], Parts[Expr]]:
+        """The names of the inputs and outputs by part, and the body's parameters."""
+        layout = self.layout
+        params, _ = self.parts()
+        return layout.inputs.split(args), layout.outputs.split(outs), params
+
     def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         layout = self.layout
         params, results = self.parts()

@@ -139,24 +139,11 @@ class Scan(Loop):
         )
         expect(all(0 <= j < nc for j in self.record), "scan: record out of range")
 
-    def emit_block(
-        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
-    ) -> list[str]:
-        return self._loop(args, outs, ctx, dask=False)
-
-    def emit_block_dask(
-        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
-    ) -> list[str]:
-        """Rows are collected in lists and stacked after the loop (writing them into a
-        Dask array one by one would copy it at every step)."""
-        return self._loop(args, outs, ctx, dask=True)
-
     def _loop(
         self, args: Sequence[str], outs: Sequence[str | None], ctx: Any, dask: bool
     ) -> list[str]:
         layout = self.layout
-        inputs, out = layout.inputs.split(args), layout.outputs.split(outs)
-        params, _ = self.parts()
+        inputs, out, params = self._loop_parts(args, outs)
         indent = ctx.indent
         inner = indent + "    "
         carry = [name or ctx.fresh(hint_of(p)) for name, p in zip(out.carry, params.carry)]

@@ -141,22 +141,10 @@ class While(Loop):
         expect(all(0 <= j < self.n_state for j in self.record), "while_loop: record out of range")
         expect(self.max_iterations >= 0, "while_loop: max_iterations must be >= 0")
 
-    def emit_block(
-        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
-    ) -> list[str]:
-        return self._loop(args, outs, ctx, dask=False)
-
-    def emit_block_dask(
-        self, node: Expr, args: Sequence[str], outs: Sequence[str | None], ctx: Any
-    ) -> list[str]:
-        return self._loop(args, outs, ctx, dask=True)
-
     def _loop(
         self, args: Sequence[str], outs: Sequence[str | None], ctx: Any, dask: bool
     ) -> list[str]:
-        layout = self.layout
-        inputs, out = layout.inputs.split(args), layout.outputs.split(outs)
-        params, _ = self.parts()
+        inputs, out, params = self._loop_parts(args, outs)
         indent = ctx.indent
         inner = indent + "    "
         state = [name or ctx.fresh(hint_of(p)) for name, p in zip(out.carry, params.carry)]
