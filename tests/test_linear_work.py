@@ -134,3 +134,20 @@ def test_a_walk_per_node_would_be_caught():
 
     small, large = _chain(SMALL)[1], _chain(LARGE)[1]
     assert lines_run(lambda: quadratic(large))[0] > 50 * lines_run(lambda: quadratic(small))[0]
+
+
+def test_optimizing_a_chains_gradient_rebuilds_nothing():
+    """The gradient starts from the partials, not from a product with the unit seed that
+    the optimizer would fold: a fold at the root of the gradient rebuilds every node above
+    it (the whole gradient of a chain)."""
+    from symgrad.core import expr as core_expr
+
+    x, y = _chain(SMALL)
+    g = sg.grad(y, x)
+    built: list[sg.Expr] = []
+    core_expr.on_new_node = built.append
+    try:
+        sg.optimize.optimize([y, g])
+    finally:
+        core_expr.on_new_node = None
+    assert built == []

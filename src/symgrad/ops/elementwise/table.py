@@ -69,7 +69,7 @@ from ...core.lazy import lazy_module
 from ...core.shapes import Shape, broadcast_shapes
 from .. import reductions
 from ..base import EmitContext, Helper, Op
-from ..leaves import as_expr, as_exprs, check_weak_scalars
+from ..leaves import Constant, as_expr, as_exprs, check_weak_scalars
 from .broadcasting import batch_of, fit, lift_tangents
 
 if TYPE_CHECKING:
@@ -292,8 +292,8 @@ class Binary(Elementwise):
         da, db = self.partials(node)
         batch = batch_of(cotangent, node)
         return (
-            None if da is None else reductions.sum_to(cotangent * da, a.shape, batch),
-            None if db is None else reductions.sum_to(cotangent * db, b.shape, batch),
+            None if da is None else reductions.sum_to(chained(cotangent, da), a.shape, batch),
+            None if db is None else reductions.sum_to(chained(cotangent, db), b.shape, batch),
         )
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
@@ -303,14 +303,31 @@ class Binary(Elementwise):
             return fit(_picked(node, ta, tb, *picks(*node.inputs)), node, batch)
         da, db = self.partials(node) if ta is not None or tb is not None else (None, None)
         terms = [
-            ta * da if ta is not None and da is not None else None,
-            tb * db if tb is not None and db is not None else None,
+            chained(ta, da) if ta is not None and da is not None else None,
+            chained(tb, db) if tb is not None and db is not None else None,
         ]
         present = [t for t in terms if t is not None]
         if not present:
             return None
         total = present[0] if len(present) == 1 else present[0] + present[1]
         return fit(total, node, batch)
+
+
+def chained(g: Expr, partial: Expr) -> Expr:
+    """The chain rule's product ``g * partial`` of a cotangent (or tangent) and a partial
+    derivative; ``partial`` itself when ``g`` is a unit seed, a constant 1 that changes
+    neither its shape nor its dtype. The gradient of a scalar then starts from the partials,
+    not from products with 1 that the optimizer would fold, rebuilding every node of the
+    gradient above them (all of it, for a long chain)."""
+    op = g.op
+    if (
+        type(op) is Constant
+        and op.fill == 1
+        and g.dtype == partial.dtype
+        and (g.ndim == 0 or g.shape == partial.shape)
+    ):
+        return partial
+    return g * partial
 
 
 def _picked(node: Expr, ta: Expr | None, tb: Expr | None, a_in: Expr, b_in: Expr) -> Expr:
