@@ -170,7 +170,7 @@ def test_sums_do_not_depend_on_the_number_of_threads(monkeypatch):
     )
     results = []
     for cores in (1, 2, 3):
-        monkeypatch.setattr(namespace["os"], "cpu_count", lambda cores=cores: cores)
+        monkeypatch.setitem(namespace, "_CORES", cores)
         ranges.clear()
         results.append(f(a))
         assert len(ranges) == cores, f"{cores} cores: ranges {ranges}"

@@ -32,18 +32,22 @@ from .plan import Blocked, Plan
 #: Runs a kernel over its blocks, one contiguous range of blocks per core.
 RUNTIME = f'''\
 _POOL = []
+# The cores this process may run on (read once: os.cpu_count() takes tens of microseconds).
+_CORES = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 
 
 def _in_parallel(kernel, blocks, work, *args):
     """kernel(*args, first, last) over blocks 0 to blocks - 1: one contiguous range of blocks
     per core (kernels release the GIL), the calling thread taking the last. Small loops run
     on the calling thread alone: handing work to another costs tens of microseconds."""
-    threads = min(os.cpu_count() or 1, blocks, 1 + work // {THREAD_WORK})
+    threads = min(_CORES, blocks, 1 + work // {THREAD_WORK})
     if threads < 2:
         kernel(*args, 0, blocks)
         return
     if not _POOL:
-        _POOL.append(ThreadPoolExecutor((os.cpu_count() or 2) - 1))
+        _POOL.append(ThreadPoolExecutor(_CORES - 1))
     ranges = [(blocks * t // threads, blocks * (t + 1) // threads) for t in range(threads)]
     jobs = [_POOL[0].submit(kernel, *args, first, last) for first, last in ranges[:-1]]
     kernel(*args, *ranges[-1])
