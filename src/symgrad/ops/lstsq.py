@@ -31,21 +31,20 @@ from ..core.shapes import Shape, format_shape
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
-from .decompositions import (
-    Pinv,
-    _matrices,
-    _may_be_taller,
-    _may_be_wider,
-    _sum_present,
-    _thin_svd,
+from .leaves import as_exprs, const
+from .linalg import matmul
+from .matrices import (
+    as_matrices,
     as_row,
     diagonal_of,
     linalg_dtype,
     matrix_transpose,
+    may_be_taller,
+    may_be_wider,
+    sum_present,
 )
-from .leaves import as_exprs, const
-from .linalg import matmul
 from .subgraph import TUPLE, MultiOutput, items
+from .svd import Pinv, thin_svd
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,16 +118,16 @@ class Lstsq(MultiOutput):
             p_t = matrix_transpose(p)
             g_b = matmul(p_t, g_x)
             terms_a.append(ew.negative(matmul(g_b, matrix_transpose(x))))
-            if _may_be_taller(a):  # else the residual is 0
+            if may_be_taller(a):  # else the residual is 0
                 r = ew.subtract(b, matmul(a, x))
                 terms_a.append(matmul(matmul(r, matrix_transpose(g_x)), matmul(p, p_t)))
-            if _may_be_wider(a):  # else P a = I
+            if may_be_wider(a):  # else P a = I
                 inner = matmul(matmul(p_t, x), matrix_transpose(g_x))
                 terms_a.append(ew.subtract(inner, matmul(matmul(inner, p), a)))
         if g_s is not None:
-            u, _, vh = _thin_svd(a)
+            u, _, vh = thin_svd(a)
             terms_a.append(matmul(ew.multiply(u, as_row(g_s)), vh))
-        return _sum_present(terms_a), g_b
+        return sum_present(terms_a), g_b
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
         t_a, t_b = tangents
@@ -142,15 +141,15 @@ class Lstsq(MultiOutput):
         if t_a is not None:
             t_a_t = matrix_transpose(t_a)
             terms.append(ew.negative(matmul(p, matmul(t_a, x))))
-            if _may_be_taller(a):
+            if may_be_taller(a):
                 r = ew.subtract(b, matmul(a, x))
                 terms.append(matmul(matmul(p, matrix_transpose(p)), matmul(t_a_t, r)))
-            if _may_be_wider(a):
+            if may_be_wider(a):
                 y = matmul(t_a_t, matmul(matrix_transpose(p), x))
                 terms.append(ew.subtract(y, matmul(p, matmul(a, y))))
-            u, _, vh = _thin_svd(a)
+            u, _, vh = thin_svd(a)
             d_s = diagonal_of(matmul(matmul(matrix_transpose(u), t_a), matrix_transpose(vh)))
-        return [_sum_present(terms), None, d_s]
+        return [sum_present(terms), None, d_s]
 
 
 class LstsqResult(NamedTuple):
@@ -175,7 +174,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> LstsqResult:
     ([1.166667, 0.5], [0.166667], 2)
     """
     a, b = as_exprs(a, b)
-    a = _matrices("lstsq", a, square=False)
+    a = as_matrices("lstsq", a, square=False)
     if b.ndim not in (1, 2):
         raise ShapeError("lstsq", f"b must be a vector or a matrix, got {format_shape(b.shape)}")
     if rcond is not None:

@@ -13,9 +13,11 @@ from ..core.expr import Expr
 from ..core.shapes import normalize_axis
 from . import elementwise as ew
 from . import reductions, shape_ops
-from .decompositions import check_matrices, identity, inv, svd
+from .decompositions import inv
 from .leaves import as_expr
 from .linalg import matmul
+from .matrices import check_matrices, identity
+from .svd import svd
 
 _FROBENIUS = ("fro", "f")
 

@@ -27,16 +27,10 @@ from ..core.shapes import Shape
 from . import elementwise as ew
 from . import shape_ops
 from .decompositions import Solve as _Solve
-from .decompositions import (
-    _Factorization,
-    _matrices,
-    _singular_count,
-    _sum_present,
-    matrix_transpose,
-    positions,
-)
 from .leaves import as_expr
 from .linalg import matmul
+from .matrices import as_matrices, matrix_transpose, positions, singular_count, sum_present
+from .matrix_ops import Factorization
 from .subgraph import items
 
 
@@ -79,7 +73,7 @@ def _square_vjp(q: Expr, r: Expr, g_q: Expr | None, g_r: Expr | None) -> Expr:
         None if g_r is None else matmul(g_r, matrix_transpose(r)),
         None if g_q is None else ew.negative(matmul(matrix_transpose(q), g_q)),
     ]
-    g = _sum_present(terms)
+    g = sum_present(terms)
     assert g is not None
     total = matmul(q, _upper_mirrored(g))
     if g_q is not None:
@@ -88,7 +82,7 @@ def _square_vjp(q: Expr, r: Expr, g_q: Expr | None, g_r: Expr | None) -> Expr:
 
 
 @dataclasses.dataclass(frozen=True)
-class QR(_Factorization):
+class QR(Factorization):
     """QR decomposition (``np.linalg.qr``): ``Q`` with orthonormal columns and upper
     triangular ``R``; ``complete`` gives the square ``Q`` of a tall matrix."""
 
@@ -104,7 +98,7 @@ class QR(_Factorization):
 
     def result_shapes(self, shape: Shape) -> tuple[Shape, ...]:
         m, n = shape[-2:]
-        k = m if self.complete else _singular_count(self.name, shape)
+        k = m if self.complete else singular_count(self.name, shape)
         return shape[:-1] + (k,), shape[:-2] + (k, n)
 
     def numpy_call(self, arg: str, wanted: Sequence[int]) -> tuple[str, int | None]:
@@ -140,7 +134,7 @@ class QR(_Factorization):
         g_q_total = g_q
         g_y = None
         if g_v is not None:
-            g_q_total = _sum_present([g_q, matmul(y_part, matrix_transpose(g_v))])
+            g_q_total = sum_present([g_q, matmul(y_part, matrix_transpose(g_v))])
             g_y = matmul(q, g_v)
         g_x = _square_vjp(q, u, g_q_total, g_u)
         if g_y is None:
@@ -196,8 +190,8 @@ def qr(a: Any, mode: str = "reduced") -> QRResult | Expr:
     """
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f"qr: mode {mode!r} is not supported; use 'reduced', 'complete' or 'r'")
-    x = _matrices("qr", a, square=False)
-    _singular_count("qr", x.shape)
+    x = as_matrices("qr", a, square=False)
+    singular_count("qr", x.shape)
     if mode == "r":
         return items(QR(False)(x))[1]
     m, n = x.shape[-2:]
