@@ -183,6 +183,33 @@ def test_second_derivatives_of_a_real_loss():
     np.testing.assert_allclose(h.eval({z: point}), 4 * np.exp(2 * point.real), rtol=1e-12)
 
 
+def test_second_derivatives_through_the_modulus():
+    """|z|'s reverse rule is conj(z) / |z|, which varies with z: for L = |z|^2 the gradient
+    2 conj(z) has d Re(c g) = 2 conj(c), and for L = |z| the FD reference."""
+    z = sg.var("z", dtype="complex128")
+    c = 0.5 - 1.0j
+    h = sg.grad(np.real(sg.grad(np.abs(z) ** 2, z) * c), z)
+    assert complex(h.eval({z: 1 + 2j})) == pytest.approx(2 * np.conj(c))
+    h = sg.grad(np.real(sg.grad(np.abs(z), z) * c), z)
+
+    def phi(v):
+        return np.real(c * np.conj(v) / np.abs(v))
+
+    expected = _wirtinger_fd(lambda v: phi(v[()]), [np.array(1 + 2j)], 0)
+    assert complex(h.eval({z: 1 + 2j})) == pytest.approx(complex(expected), rel=1e-6)
+
+
+def test_a_real_node_under_a_selection_gets_a_real_cotangent():
+    """c * |z| selected by where: the real |z| gets Re(c) (as without the selection), so
+    the gradient of Re(c |z|) is Re(c) conj(z) / |z| where selected, 0 elsewhere."""
+    z = sg.var("z", shape=(2,), dtype="complex128")
+    c = 0.5 - 1.0j
+    loss = np.sum(np.real(np.where(np.array([True, False]), c * np.abs(z), 0)))
+    point = np.array([1 + 2j, 1j])
+    expected = [0.5 * np.conj(point[0]) / np.abs(point[0]), 0.0]
+    np.testing.assert_allclose(sg.grad(loss, z).eval({z: point}), expected, rtol=1e-12)
+
+
 def test_constants_and_literals_keep_their_values():
     z = sg.var("z", dtype="complex64")
     y = z * (1 + 2j) + np.complex64(np.nan + 1j) * 0 + sg.const(np.array([1j, -1j], np.complex64))
