@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from ..core.dtypes import real_of
 from ..core.expr import Expr
 from ..core.lazy import lazy_module
 from ..core.shapes import Shape, broadcast_shapes, concrete, format_shape
@@ -34,7 +33,7 @@ from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
 from .base import EmitContext, Op
-from .leaves import as_exprs
+from .leaves import as_expr, as_exprs
 from .linalg import matmul
 from .matrices import (
     adjoint,
@@ -312,12 +311,19 @@ _UPLO = ("L", "U")
 
 @dataclasses.dataclass(frozen=True)
 class Slogdet(Factorization):
-    """Sign and log of the absolute determinant (``np.linalg.slogdet``); the sign's
-    derivative is zero."""
+    """Sign and log of the absolute determinant (``np.linalg.slogdet``). For real matrices
+    the sign is +-1 and its derivative zero; for complex ones it is ``det / |det|``
+    (complex) and ``logabsdet`` real, as NumPy gives them.
+
+    With ``tau = tr(A^-1 dA)`` (the tangent of the holomorphic ``log det``):
+    ``d logabsdet = Re(tau)`` and ``d sign = i sign Im(tau)``; the reverse rule is
+    ``A_bar = (logabsdet_bar + i Im(sign_bar sign)) A^-T`` in the convention of
+    docs/numpy.md."""
 
     name = "slogdet"
     dask_alternative = Det.dask_alternative
     results = ("sign", "logabsdet")
+    real_results = ("logabsdet",)
     former_ops = ("slogdet_sign", "slogdet_logabsdet")
 
     def result_shapes(self, shape: Shape) -> tuple[Shape, ...]:
@@ -327,17 +333,30 @@ class Slogdet(Factorization):
         return f"np.linalg.slogdet({arg})", None
 
     def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
-        _, g = cotangent
-        if g is None:
+        g_sign, g_log = cotangent
+        sign = items(node)[0]
+        if sign.dtype.kind != "c":
+            g_sign = None  # a real sign is piecewise constant
+        scale = None
+        if g_sign is not None:
+            turned = ew.multiply(g_sign, sign)
+            scale = ew.multiply(ew.subtract(turned, ew.conj(turned)), as_expr(0.5, like=turned))
+        scale = sum_present([g_log, scale])
+        if scale is None:
             return (None,)
         inv_t = matrix_transpose(inv(node.inputs[0]))
-        return (ew.multiply(as_matrix_scale(g), inv_t),)
+        return (ew.multiply(as_matrix_scale(scale), inv_t),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
         (t,) = tangents
         if t is None:
             return None
-        return [None, trace_of_product(matrix_transpose(inv(node.inputs[0])), t)]
+        tau = trace_of_product(matrix_transpose(inv(node.inputs[0])), t)
+        if tau.dtype.kind != "c":
+            return [None, tau]
+        sign = items(node)[0]
+        turn = ew.multiply(ew.subtract(tau, ew.conj(tau)), as_expr(0.5, like=tau))
+        return [ew.multiply(sign, turn), ew.real(tau)]
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:
         (a,) = args
@@ -357,6 +376,7 @@ class Eigh(Factorization):
         "compute it with the numpy backend on the (small) matrix, and pass the result in"
     )
     results = ("eigenvalues", "eigenvectors")
+    real_results = ("eigenvalues",)  # a Hermitian matrix's eigenvalues are real
     former_ops = ("eigh_values", "eigh_vectors")
     uplo: str = "L"
 
@@ -373,13 +393,6 @@ class Eigh(Factorization):
         if list(wanted) == [0]:
             return f"np.linalg.eigvalsh({arg}{uplo})", 0
         return f"np.linalg.eigh({arg}{uplo})", None
-
-    def output_types_for(self, inputs: Sequence[Expr]) -> tuple[tuple[Shape, np.dtype], ...]:
-        # A Hermitian matrix's eigenvalues are real: float for complex input.
-        (a,) = inputs
-        dtype = linalg_dtype(self.name, a.dtype)
-        values, vectors = self.result_shapes(a.shape)
-        return (values, real_of(dtype)), (vectors, dtype)
 
     def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
         # For complex (Hermitian) A, with cotangents dL/dx - i dL/dy (docs/numpy.md):
@@ -483,7 +496,9 @@ def det(a: Any) -> Expr:
 
 def slogdet(a: Any) -> SlogdetResult:
     """Sign and log of the absolute value of the determinant (``np.linalg.slogdet``), without
-    the overflow of ``det``. The sign's derivative is zero. Both results come from one call.
+    the overflow of ``det``. For a complex matrix the sign is ``det / |det|`` (complex) and
+    ``logabsdet`` real, as NumPy gives them; the sign of a real matrix has derivative zero.
+    Both results come from one call.
 
     >>> import symgrad as sg
     >>> sign, logabsdet = sg.linalg.slogdet(sg.const([[-2.0, 0.0], [0.0, 3.0]]))

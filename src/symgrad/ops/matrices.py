@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.dtypes import real_of
 from ..core.expr import Expr
 from ..core.shapes import Dim, Shape, format_shape
 from ..errors import ShapeError
@@ -19,10 +20,27 @@ from .leaves import Eye, as_expr, const
 # --- shapes and dtypes ----------------------------------------------------------------------
 
 
-#: The functions whose derivative rules hold for complex matrices: holomorphic ones, whose
-#: rules use transposes and no conjugates in the convention of docs/numpy.md, and eigh
-#: (Hermitian matrices, whose rules conjugate where the convention says).
-COMPLEX_READY = frozenset({"inv", "det", "solve", "eigvals", "eig", "eigh", "eigvalsh", "cholesky"})
+#: The functions whose derivative rules hold for complex matrices, in the convention of
+#: docs/numpy.md: holomorphic ones (inv, det, solve, eig) use transposes and no conjugates,
+#: the others conjugate where the convention says. A function added to ``np.linalg``
+#: refuses complex matrices until its rules are written for them and it is listed here.
+COMPLEX_READY = frozenset(
+    {
+        "inv",
+        "det",
+        "solve",
+        "slogdet",
+        "eigvals",
+        "eig",
+        "eigh",
+        "eigvalsh",
+        "cholesky",
+        "svd",
+        "pinv",
+        "qr",
+        "lstsq",
+    }
+)
 
 
 def linalg_dtype(name: str, *dtypes: np.dtype) -> np.dtype:
@@ -68,6 +86,11 @@ def check_matrices(name: str, a: Expr, square: bool = True) -> None:
 def matrix_transpose(x: Expr) -> Expr:
     """Swap the last two axes."""
     return shape_ops.swapaxes(x, -1, -2)
+
+
+def conjugate(x: Expr) -> Expr:
+    """The complex conjugate of ``x``; ``x`` itself if it is real (no node)."""
+    return ew.conj(x) if x.dtype.kind == "c" else x
 
 
 def symmetric_part(x: Expr) -> Expr:
@@ -122,6 +145,14 @@ def identity(n: Dim, dtype: np.dtype) -> Expr:
 def diagonal_of(x: Expr) -> Expr:
     """The diagonals of the last two axes, shape (..., n)."""
     return reductions.sum(ew.multiply(x, identity(x.shape[-1], x.dtype)), axis=-1)
+
+
+def imaginary_diagonal(x: Expr) -> Expr:
+    """``diag(i Im(x_ii))`` of square matrices ``x``: the part of the diagonal that the rules
+    of complex decompositions with a real diagonal (QR's ``R``) or a free phase (SVD's
+    singular vectors) treat apart."""
+    skew = ew.multiply(ew.subtract(x, adjoint(x)), as_expr(0.5, like=x))
+    return ew.multiply(skew, identity(x.shape[-1], real_of(x.dtype)))
 
 
 def lower_half(x: Expr) -> Expr:

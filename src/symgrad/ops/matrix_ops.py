@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..core.dtypes import real_of
 from ..core.expr import Expr
 from ..core.shapes import Shape
 from .base import EmitContext, Op
@@ -51,6 +52,9 @@ class Factorization(MultiOutput):
     #: The names under which each result was once saved as an op of its own (loading
     #: graph files saved by earlier versions reads them as items of this op).
     former_ops: ClassVar[tuple[str, ...]] = ()
+    #: The results that are real for complex matrices too (singular values, the eigenvalues
+    #: of Hermitian matrices, the log of the absolute determinant), as NumPy gives them.
+    real_results: ClassVar[tuple[str, ...]] = ()
 
     def infer(self, inputs: tuple[Expr, ...]) -> tuple[Shape, np.dtype]:
         (a,) = inputs
@@ -65,7 +69,10 @@ class Factorization(MultiOutput):
     def output_types_for(self, inputs: Sequence[Expr]) -> tuple[tuple[Shape, np.dtype], ...]:
         (a,) = inputs
         dtype = linalg_dtype(self.name, a.dtype)
-        return tuple((shape, dtype) for shape in self.result_shapes(a.shape))
+        return tuple(
+            (shape, real_of(dtype) if name in self.real_results else dtype)
+            for name, shape in zip(self.results, self.result_shapes(a.shape))
+        )
 
     def result_shapes(self, shape: Shape) -> tuple[Shape, ...]:
         raise NotImplementedError

@@ -1,6 +1,23 @@
 """The singular value decomposition (``np.linalg.svd``, ``svdvals``) and the
-pseudo-inverse (``np.linalg.pinv``), of real or complex matrices.
+pseudo-inverse (``np.linalg.pinv``), of real or complex matrices, batched over leading
+axes; values are NumPy's own calls.
 
+Derivatives hold where the singular values are distinct and nonzero, those of ``U`` and
+``Vh`` for the thin factors (``full_matrices=False``, or a square matrix); ``pinv``'s where
+the rank does not change. With ``A = U S V^H``, ``dP = U^H dA V`` and the squared gaps
+``F_ij = 1 / (s_j^2 - s_i^2)`` (0 on the diagonal), the forward rules are
+``dS = Re(diag(dP))``, ``dU = U (F * (dP S + S dP^H)) + (I - U U^H) dA V S^-1`` and
+``dV = V (F * (S dP + dP^H S)) + (I - V V^H) dA^H U S^-1``; the reverse rules are their
+transposes in the convention of docs/numpy.md.
+
+A complex SVD is not unique: ``U D``, ``D^H V`` for any diagonal ``D`` of unit complex
+numbers (a phase per pair of singular vectors) is another. NumPy gives the phases LAPACK
+chooses; the derivative holds each right singular vector's phase still
+(``Im(V^H dV)_ii = 0``) and gives ``dU`` the term ``U diag(i Im(dP_ii) / s_i)`` that keeps
+``U S V^H`` right. So derivatives are those of NumPy's values for functions that do not
+depend on the phases (the singular values and norms, ``U diag(f(s)) V^H``, ``U U^H``,
+``V V^H``, ``abs(U)``, ``pinv``, ``lstsq``), and for real matrices (whose phases are signs);
+a function of ``U`` or ``Vh`` that depends on the phase gets the derivative in that gauge.
 """
 
 from __future__ import annotations
@@ -16,10 +33,13 @@ from ..core.shapes import Shape
 from . import elementwise as ew
 from .linalg import matmul
 from .matrices import (
+    adjoint,
     as_column,
     as_matrices,
     as_row,
+    conjugate,
     diagonal_of,
+    imaginary_diagonal,
     matrix_transpose,
     may_be_taller,
     may_be_wider,
@@ -45,6 +65,7 @@ class Svd(Factorization):
     )
     square = False
     results = ("U", "S", "Vh")
+    real_results = ("S",)
     former_ops = ("svd_u", "svd_s", "svd_vh")
     full_matrices: bool = False
 
@@ -74,63 +95,98 @@ class Svd(Factorization):
             )
 
     def vjp(self, node: Expr, cotangent: Sequence[Expr | None]) -> Sequence[Expr | None]:
+        # Transpose of the JVP below, for the conjugated cotangents (Gamma = conj(X_bar),
+        # the gradients of the inner product Re tr(X^H Y), in which the rules read as the real
+        # ones with ^H for ^T), conjugated back at the end. With F the squared gaps:
+        # A_bar = conj(U C V^H + (I - U U^H) Gamma_U S^-1 V^H + U S^-1 Gamma_V^H (I - V V^H))
+        #         + singular_values_vjp(s_bar),
+        # C = (J + J^H) S + S (K + K^H) + diag(i Im(M_ii) / s_i),
+        # M = U^H Gamma_U, J = F * M, K = F * (V^H Gamma_V), Gamma_V = Vh_bar^T.
         g_u, g_s, g_vh = cotangent
         a = node.inputs[0]
         u, s, vh = thin_svd(a)
-        terms: list[Expr | None] = [None, None, None]
+        gaps = _squared_gaps(s)
+        core: list[Expr | None] = []
+        away: list[Expr | None] = []
         if g_u is not None:
-            # A_bar = U ((J + J^T) S) V^T + (I - U U^T) U_bar S^-1 V^T, J = F * (U^T U_bar)
             self.check_thin(a)
-            j = ew.multiply(_squared_gaps(s), matmul(matrix_transpose(u), g_u))
-            core = ew.multiply(ew.add(j, matrix_transpose(j)), as_row(s))
-            total = matmul(matmul(u, core), vh)
+            gamma = conjugate(g_u)
+            m = matmul(adjoint(u), gamma)
+            j = ew.multiply(gaps, m)
+            core.append(ew.multiply(ew.add(j, adjoint(j)), as_row(s)))
+            if m.dtype.kind == "c":  # the phase of U that V's held phase leaves
+                core.append(ew.divide(imaginary_diagonal(m), as_row(s)))
             if may_be_taller(a):
-                away = ew.subtract(g_u, matmul(u, matmul(matrix_transpose(u), g_u)))
-                total = ew.add(total, matmul(ew.divide(away, as_row(s)), vh))
-            terms[0] = total
-        if g_s is not None:
-            # A_bar = U diag(s_bar) V^T
-            terms[1] = matmul(ew.multiply(u, as_row(g_s)), vh)
+                outside = ew.subtract(gamma, matmul(u, m))
+                away.append(matmul(ew.divide(outside, as_row(s)), vh))
         if g_vh is not None:
-            # With V_bar = Vh_bar^T and K = F * (V^T V_bar):
-            # A_bar = U (S (K + K^T)) V^T + U S^-1 V_bar^T (I - V V^T)
             self.check_thin(a)
-            k = ew.multiply(_squared_gaps(s), matmul(vh, matrix_transpose(g_vh)))
-            core = ew.multiply(as_column(s), ew.add(k, matrix_transpose(k)))
-            total = matmul(matmul(u, core), vh)
+            gamma_h = conjugate(g_vh)  # Gamma_V^H
+            k = ew.multiply(gaps, matmul(vh, matrix_transpose(g_vh)))
+            core.append(ew.multiply(as_column(s), ew.add(k, adjoint(k))))
             if may_be_wider(a):
-                away = ew.subtract(g_vh, matmul(matmul(g_vh, matrix_transpose(vh)), vh))
-                total = ew.add(total, matmul(u, ew.divide(away, as_column(s))))
-            terms[2] = total
-        return (sum_present(terms),)
+                outside = ew.subtract(gamma_h, matmul(matmul(gamma_h, adjoint(vh)), vh))
+                away.append(matmul(u, ew.divide(outside, as_column(s))))
+        inner = sum_present(core)
+        terms = away
+        if inner is not None:
+            terms.append(matmul(matmul(u, inner), vh))
+        total = sum_present(terms)
+        if total is not None:
+            total = conjugate(total)
+        if g_s is not None:
+            total = sum_present([total, singular_values_vjp(a, g_s)])
+        return (total,)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
+        # With dP = U^H dA V (the tangent between the singular vectors) and F the squared
+        # gaps: dS = Re(diag(dP)),
+        # dU = U (F * (dP S + S dP^H) + diag(i Im(dP_ii) / s_i)) + (I - U U^H) dA V S^-1,
+        # dV = V (F * (S dP + dP^H S)) + (I - V V^H) dA^H U S^-1, dVh = dV^H.
+        # For complex A each pair of singular vectors has a free common phase: this holds
+        # V's still (Im(V^H dV)_ii = 0) and turns U's by what U S V^H needs.
         (t,) = tangents
         if t is None:
             return None
         a = node.inputs[0]
         self.check_thin(a)
         u, s, vh = thin_svd(a)
-        v = matrix_transpose(vh)
-        dp = matmul(matmul(matrix_transpose(u), t), v)  # the tangent between the vectors
-        # dU = U (F * (dP S + S dP^T)) + (I - U U^T) dA V S^-1
-        mixed = ew.add(ew.multiply(dp, as_row(s)), ew.multiply(as_column(s), matrix_transpose(dp)))
-        du = matmul(u, ew.multiply(_squared_gaps(s), mixed))
+        v = adjoint(vh)
+        gaps = _squared_gaps(s)
+        dp = matmul(matmul(adjoint(u), t), v)
+        mixed = ew.add(ew.multiply(dp, as_row(s)), ew.multiply(as_column(s), adjoint(dp)))
+        rotation = ew.multiply(gaps, mixed)
+        if dp.dtype.kind == "c":
+            rotation = ew.add(rotation, ew.divide(imaginary_diagonal(dp), as_row(s)))
+        du = matmul(u, rotation)
         if may_be_taller(a):
-            away = ew.subtract(matmul(t, v), matmul(u, dp))
-            du = ew.add(du, ew.divide(away, as_row(s)))
-        # dV = V (F * (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1; dVh = dV^T
-        mixed = ew.add(ew.multiply(as_column(s), dp), ew.multiply(matrix_transpose(dp), as_row(s)))
-        dv = matmul(v, ew.multiply(_squared_gaps(s), mixed))
+            outside = ew.subtract(matmul(t, v), matmul(u, dp))
+            du = ew.add(du, ew.divide(outside, as_row(s)))
+        mixed = ew.add(ew.multiply(as_column(s), dp), ew.multiply(adjoint(dp), as_row(s)))
+        dv = matmul(v, ew.multiply(gaps, mixed))
         if may_be_wider(a):
-            away = ew.subtract(matmul(matrix_transpose(t), u), matmul(v, matrix_transpose(dp)))
-            dv = ew.add(dv, ew.divide(away, as_row(s)))
-        return [du, diagonal_of(dp), matrix_transpose(dv)]
+            outside = ew.subtract(matmul(adjoint(t), u), matmul(v, adjoint(dp)))
+            dv = ew.add(dv, ew.divide(outside, as_row(s)))
+        return [du, singular_values_jvp(a, t), adjoint(dv)]
 
 
 def thin_svd(a: Expr) -> list[Expr]:
     """The thin ``U, S, Vh`` of ``a``: the nodes the rules are built from."""
     return items(Svd(False)(a))
+
+
+def singular_values_vjp(a: Expr, g_s: Expr) -> Expr:
+    """``A_bar = conj(U diag(s_bar) V^H)`` for a cotangent ``s_bar`` of ``a``'s singular
+    values (the diagonal matrix is not built)."""
+    u, _, vh = thin_svd(a)
+    return conjugate(matmul(ew.multiply(u, as_row(g_s)), vh))
+
+
+def singular_values_jvp(a: Expr, t: Expr) -> Expr:
+    """``dS = Re(diag(U^H dA V))``, the tangent of ``a``'s singular values along ``t``."""
+    u, _, vh = thin_svd(a)
+    moved = diagonal_of(matmul(matmul(adjoint(u), t), adjoint(vh)))
+    return ew.real(moved) if moved.dtype.kind == "c" else moved
 
 
 def _squared_gaps(s: Expr) -> Expr:
@@ -156,30 +212,31 @@ class Pinv(MatrixFunction):
         return shape[:-2] + (shape[-1], shape[-2])
 
     def vjp(self, node: Expr, cotangent: Expr) -> Sequence[Expr | None]:
-        # Transpose of the JVP below:
-        # A_bar = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A).
+        # Transpose of the JVP below (the first term is holomorphic in A, the others conjugate
+        # dA, so their transposes are conjugated):
+        # A_bar = -P^T G P^T + conj((I - A P) G^T P P^H + P^H P G^T (I - P A)).
         # Every term is needed unless A has full rank: a rank-deficient square matrix has
         # A P != I and P A != I.
         a, p, g = node.inputs[0], node, cotangent
-        p_t, g_t = matrix_transpose(p), matrix_transpose(g)
-        total = ew.negative(matmul(matmul(p_t, g), p_t))
-        x = matmul(g_t, matmul(p, p_t))
-        total = ew.add(total, ew.subtract(x, matmul(a, matmul(p, x))))
-        y = matmul(matmul(p_t, p), g_t)
-        total = ew.add(total, ew.subtract(y, matmul(matmul(y, p), a)))
-        return (total,)
+        p_t, p_h, g_t = matrix_transpose(p), adjoint(p), matrix_transpose(g)
+        x = matmul(g_t, matmul(p, p_h))
+        y = matmul(matmul(p_h, p), g_t)
+        rest = ew.add(
+            ew.subtract(x, matmul(a, matmul(p, x))), ew.subtract(y, matmul(matmul(y, p), a))
+        )
+        return (ew.subtract(conjugate(rest), matmul(matmul(p_t, g), p_t)),)
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Expr | None:
-        # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub & Pereyra 1973),
+        # dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P (Golub & Pereyra 1973),
         # the derivative along perturbations that keep the rank.
         (t,) = tangents
         if t is None:
             return None
         a, p = node.inputs[0], node
-        p_t, t_t = matrix_transpose(p), matrix_transpose(t)
+        p_h, t_h = adjoint(p), adjoint(t)
         total = ew.negative(matmul(matmul(p, t), p))
-        total = ew.add(total, matmul(matmul(p, p_t), ew.subtract(t_t, matmul(matmul(t_t, a), p))))
-        x = matmul(t_t, matmul(p_t, p))
+        total = ew.add(total, matmul(matmul(p, p_h), ew.subtract(t_h, matmul(matmul(t_h, a), p))))
+        x = matmul(t_h, matmul(p_h, p))
         return ew.add(total, ew.subtract(x, matmul(p, matmul(a, x))))
 
 
@@ -198,8 +255,11 @@ def svd(
     ``(U, S, Vh)``, or only ``S`` (descending) if ``compute_uv`` is false.
 
     Derivatives hold where the singular values are distinct and nonzero; those of ``U`` and
-    ``Vh`` need the thin factors (``full_matrices=False``, or a square matrix). The results
-    come from one call (the full ``U`` and ``Vh`` of a non-square matrix from a second one).
+    ``Vh`` need the thin factors (``full_matrices=False``, or a square matrix). For complex
+    ``a``, ``S`` is real and each pair of singular vectors has a free phase: derivatives are
+    those of NumPy's values for functions that do not depend on it (``S``, ``U * S @ Vh``,
+    ``abs(U)``), as ``ops/svd.py`` explains. The results come from one call (the full ``U``
+    and ``Vh`` of a non-square matrix from a second one).
 
     >>> import symgrad as sg
     >>> sg.linalg.svd(sg.const([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False).eval().tolist()
