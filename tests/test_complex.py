@@ -535,3 +535,30 @@ def test_cholesky_of_hermitian_matrices_along_hermitian_directions(upper):
         fd = (loss(point + eps * t) - loss(point - eps * t)) / (2 * eps)
         assert np.real(np.sum(g * t)) == pytest.approx(fd, rel=1e-6)
         assert float(sg.jvp(y, z, t).eval({z: point})) == pytest.approx(fd, rel=1e-6)
+
+
+def test_check_grad_compares_complex_slogdet_with_sympy():
+    """The sign of a complex matrix's determinant is det / |det| in SymPy too, so its
+    derivative is compared with SymPy's, not only with finite differences."""
+    z = sg.var("z", shape=(2, 2), dtype="complex128")
+    sign, logabsdet = np.linalg.slogdet(z)
+    point = np.array([[2.0 + 1.0j, 0.5], [0.25j, 1.5 - 0.5j]])
+    report = sg.check_grad(logabsdet + np.real(sign * (1.0 + 2.0j)), z, {z: point})
+    assert report.ok, str(report)
+    check = report.variables[0]
+    assert check.sympy is not None, str(report)
+    np.testing.assert_allclose(check.sympy.reference, check.gradient, rtol=1e-10)
+
+
+def test_svd_tangents_hold_the_right_singular_vectors_phase():
+    """The documented gauge: V^H dV has a zero diagonal (each right singular vector keeps
+    its norm and phase), and U S V^H moves exactly as the matrix does."""
+    a = sg.var("a", shape=(3, 2), dtype="complex128")
+    rng = np.random.default_rng(8)
+    point = _tall(*(rng.normal(size=(2, 4)) + 1j * rng.normal(size=(2, 4))))
+    t = rng.normal(size=(3, 2)) + 1j * rng.normal(size=(3, 2))
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    d_vh, d_product = sg.compile([sg.jvp(vh, a, t), sg.jvp((u * s) @ vh, a, t)])(point)
+    vh_value = np.linalg.svd(point, full_matrices=False).Vh
+    np.testing.assert_allclose(np.diagonal(vh_value @ d_vh.conj().T), 0, atol=1e-12)
+    np.testing.assert_allclose(d_product, t, rtol=1e-12, atol=1e-12)

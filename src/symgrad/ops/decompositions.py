@@ -360,8 +360,13 @@ class Slogdet(Factorization):
 
     def to_sympy(self, node: Expr, args: Sequence[np.ndarray]) -> Any:
         (a,) = args
+
+        def sign(m: Any) -> Any:  # det / |det| for complex matrices, as NumPy's sign
+            det = _sympy_det(m)
+            return det / sympy.Abs(det) if node.inputs[0].dtype.kind == "c" else sympy.sign(det)
+
         return [
-            _per_matrix(self.name, a, lambda m: sympy.sign(_sympy_det(m)), ()),
+            _per_matrix(self.name, a, sign, ()),
             _per_matrix(self.name, a, lambda m: sympy.log(sympy.Abs(_sympy_det(m))), ()),
         ]
 
