@@ -9,11 +9,73 @@ import pytest
 import sympy
 
 import symgrad as sg
+from symgrad.ops import matrices
 
 RNG = np.random.default_rng(11)
 Z = RNG.uniform(0.3, 1.2, 4) + 1j * RNG.uniform(-1.0, 1.0, 4)
 W = RNG.uniform(0.3, 1.2, 4) + 1j * RNG.uniform(0.2, 1.0, 4)
 C = np.array([0.5 - 1.5j, 2.0 + 0.25j, -1.0 + 1.0j, 0.75j])
+
+
+def _tall(z, w):
+    """A 3 x 2 complex matrix of z and w with well-separated singular values (near 3 and
+    1.5); float32 offsets keep complex64 complex64."""
+    offset = np.array([[3.0, 0.0], [0.0, 1.5], [0.0, 0.0]], dtype=np.float32)
+    return np.stack([z[:3], w[1:]], axis=-1) * 0.3 + offset
+
+
+def _square(z, w):
+    """A 2 x 2 complex matrix of z, invertible, with distinct singular values."""
+    return z.reshape(2, 2) * 0.3 + np.diag(np.array([3.0, 1.5], dtype=np.float32)) + w[0] * 0.1
+
+
+def _svd_phase_free(z, w):
+    """What of a complex SVD does not depend on the free phase of each pair of singular
+    vectors: the singular values, |U|, U S^2 V^H and V V^H (tall)."""
+    u, s, vh = np.linalg.svd(_tall(z, w), full_matrices=False)
+    products = [(u * s**2) @ vh, vh.conj().T @ vh * w[0]]
+    return np.concatenate([s * z[:2], np.abs(u).ravel()] + [p.ravel() for p in products])
+
+
+def _svd_wide_square(z, w):
+    """The phase-free functions of the SVD of a wide and of a square matrix."""
+    u, s, vh = np.linalg.svd(_tall(z, w).T, full_matrices=False)
+    square = np.linalg.svd(_square(z, w))
+    parts = [(u * s) @ vh * z[0], np.abs(vh), u @ u.conj().T, (square.U * square.S) @ square.Vh]
+    return np.concatenate([p.ravel() for p in parts] + [np.linalg.svdvals(_square(w, z))])
+
+
+def _spectral_norms(z, w):
+    a = _tall(z, w)
+    norms = [np.linalg.norm(a, 2), np.linalg.norm(a.T, -2) * z[0], np.linalg.norm(a, "nuc")]
+    return np.stack(norms) * w[1]
+
+
+def _qr(z, w):
+    """Q and R themselves: R's diagonal is real, so they have no free phase."""
+    q, r = np.linalg.qr(_tall(z, w))
+    wide_q, wide_r = np.linalg.qr(_tall(w, z).T)
+    parts = [q, r, wide_q, wide_r, np.linalg.qr(_square(z, w), mode="r")]
+    return np.concatenate([p.ravel() for p in parts])
+
+
+def _pinv(z, w):
+    return np.concatenate([np.linalg.pinv(_tall(z, w)).ravel(), np.linalg.pinv(_tall(w, z).T)[0]])
+
+
+def _slogdet(z, w):
+    """The complex sign det / |det| and the real logabsdet, of one and of a stack."""
+    sign, logabsdet = np.linalg.slogdet(_square(z, w))
+    signs, logabsdets = np.linalg.slogdet(np.stack([_square(w, z), _square(z, z)]))
+    return np.concatenate([np.stack([sign * w[2], logabsdet * w[3]]), signs, logabsdets * z[1]])
+
+
+def _lstsq(z, w):
+    """Solution, residuals and singular values (rank has no derivative), tall and wide."""
+    x, residuals, _, s = np.linalg.lstsq(_tall(z, w), np.stack([w[:3], z[1:]], axis=-1))
+    wide_x = np.linalg.lstsq(_tall(w, z).T, z[2:])[0]
+    return np.concatenate([x.ravel(), residuals * w[0], s * z[0], wide_x])
+
 
 # Functions of complex arrays, written once for NumPy and for expressions.
 ELEMENTWISE = {
@@ -44,7 +106,17 @@ REDUCTIONS = {
     ),
     "eigvals": lambda z, w: np.linalg.eigvals(z.reshape(2, 2) + np.diag([0.0, 3.0])) * w[:2],
 }
-FUNCTIONS = {**ELEMENTWISE, **REDUCTIONS}
+# The decompositions whose rules conjugate (the SVD's only through phase-free functions).
+DECOMPOSITIONS = {
+    "svd": _svd_phase_free,
+    "svd_wide_square": _svd_wide_square,
+    "spectral_norms": _spectral_norms,
+    "qr": _qr,
+    "pinv": _pinv,
+    "slogdet": _slogdet,
+    "lstsq": _lstsq,
+}
+FUNCTIONS = {**ELEMENTWISE, **REDUCTIONS, **DECOMPOSITIONS}
 
 
 def _vars(dtype):
@@ -183,6 +255,33 @@ def test_second_derivatives_of_a_real_loss():
     np.testing.assert_allclose(h.eval({z: point}), 4 * np.exp(2 * point.real), rtol=1e-12)
 
 
+def test_second_derivatives_through_the_modulus():
+    """|z|'s reverse rule is conj(z) / |z|, which varies with z: for L = |z|^2 the gradient
+    2 conj(z) has d Re(c g) = 2 conj(c), and for L = |z| the FD reference."""
+    z = sg.var("z", dtype="complex128")
+    c = 0.5 - 1.0j
+    h = sg.grad(np.real(sg.grad(np.abs(z) ** 2, z) * c), z)
+    assert complex(h.eval({z: 1 + 2j})) == pytest.approx(2 * np.conj(c))
+    h = sg.grad(np.real(sg.grad(np.abs(z), z) * c), z)
+
+    def phi(v):
+        return np.real(c * np.conj(v) / np.abs(v))
+
+    expected = _wirtinger_fd(lambda v: phi(v[()]), [np.array(1 + 2j)], 0)
+    assert complex(h.eval({z: 1 + 2j})) == pytest.approx(complex(expected), rel=1e-6)
+
+
+def test_a_real_node_under_a_selection_gets_a_real_cotangent():
+    """c * |z| selected by where: the real |z| gets Re(c) (as without the selection), so
+    the gradient of Re(c |z|) is Re(c) conj(z) / |z| where selected, 0 elsewhere."""
+    z = sg.var("z", shape=(2,), dtype="complex128")
+    c = 0.5 - 1.0j
+    loss = np.sum(np.real(np.where(np.array([True, False]), c * np.abs(z), 0)))
+    point = np.array([1 + 2j, 1j])
+    expected = [0.5 * np.conj(point[0]) / np.abs(point[0]), 0.0]
+    np.testing.assert_allclose(sg.grad(loss, z).eval({z: point}), expected, rtol=1e-12)
+
+
 def test_constants_and_literals_keep_their_values():
     z = sg.var("z", dtype="complex64")
     y = z * (1 + 2j) + np.complex64(np.nan + 1j) * 0 + sg.const(np.array([1j, -1j], np.complex64))
@@ -286,11 +385,85 @@ def test_eigenvector_derivatives_of_symbolic_sizes_name_the_op():
         sg.grad(sg.abs(v).sum(), a)
 
 
-def test_decompositions_without_complex_rules_refuse_complex_matrices():
-    z = sg.var("z", shape=(2, 2), dtype="complex128")
-    for function in (np.linalg.svd, np.linalg.qr, np.linalg.slogdet, np.linalg.pinv):
-        with pytest.raises(TypeError, match="complex matrices are not supported yet"):
-            function(z)
+def test_a_linalg_function_without_complex_rules_refuses_complex_matrices():
+    """Every np.linalg function symgrad has takes complex matrices; one added without
+    complex rules is refused by name until it is listed as ready."""
+    assert {"svd", "qr", "lstsq", "pinv", "slogdet"} <= matrices.COMPLEX_READY
+    with pytest.raises(TypeError, match="matrix_rank: complex matrices are not supported yet"):
+        matrices.linalg_dtype("matrix_rank", np.dtype("complex128"))
+
+
+@pytest.mark.parametrize("name", DECOMPOSITIONS)
+def test_forward_and_reverse_mode_of_decompositions_agree(name):
+    """The JVP along (tz, tw) is the real pairing Re(sum(g * t)) of the gradient with it."""
+    loss = _real_loss(DECOMPOSITIONS[name])
+    z, w = _vars("complex128")
+    y = loss(z, w)
+    tz, tw = RNG.normal(size=4) + 1j * RNG.normal(size=4), RNG.normal(size=4) - 0.5j
+    f = sg.compile([sg.jvp(y, [z, w], [tz, tw]), *sg.grad(y, [z, w])], inputs=[z, w])
+    forward, gz, gw = f(Z, W)
+    assert float(forward) == pytest.approx(np.real(np.sum(gz * tz) + np.sum(gw * tw)), rel=1e-10)
+
+
+@pytest.mark.parametrize("name", DECOMPOSITIONS)
+def test_second_derivatives_of_decompositions_match_finite_differences(name):
+    """The gradient of a real function of the gradient, against central differences of
+    the compiled gradient."""
+    loss = _real_loss(DECOMPOSITIONS[name])
+    z, w = _vars("complex128")
+    g = sg.grad(loss(z, w), z)
+    weights = np.array([0.5 - 1.0j, 1.5j, -0.75, 1.0 + 0.25j])
+    first = sg.compile(g, inputs=[z, w])
+
+    def outer(a, b):
+        return np.real(np.sum(np.asarray(first(a, b)) * weights))
+
+    second = sg.compile(sg.grad(np.real(np.sum(g * weights)), z), inputs=[z, w])(Z, W)
+    np.testing.assert_allclose(second, _wirtinger_fd(outer, [Z, W], 0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", DECOMPOSITIONS)
+def test_decomposition_gradients_survive_save_and_load(name, tmp_path):
+    loss = _real_loss(DECOMPOSITIONS[name])
+    z, w = _vars("complex128")
+    y = loss(z, w)
+    grads = sg.grad(y, [z, w])
+    f = sg.compile([y, *grads], inputs=[z, w])
+    expected = f(Z, W)
+    path = tmp_path / f"{name}_module.py"
+    f.save(path)
+    spec = importlib.util.spec_from_file_location(f"{name}_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for got, want in zip(module.evaluate(Z, W), expected):
+        np.testing.assert_array_equal(got, want)
+    sg.save_graph(grads, tmp_path / "g.json")
+    loaded = sg.load_graph(tmp_path / "g.json")
+    for got, want in zip(sg.compile(loaded)(z=Z, w=W), expected[1:]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_real_matrices_of_complex_least_squares_get_real_gradients():
+    """lstsq of a real a and a complex b: a's gradient is the real part of the complex
+    one, and matches central differences of a's entries."""
+    a = sg.var("a", shape=(3, 2))
+    b = sg.var("b", shape=(3,), dtype="complex128")
+    a0 = np.array([[3.0, 0.2], [0.1, 1.5], [-0.3, 0.4]])
+    b0 = Z[:3]
+
+    def loss(m, v):
+        x, residuals, _, s = np.linalg.lstsq(m, v)
+        return np.sum(np.abs(x * (1.0 + 2.0j)) ** 2) + 0.5 * residuals[0] + np.sum(s**2)
+
+    ga, gb = sg.compile(sg.grad(loss(a, b), [a, b]), inputs=[a, b])(a0, b0)
+    assert ga.dtype == np.float64 and gb.dtype == np.complex128
+    fd = np.zeros_like(a0)
+    for i in np.ndindex(*a0.shape):
+        step = np.zeros_like(a0)
+        step[i] = 1e-6
+        fd[i] = (loss(a0 + step, b0) - loss(a0 - step, b0)) / 2e-6
+    np.testing.assert_allclose(ga, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gb, _wirtinger_fd(loss, [a0, b0.copy()], 1), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("function", [sg.erf, sg.erfc, sg.sigmoid, sg.softplus])
@@ -362,3 +535,30 @@ def test_cholesky_of_hermitian_matrices_along_hermitian_directions(upper):
         fd = (loss(point + eps * t) - loss(point - eps * t)) / (2 * eps)
         assert np.real(np.sum(g * t)) == pytest.approx(fd, rel=1e-6)
         assert float(sg.jvp(y, z, t).eval({z: point})) == pytest.approx(fd, rel=1e-6)
+
+
+def test_check_grad_compares_complex_slogdet_with_sympy():
+    """The sign of a complex matrix's determinant is det / |det| in SymPy too, so its
+    derivative is compared with SymPy's, not only with finite differences."""
+    z = sg.var("z", shape=(2, 2), dtype="complex128")
+    sign, logabsdet = np.linalg.slogdet(z)
+    point = np.array([[2.0 + 1.0j, 0.5], [0.25j, 1.5 - 0.5j]])
+    report = sg.check_grad(logabsdet + np.real(sign * (1.0 + 2.0j)), z, {z: point})
+    assert report.ok, str(report)
+    check = report.variables[0]
+    assert check.sympy is not None, str(report)
+    np.testing.assert_allclose(check.sympy.reference, check.gradient, rtol=1e-10)
+
+
+def test_svd_tangents_hold_the_right_singular_vectors_phase():
+    """The documented gauge: V^H dV has a zero diagonal (each right singular vector keeps
+    its norm and phase), and U S V^H moves exactly as the matrix does."""
+    a = sg.var("a", shape=(3, 2), dtype="complex128")
+    rng = np.random.default_rng(8)
+    point = _tall(*(rng.normal(size=(2, 4)) + 1j * rng.normal(size=(2, 4))))
+    t = rng.normal(size=(3, 2)) + 1j * rng.normal(size=(3, 2))
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    d_vh, d_product = sg.compile([sg.jvp(vh, a, t), sg.jvp((u * s) @ vh, a, t)])(point)
+    vh_value = np.linalg.svd(point, full_matrices=False).Vh
+    np.testing.assert_allclose(np.diagonal(vh_value @ d_vh.conj().T), 0, atol=1e-12)
+    np.testing.assert_allclose(d_product, t, rtol=1e-12, atol=1e-12)

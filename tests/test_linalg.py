@@ -26,6 +26,8 @@ def matrices(kind: str, shape: tuple, dtype, seed: int = 0) -> np.ndarray:
     """Random arrays of a kind the function is defined and well-conditioned on."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, size=shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.uniform(-1, 1, size=shape)
     n = shape[-1]
     if kind == "invertible":  # diagonally dominant
         x = x + 4 * np.eye(n)
@@ -245,6 +247,68 @@ INTEGER_CASES = [
         (1, (3, 3)),
     ]
 ]
+
+
+COMPLEX = [np.dtype("complex64"), np.dtype("complex128")]
+COMPLEX_CASES = (
+    [
+        c
+        for c in DECOMPOSITION_CASES
+        if c.name.startswith(("solve", "inv", "det", "slogdet", "svd", "pinv"))
+    ]
+    + [
+        Case("qr tall", la.qr, np.linalg.qr, ((GEN, (4, 3)),)),
+        Case("qr wide batched", la.qr, np.linalg.qr, ((GEN, (2, 2, 3)),)),
+        Case(
+            "qr complete",
+            lambda a: la.qr(a, mode="complete"),
+            lambda a: np.linalg.qr(a, mode="complete"),
+            ((GEN, (4, 2)),),
+        ),
+        Case(
+            "qr mode='r'",
+            lambda a: la.qr(a, mode="r"),
+            lambda a: np.linalg.qr(a, mode="r"),
+            ((GEN, (3, 3)),),
+        ),
+        Case(
+            "lstsq tall",
+            lambda a, b: (lambda r: (r[0], r[1], r[3]))(la.lstsq(a, b)),
+            lambda a, b: (lambda r: (r[0], r[1], r[3]))(np.linalg.lstsq(a, b)),
+            ((GEN, (4, 2)), (GEN, (4, 3))),
+        ),
+        Case(
+            "lstsq wide, vector b",
+            lambda a, b: (lambda r: (r[0], r[1], r[3]))(la.lstsq(a, b)),
+            lambda a, b: (lambda r: (r[0], r[1], r[3]))(np.linalg.lstsq(a, b)),
+            ((GEN, (2, 3)), (GEN, (2,))),
+        ),
+    ]
+    + [
+        Case(
+            f"norm(ord={ord!r}, axis={axis!r})",
+            lambda x, ord=ord, axis=axis: la.norm(x, ord, axis),
+            lambda a, ord=ord, axis=axis: np.linalg.norm(a, ord, axis),
+            ((GEN, shape),),
+        )
+        for ord, axis, shape in [
+            (2, None, (4, 3)),
+            (-2, (2, 1), (2, 4, 3)),
+            ("nuc", None, (3, 4)),
+            ("nuc", (0, 2), (3, 2, 4)),
+            (1, None, (3, 4)),
+            ("fro", None, (3, 4)),
+            (None, None, (2, 3)),
+        ]
+    ]
+)
+
+
+@pytest.mark.parametrize("case, dtype", _params(COMPLEX_CASES, COMPLEX))
+def test_complex_decompositions_match_numpy(case, dtype):
+    """Values, dtypes and shapes of complex matrices: complex64 stays complex64, and the
+    singular values, logabsdet, residuals and norms are real, as NumPy gives them."""
+    run_case(case, dtype)
 
 
 @pytest.mark.parametrize("case, dtype", _params(DECOMPOSITION_CASES))

@@ -18,8 +18,7 @@ from .ops.base import Op
 
 #: NumPy functions people differentiate that symgrad does not cover yet.
 NOT_YET = (
-    "linalg.matrix_rank cond, complex matrices in svd, qr, lstsq, pinv and slogdet; "
-    "pad modes other than "
+    "linalg.matrix_rank cond; pad modes other than "
     "constant, edge and reflect; indexing with a boolean mask that is an expression, and other "
     "results whose shape depends on the data (nonzero, unique: use where); median, "
     "percentile, the nan-reductions, convolve, interp ([numpy.md](numpy.md) has the full list)"

@@ -6,29 +6,27 @@ batching over leading axes.
 >>> sg.linalg.det(a).shape, sg.linalg.inv(a).shape
 ((), (3, 3))
 
-The ops are in ``ops/decompositions.py``; ``norm`` and ``matrix_power`` are built from them
-in ``ops/matrix_functions.py``.
+The ops are in ``ops/decompositions.py``, ``ops/svd.py``, ``ops/qr.py``, ``ops/lstsq.py``
+and ``ops/eig.py``; ``norm`` and ``matrix_power`` are built from them in
+``ops/matrix_functions.py``.
 """
 
 from .ops.decompositions import (
     EighResult,
     SlogdetResult,
-    SVDResult,
     cholesky,
     det,
     eigh,
     eigvalsh,
     inv,
-    pinv,
     slogdet,
     solve,
-    svd,
-    svdvals,
 )
 from .ops.eig import EigResult, eig, eigvals
 from .ops.lstsq import LstsqResult, lstsq
 from .ops.matrix_functions import matrix_power, norm
 from .ops.qr import QRResult, qr
+from .ops.svd import SVDResult, pinv, svd, svdvals
 
 __all__ = [
     "EigResult",

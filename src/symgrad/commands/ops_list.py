@@ -19,6 +19,7 @@ KINDS = {
     "linalg": "products",
     "decompositions": "linear algebra (also as linalg.NAME)",
     "matrix_functions": "linear algebra (also as linalg.NAME)",
+    "svd": "linear algebra (also as linalg.NAME)",
 }
 
 

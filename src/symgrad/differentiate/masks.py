@@ -132,8 +132,11 @@ def _through_elementwise(
             *[x if x.shape == node.shape else shape_ops.broadcast_to(x, node.shape) for x in inputs]
         )
     batch = cotangent.value.ndim - node.ndim
+    contributions = node.op.vjp(full, cotangent.value)
+    if node.dtype.kind == "c":
+        contributions = _real_parts_for_real_inputs(node, contributions)
     out: list[Adjoint | None] = []
-    for i, (x, c) in enumerate(zip(inputs, node.op.vjp(full, cotangent.value))):
+    for i, (x, c) in enumerate(zip(inputs, contributions)):
         if c is None:
             out.append(None)
             continue

@@ -31,9 +31,10 @@ from ..core.shapes import Shape, concrete
 from . import elementwise as ew
 from . import reductions, shape_ops
 from .base import EmitContext, Op
-from .decompositions import _matrices, check_matrices, inv, linalg_dtype, matrix_transpose
+from .decompositions import inv
 from .leaves import const
 from .linalg import matmul
+from .matrices import as_matrices, check_matrices, linalg_dtype, matrix_transpose
 
 
 def _eig_dtype(a: Expr) -> np.dtype:
@@ -143,12 +144,12 @@ def eigvals(a: Any) -> Expr:
     >>> sg.linalg.eigvals(sg.const([[0.0, -1.0], [1.0, 0.0]])).eval().tolist()
     [1j, -1j]
     """
-    return Eigvals()(_matrices("eigvals", a))
+    return Eigvals()(as_matrices("eigvals", a))
 
 
 def eig(a: Any) -> EigResult:
     """Eigenvalues and eigenvectors of each square matrix (``np.linalg.eig``), complex,
     differentiable where the eigenvalues are distinct (for the eigenvectors, in the gauge
     the module docstring describes)."""
-    x = _matrices("eig", a)
+    x = as_matrices("eig", a)
     return EigResult(Eigvals()(x), Eigvectors()(x))

@@ -1,19 +1,21 @@
 """Least squares (``np.linalg.lstsq``): the ``x`` minimizing ``|b - a x|`` (of least norm
 if several do), the rank of ``a`` and its singular values, from one NumPy call.
 
-Derivatives hold where ``a`` has full rank (real inputs). With ``P = pinv(a)`` and the
+Derivatives hold where ``a`` has full rank, real or complex. With ``P = pinv(a)`` and the
 residual ``r = b - a x``, differentiating ``x = P b`` with the derivative of the
 pseudo-inverse (Golub and Pereyra 1973) gives
 
-    dx = -P da x + P P^T da^T r + (I - P a) da^T P^T x + P db
+    dx = -P da x + P P^H da^H r + (I - P a) da^H P^H x + P db
 
 (the second term vanishes for a wide ``a``, whose ``r`` is 0; the third for a tall one,
-whose ``P a = I``), and its transpose
+whose ``P a = I``), and its transpose in the convention of docs/numpy.md (the terms in
+``da^H`` transpose to conjugated ones)
 
-    a_bar = -P^T x_bar x^T + r x_bar^T P P^T + P^T x x_bar^T (I - P a),  b_bar = P^T x_bar.
+    a_bar = -P^T x_bar x^T + conj(r x_bar^T P P^H + P^H x x_bar^T (I - P a)),
+    b_bar = P^T x_bar.
 
 The singular values' derivatives are those of ``svd``. The sums of squared residuals are
-computed from ``x`` (``sum(r**2, axis=0)``, for a tall ``a``), so they are
+computed from ``x`` (``sum(|r|**2, axis=0)``, for a tall ``a``), so they are
 differentiable and their shape is known when the graph is built; NumPy returns an empty
 array instead where ``a`` turns out rank-deficient.
 """
@@ -26,26 +28,26 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..core.dtypes import real_of
 from ..core.expr import Expr
 from ..core.shapes import Shape, format_shape
 from ..errors import ShapeError
 from . import elementwise as ew
 from . import reductions, shape_ops
-from .decompositions import (
-    Pinv,
-    _matrices,
-    _may_be_taller,
-    _may_be_wider,
-    _sum_present,
-    _thin_svd,
-    as_row,
-    diagonal_of,
-    linalg_dtype,
-    matrix_transpose,
-)
 from .leaves import as_exprs, const
 from .linalg import matmul
+from .matrices import (
+    adjoint,
+    as_matrices,
+    conjugate,
+    linalg_dtype,
+    matrix_transpose,
+    may_be_taller,
+    may_be_wider,
+    sum_present,
+)
 from .subgraph import TUPLE, MultiOutput, items
+from .svd import Pinv, singular_values_jvp, singular_values_vjp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Lstsq(MultiOutput):
         if k is None:
             raise ShapeError(self.name, "needs concrete sizes for a non-square matrix")
         dtype = linalg_dtype(self.name, a.dtype, b.dtype)
-        return (((n, b.shape[1]), dtype), ((), np.dtype(np.int32)), ((k,), dtype))
+        return (((n, b.shape[1]), dtype), ((), np.dtype(np.int32)), ((k,), real_of(dtype)))
 
     def output_hint(self, index: int) -> str:
         return ("x", "rank", "s")[index]
@@ -116,19 +118,21 @@ class Lstsq(MultiOutput):
         g_b = None
         if g_x is not None:
             p = Pinv()(a)
-            p_t = matrix_transpose(p)
-            g_b = matmul(p_t, g_x)
+            p_h = adjoint(p)
+            g_b = matmul(matrix_transpose(p), g_x)
             terms_a.append(ew.negative(matmul(g_b, matrix_transpose(x))))
-            if _may_be_taller(a):  # else the residual is 0
+            conjugated: list[Expr | None] = []  # the terms in da^H
+            if may_be_taller(a):  # else the residual is 0
                 r = ew.subtract(b, matmul(a, x))
-                terms_a.append(matmul(matmul(r, matrix_transpose(g_x)), matmul(p, p_t)))
-            if _may_be_wider(a):  # else P a = I
-                inner = matmul(matmul(p_t, x), matrix_transpose(g_x))
-                terms_a.append(ew.subtract(inner, matmul(matmul(inner, p), a)))
+                conjugated.append(matmul(matmul(r, matrix_transpose(g_x)), matmul(p, p_h)))
+            if may_be_wider(a):  # else P a = I
+                inner = matmul(matmul(p_h, x), matrix_transpose(g_x))
+                conjugated.append(ew.subtract(inner, matmul(matmul(inner, p), a)))
+            rest = sum_present(conjugated)
+            terms_a.append(None if rest is None else conjugate(rest))
         if g_s is not None:
-            u, _, vh = _thin_svd(a)
-            terms_a.append(matmul(ew.multiply(u, as_row(g_s)), vh))
-        return _sum_present(terms_a), g_b
+            terms_a.append(singular_values_vjp(a, g_s))
+        return sum_present(terms_a), g_b
 
     def jvp(self, node: Expr, tangents: Sequence[Expr | None]) -> Any:
         t_a, t_b = tangents
@@ -140,17 +144,16 @@ class Lstsq(MultiOutput):
         terms: list[Expr | None] = [None if t_b is None else matmul(p, t_b)]
         d_s = None
         if t_a is not None:
-            t_a_t = matrix_transpose(t_a)
+            p_h, t_a_h = adjoint(p), adjoint(t_a)
             terms.append(ew.negative(matmul(p, matmul(t_a, x))))
-            if _may_be_taller(a):
+            if may_be_taller(a):
                 r = ew.subtract(b, matmul(a, x))
-                terms.append(matmul(matmul(p, matrix_transpose(p)), matmul(t_a_t, r)))
-            if _may_be_wider(a):
-                y = matmul(t_a_t, matmul(matrix_transpose(p), x))
+                terms.append(matmul(matmul(p, p_h), matmul(t_a_h, r)))
+            if may_be_wider(a):
+                y = matmul(t_a_h, matmul(p_h, x))
                 terms.append(ew.subtract(y, matmul(p, matmul(a, y))))
-            u, _, vh = _thin_svd(a)
-            d_s = diagonal_of(matmul(matmul(matrix_transpose(u), t_a), matrix_transpose(vh)))
-        return [_sum_present(terms), None, d_s]
+            d_s = singular_values_jvp(a, t_a)
+        return [sum_present(terms), None, d_s]
 
 
 class LstsqResult(NamedTuple):
@@ -175,7 +178,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> LstsqResult:
     ([1.166667, 0.5], [0.166667], 2)
     """
     a, b = as_exprs(a, b)
-    a = _matrices("lstsq", a, square=False)
+    a = as_matrices("lstsq", a, square=False)
     if b.ndim not in (1, 2):
         raise ShapeError("lstsq", f"b must be a vector or a matrix, got {format_shape(b.shape)}")
     if rcond is not None:
@@ -186,9 +189,11 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> LstsqResult:
     x, rank, s = items(Lstsq(rcond)(a, matrix))
     m, n = a.shape
     if isinstance(m, int) and isinstance(n, int) and m > n:
-        residuals = reductions.sum(ew.square(ew.subtract(matrix, matmul(a, x))), axis=0)
+        r = ew.subtract(matrix, matmul(a, x))
+        squares = ew.real(ew.multiply(r, ew.conj(r))) if r.dtype.kind == "c" else ew.square(r)
+        residuals = reductions.sum(squares, axis=0)
     else:  # no residual for a wide (or square) matrix: NumPy's empty array
-        residuals = const(np.zeros((0,), dtype=x.dtype))
+        residuals = const(np.zeros((0,), dtype=real_of(x.dtype)))
     if b.ndim == 1:
         x = shape_ops.reshape(x, x.shape[:-1])
     return LstsqResult(x, residuals, rank, s)

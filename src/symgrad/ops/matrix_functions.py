@@ -13,9 +13,11 @@ from ..core.expr import Expr
 from ..core.shapes import normalize_axis
 from . import elementwise as ew
 from . import reductions, shape_ops
-from .decompositions import check_matrices, identity, inv, svd
+from .decompositions import inv
 from .leaves import as_expr
 from .linalg import matmul
+from .matrices import check_matrices, identity
+from .svd import svd
 
 _FROBENIUS = ("fro", "f")
 
@@ -41,7 +43,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> E
     """
     x = as_expr(x)
     if x.dtype.kind == "c":
-        x = _moduli("norm", x, ord, axis)
+        x = _moduli(x, ord, axis)
     if axis is None:
         if (
             ord is None
@@ -69,13 +71,18 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> E
     )
 
 
-def _moduli(name: str, x: Expr, ord: Any, axis: Any) -> Expr:
-    """``|x|`` for the norm of a complex ``x``: every norm but the spectral ones (``2``,
-    ``-2``, ``'nuc'`` of a matrix, which need a complex SVD) is that of the moduli."""
+def _moduli(x: Expr, ord: Any, axis: Any) -> Expr:
+    """What the norm of a complex ``x`` is taken of: ``x`` itself for the spectral matrix
+    norms (``2``, ``-2``, ``'nuc'``: its singular values), else its moduli ``|x|``."""
     matrix = (axis is None and x.ndim == 2) or (isinstance(axis, tuple | list) and len(axis) == 2)
-    if matrix and (ord == "nuc" or (_is_number(ord) and abs(ord) == 2)):
-        raise TypeError(f"{name}: the matrix norm ord={ord!r} of a complex array is not supported")
+    if matrix and _is_spectral(ord):
+        return x
     return ew.abs(x)
+
+
+def _is_spectral(ord: Any) -> bool:
+    """True for the matrix norms of singular values."""
+    return (isinstance(ord, str) and ord == "nuc") or (_is_number(ord) and abs(ord) == 2)
 
 
 def _is_number(value: Any) -> bool:
@@ -83,8 +90,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _as_float(x: Expr) -> Expr:
-    """NumPy's norm works in float64 for bools and integers."""
-    return x if x.dtype.kind == "f" else shape_ops.astype(x, np.float64)
+    """NumPy's norm works in float64 for bools and integers (complex ``x`` is kept)."""
+    return x if x.dtype.kind in "fc" else shape_ops.astype(x, np.float64)
 
 
 def _vector_norm(x: Expr, ord: Any, axis: int, keepdims: bool) -> Expr:

@@ -1,19 +1,25 @@
 """The QR decomposition ``A = Q R`` (``np.linalg.qr``): ``Q`` with orthonormal columns,
 ``R`` upper triangular; batched over leading axes, values NumPy's (LAPACK's Householder
-QR, whose ``R`` may have negative diagonal entries).
+QR, whose ``R`` may have negative diagonal entries, real ones for complex ``A``).
 
 Derivatives hold where ``A``'s first ``min(m, n)`` columns are independent (``R``'s
 leading block invertible), for the reduced factors (``mode='reduced'``, or any mode for a
 matrix with no more rows than columns). For ``m >= n`` (Walter and Lehmann 2018; Seeger et
 al. 2017):
 
-* forward: with ``C = dA R^-1`` and ``B = Q^T C``, the antisymmetric ``W = L - L^T`` of
-  ``B``'s strictly lower triangle ``L`` gives ``dR = (B - W) R`` and ``dQ = C - Q (B - W)``;
-* reverse: with ``G = R_bar R^T - Q^T Q_bar`` and ``H`` the symmetric matrix with ``G``'s
-  upper triangle, ``A_bar = (Q_bar + Q H) R^-T``.
+* forward: with ``C = dA R^-1`` and ``B = Q^H C``, the anti-Hermitian ``W = L - L^H`` of
+  ``B``'s strictly lower triangle ``L``, plus ``i Im(diag(B))`` for complex ``A``, gives
+  ``dR = (B - W) R`` and ``dQ = C - Q (B - W)``;
+* reverse: with ``G = R_bar R^T - Q^T Q_bar`` and ``H`` the Hermitian matrix with ``G``'s
+  strict upper triangle and the real part of its diagonal,
+  ``A_bar = (Q_bar + conj(Q) H) R^-T`` (the transpose of the forward rule in the
+  convention of docs/numpy.md).
+
+For complex ``A`` the diagonal of ``R`` is real, which fixes ``Q`` and ``R`` up to signs:
+unlike the SVD's, these are the derivatives of NumPy's values themselves.
 
 A wide matrix ``[X | Y]`` (``m < n``) is ``Q [U | V]`` with ``X = Q U`` square and
-``V = Q^T Y`` (Liao et al. 2019): its rules are those of ``X``'s QR with ``V``'s added.
+``V = Q^H Y`` (Liao et al. 2019): its rules are those of ``X``'s QR with ``V``'s added.
 """
 
 from __future__ import annotations
@@ -27,16 +33,19 @@ from ..core.shapes import Shape
 from . import elementwise as ew
 from . import shape_ops
 from .decompositions import Solve as _Solve
-from .decompositions import (
-    _Factorization,
-    _matrices,
-    _singular_count,
-    _sum_present,
-    matrix_transpose,
-    positions,
-)
 from .leaves import as_expr
 from .linalg import matmul
+from .matrices import (
+    adjoint,
+    as_matrices,
+    conjugate,
+    imaginary_diagonal,
+    matrix_transpose,
+    positions,
+    singular_count,
+    sum_present,
+)
+from .matrix_ops import Factorization
 from .subgraph import items
 
 
@@ -49,8 +58,10 @@ def _strictly_lower(x: Expr) -> Expr:
 
 
 def _upper_mirrored(g: Expr) -> Expr:
-    """The symmetric matrix whose upper triangle (diagonal included) is ``g``'s."""
-    return ew.add(ew.subtract(g, _strictly_lower(g)), _strictly_lower(matrix_transpose(g)))
+    """The Hermitian matrix whose strict upper triangle is ``g``'s and whose diagonal is the
+    real part of ``g``'s (for real ``g``: the symmetric matrix with ``g``'s upper triangle)."""
+    mirrored = ew.add(ew.subtract(g, _strictly_lower(g)), _strictly_lower(adjoint(g)))
+    return ew.subtract(mirrored, imaginary_diagonal(g)) if g.dtype.kind == "c" else mirrored
 
 
 def _times_inverse(x: Expr, r: Expr) -> Expr:
@@ -66,9 +77,11 @@ def _times_inverse_transpose(x: Expr, r: Expr) -> Expr:
 def _square_jvp(q: Expr, r: Expr, t: Expr) -> tuple[Expr, Expr]:
     """Tangents of ``Q`` and ``R`` for ``A = Q R`` with ``m >= n``, given ``dA``."""
     c = _times_inverse(t, r)
-    b = matmul(matrix_transpose(q), c)
+    b = matmul(adjoint(q), c)
     lower = _strictly_lower(b)
-    s = ew.add(ew.subtract(b, lower), matrix_transpose(lower))  # B - W, upper triangular
+    s = ew.add(ew.subtract(b, lower), adjoint(lower))  # B - W, upper triangular
+    if s.dtype.kind == "c":  # R's diagonal stays real: W takes B's imaginary diagonal
+        s = ew.subtract(s, imaginary_diagonal(b))
     return ew.subtract(c, matmul(q, s)), matmul(s, r)
 
 
@@ -79,16 +92,16 @@ def _square_vjp(q: Expr, r: Expr, g_q: Expr | None, g_r: Expr | None) -> Expr:
         None if g_r is None else matmul(g_r, matrix_transpose(r)),
         None if g_q is None else ew.negative(matmul(matrix_transpose(q), g_q)),
     ]
-    g = _sum_present(terms)
+    g = sum_present(terms)
     assert g is not None
-    total = matmul(q, _upper_mirrored(g))
+    total = matmul(conjugate(q), _upper_mirrored(g))
     if g_q is not None:
         total = ew.add(g_q, total)
     return _times_inverse_transpose(total, r)
 
 
 @dataclasses.dataclass(frozen=True)
-class QR(_Factorization):
+class QR(Factorization):
     """QR decomposition (``np.linalg.qr``): ``Q`` with orthonormal columns and upper
     triangular ``R``; ``complete`` gives the square ``Q`` of a tall matrix."""
 
@@ -104,7 +117,7 @@ class QR(_Factorization):
 
     def result_shapes(self, shape: Shape) -> tuple[Shape, ...]:
         m, n = shape[-2:]
-        k = m if self.complete else _singular_count(self.name, shape)
+        k = m if self.complete else singular_count(self.name, shape)
         return shape[:-1] + (k,), shape[:-2] + (k, n)
 
     def numpy_call(self, arg: str, wanted: Sequence[int]) -> tuple[str, int | None]:
@@ -133,15 +146,16 @@ class QR(_Factorization):
         if not _is_wide(a):
             return (_square_vjp(q, r, g_q, g_r),)
         assert isinstance(m, int) and isinstance(n, int)  # (_is_wide checked)
-        # [X | Y] = Q [U | V]: V = Q^T Y adds Y V_bar^T to Q_bar and gives Y_bar = Q V_bar.
+        # [X | Y] = Q [U | V]: V = Q^H Y adds conj(Y V_bar^T) to Q_bar and gives
+        # Y_bar = conj(Q) V_bar (Q and Y real: Y V_bar^T and Q V_bar).
         x_part, y_part = self._split(a, m)
         u = self._split(r, m)[0]
         g_u, g_v = (None, None) if g_r is None else self._split(g_r, m)
         g_q_total = g_q
         g_y = None
         if g_v is not None:
-            g_q_total = _sum_present([g_q, matmul(y_part, matrix_transpose(g_v))])
-            g_y = matmul(q, g_v)
+            g_q_total = sum_present([g_q, conjugate(matmul(y_part, matrix_transpose(g_v)))])
+            g_y = matmul(conjugate(q), g_v)
         g_x = _square_vjp(q, u, g_q_total, g_u)
         if g_y is None:
             g_y = shape_ops.zeros(g_x.shape[:-1] + (n - m,), g_x.dtype)
@@ -161,7 +175,7 @@ class QR(_Factorization):
         u = self._split(r, m)[0]
         t_x, t_y = self._split(t, m)
         d_q, d_u = _square_jvp(q, u, t_x)
-        d_v = ew.add(matmul(matrix_transpose(d_q), y_part), matmul(matrix_transpose(q), t_y))
+        d_v = ew.add(matmul(adjoint(d_q), y_part), matmul(adjoint(q), t_y))
         return [d_q, shape_ops.concatenate([d_u, d_v], axis=-1)]
 
 
@@ -196,8 +210,8 @@ def qr(a: Any, mode: str = "reduced") -> QRResult | Expr:
     """
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f"qr: mode {mode!r} is not supported; use 'reduced', 'complete' or 'r'")
-    x = _matrices("qr", a, square=False)
-    _singular_count("qr", x.shape)
+    x = as_matrices("qr", a, square=False)
+    singular_count("qr", x.shape)
     if mode == "r":
         return items(QR(False)(x))[1]
     m, n = x.shape[-2:]

@@ -101,28 +101,32 @@ abs = unary(
     numpy=np.abs,
     float_form="abs({0})",
     sympy="Abs",
-    derivative=lambda g, x, y: _abs_tangent(g, x),
-    reverse=lambda g, x, y: g * _conj_sign(x),
+    derivative=lambda g, x, y: _abs_tangent(g, x, y),
+    reverse=lambda g, x, y: g * _conj_sign(x, y),
 )
 
 
-def _conj_sign(x: Expr) -> Expr:
-    """``conj(z) / |z|`` (0 at 0): for reals the sign, for complex ``z`` the cotangent
-    ``dL/dx - i dL/dy`` of ``|z|`` (docs/numpy.md)."""
+def _conj_sign(x: Expr, y: Expr) -> Expr:
+    """``conj(z) / |z|`` (0 at 0), given ``y = |z|``: for reals the sign, for complex ``z``
+    the cotangent ``dL/dx - i dL/dy`` of ``|z|`` (docs/numpy.md). Written as a quotient,
+    not with ``sign``, whose derivative is taken as 0: for complex ``z`` it varies, and
+    second derivatives need how."""
     if x.dtype.kind != "c":
         return sign(x)
     from .complex_parts import conj
+    from .selection import where
 
-    return conj(sign(x))
+    zero = y == 0
+    return where(zero, 0, conj(x) / where(zero, 1, y))
 
 
-def _abs_tangent(g: Expr, x: Expr) -> Expr:
+def _abs_tangent(g: Expr, x: Expr, y: Expr) -> Expr:
     """d|z| = real(conj(z) dz) / |z|; ``g * sign(x)`` for reals."""
     if x.dtype.kind != "c":
         return g * sign(x)
     from .complex_parts import real
 
-    return real(g * _conj_sign(x))
+    return real(g * _conj_sign(x, y))
 
 
 fabs = unary(
