@@ -35,6 +35,8 @@ from .linalg import norm  # sg.norm is sg.linalg.norm
 from .listing.graph import show
 from .ops import array_methods as _array_methods  # noqa: F401  (x + y, x.sum(), x[1:])
 from .ops import elementwise as _elementwise
+from .ops import nan_reductions as _nan_reductions
+from .ops import quantiles as _quantiles
 from .ops.arrangement import (
     append,
     array_split,
@@ -95,6 +97,8 @@ from .ops.elementwise.special import *
 from .ops.elementwise.unary_functions import *
 from .ops.leaves import const, var
 from .ops.linalg import dot, matmul, outer
+from .ops.nan_reductions import *  # nansum, nanmean... (the reductions that skip nan)
+from .ops.quantiles import *  # median, quantile, percentile and their nan-skipping forms
 from .ops.reductions import (
     argmax,
     argmin,
@@ -254,6 +258,8 @@ __all__ = [
     "zeros_like",
 ]
 __all__ += _elementwise.__all__
+__all__ += _nan_reductions.__all__
+__all__ += _quantiles.__all__
 
 # NumPy's functions on expressions build graphs (np.sin(x)); the namespace it reads must be
 # complete, so this comes last.
