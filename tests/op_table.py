@@ -906,3 +906,69 @@ CASES += [
         "nanmedian", lambda x: np.nanmedian(_with_nan(x), axis=0) ** 2, ((5, 3),), has_sympy=False
     ),
 ]
+
+# --- convolution and correlation (bilinear), interpolation, Fourier transforms' norm= ---
+
+
+def _increasing(w):
+    """Strictly increasing knots from any values (steps of at least 0.3)."""
+    return np.cumsum(np.abs(w) + 0.3) - 2.0
+
+
+CASES += [
+    numpy_style("convolve_full", lambda a, v: np.convolve(a, v), ((5,), (3,))),
+    numpy_style(
+        "convolve_same_valid",
+        lambda a, v: np.convolve(a, v, "same") * np.convolve(v, a, mode="valid").sum(),
+        ((3,), (5,)),
+    ),
+    numpy_style(
+        "correlate_modes",
+        lambda a, v: (
+            np.correlate(a, v) * np.correlate(v, a, "same")[1] + np.correlate(a, v, "full")[1:4]
+        ),
+        ((4,), (2,)),
+    ),
+    numpy_style(
+        "correlate_complex",
+        lambda a, v: np.real(np.correlate(a * (1.0 + 0.5j), v * (0.5 - 2.0j), "same")),
+        ((2,), (4,)),
+    ),
+    numpy_style(
+        "interp_all_arguments",
+        lambda x, w, f: np.interp(x, _increasing(w), f),
+        ((6,), (4,), (4,)),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "interp_left_right_period",
+        lambda x, f: (
+            np.interp(x, _COORDINATES, f, left=-1.0, right=2.0) ** 2
+            + np.interp(x, [0.0, 0.5, 1.0], f[:3], period=1.7)
+        ),
+        ((2, 3), (5,)),
+        -3.0,
+        3.0,
+        has_sympy=False,
+    ),
+    numpy_style(
+        "searchsorted",
+        lambda x: x * np.searchsorted(np.array([-1.0, 0.0, 0.5]), x, side="right"),
+        ((5,),),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "fft_norms",
+        lambda x: (
+            np.real(np.fft.fft(x, norm="ortho") * (1.0 - 1.0j))
+            + np.imag(np.fft.ifft(x, norm="forward"))
+            + np.fft.irfft(np.fft.rfft(x, norm="forward"), n=4, norm="ortho")
+        ),
+        ((2, 4),),
+    ),
+    numpy_style(
+        "fftn_norm_ortho",
+        lambda x: np.real(np.fft.ifftn(np.fft.rfftn(x, norm="ortho"), norm="ortho")),
+        ((3, 4),),
+    ),
+]

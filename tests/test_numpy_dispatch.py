@@ -202,3 +202,96 @@ def test_quantile_arguments_are_checked(x):
         np.quantile(x, 0.5, method="nearest")
     with pytest.raises(TypeError, match="complex values have no order"):
         np.median(x * 1j)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("lengths", [(5, 3), (2, 4), (4, 4), (1, 3)])
+def test_convolve_and_correlate_match_numpy(mode, lengths):
+    n, m = lengths
+    rng = np.random.default_rng(n * 10 + m)
+    a_value = rng.normal(size=n) + 1j * rng.normal(size=n)
+    v_value = rng.normal(size=m) - 1j * rng.normal(size=m)
+    a = sg.var("a", shape=(n,), dtype="complex128")
+    v = sg.var("v", shape=(m,), dtype="complex128")
+    for function in (np.convolve, np.correlate, snp.convolve, snp.correlate):
+        reference = getattr(np, function.__name__)(a_value, v_value, mode)
+        got = function(a, v, mode).eval({a: a_value, v: v_value})
+        np.testing.assert_allclose(got, reference, rtol=1e-13, err_msg=function.__name__)
+
+
+def test_convolve_gradient_is_a_correlation():
+    a, v = sg.var("a", shape=(4,)), sg.var("v", shape=(2,))
+    values = {a: np.array([1.0, 2.0, 3.0, 4.0]), v: np.array([0.5, -1.0])}
+    weights = np.array([1.0, 0.0, 2.0, 0.0, 1.0])
+    ga, gv = sg.grad(np.sum(np.convolve(a, v) * weights), [a, v])
+    # d/da[i] = sum_k w[k] v[k - i]; d/dv[j] = sum_k w[k] a[k - j]
+    np.testing.assert_allclose(ga.eval(values), np.correlate(weights, [0.5, -1.0]))
+    np.testing.assert_allclose(gv.eval(values), np.correlate(weights, [1.0, 2.0, 3.0, 4.0]))
+
+
+def test_convolve_arguments_are_checked(x):
+    with pytest.raises(sg.ShapeError, match="a must be one-dimensional"):
+        np.convolve(x, np.ones(2))
+    with pytest.raises(ValueError, match="mode must be one of"):
+        np.correlate(x[0], np.ones(2), "middle")
+
+
+def test_interp_matches_numpy_and_differentiates_every_argument():
+    x = sg.var("x", shape=(4,))
+    xp, fp = sg.var("xp", shape=(3,)), sg.var("fp", shape=(3,))
+    at = {
+        x: np.array([-1.0, 0.5, 1.5, 3.0]),
+        xp: np.array([0.0, 1.0, 2.0]),
+        fp: np.array([1.0, 3.0, 2.0]),
+    }
+    y = np.interp(x, xp, fp, left=-5.0)
+    np.testing.assert_allclose(y.eval(at), np.interp(at[x], at[xp], at[fp], left=-5.0))
+    gx, gxp, gfp = sg.grad(np.sum(y), [x, xp, fp])
+    np.testing.assert_allclose(gx.eval(at), [0.0, 2.0, -1.0, 0.0])  # the slopes, 0 outside
+    # y = fp[j] + (x - xp[j]) (fp[j+1] - fp[j]) / (xp[j+1] - xp[j]) at x = 0.5 and 1.5
+    np.testing.assert_allclose(gfp.eval(at), [0.5, 0.5 + 0.5, 0.5 + 1.0])
+    # dy/dxp[j] = s (u - 1), dy/dxp[j+1] = -s u, slope s, u = (x - xp[j]) / (xp[j+1] - xp[j])
+    np.testing.assert_allclose(gxp.eval(at), [2.0 * -0.5, -0.5 * 2.0 + -1.0 * -0.5, 0.5])
+
+
+def test_interp_arguments_are_checked():
+    x = sg.var("x", shape=(3,))
+    with pytest.raises(sg.ShapeError, match="same length"):
+        np.interp(x, [0.0, 1.0], [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="period must be a nonzero"):
+        np.interp(x, [0.0, 1.0], [0.0, 1.0], period=0.0)
+    with pytest.raises(TypeError, match="x and xp must be real"):
+        np.interp(x * 1j, [0.0, 1.0], [0.0, 1.0])
+
+
+@pytest.mark.parametrize("norm", [None, "backward", "ortho", "forward"])
+def test_fft_norms_match_numpy(norm):
+    x = sg.var("x", shape=(2, 6))
+    value = np.random.default_rng(4).normal(size=(2, 6))
+    for name in ("fft", "ifft", "rfft", "fft2", "ifftn", "rfftn", "rfft2"):
+        got = getattr(np.fft, name)(x, norm=norm).eval({x: value})
+        np.testing.assert_allclose(got, getattr(np.fft, name)(value, norm=norm), rtol=1e-13)
+    spectrum = np.fft.rfft(value)
+    z = sg.var("z", shape=spectrum.shape, dtype="complex128")
+    for name in ("irfft", "irfft2", "irfftn"):
+        got = getattr(snp.fft, name)(z, norm=norm).eval({z: spectrum})
+        np.testing.assert_allclose(got, getattr(np.fft, name)(spectrum, norm=norm), rtol=1e-13)
+
+
+def test_fft_ortho_is_unitary_in_its_gradient():
+    x = sg.var("x", shape=(8,))
+    value = np.random.default_rng(5).normal(size=8)
+    g = sg.grad(np.sum(np.abs(np.fft.fft(x, norm="ortho")) ** 2), x)  # |Fx|^2 = |x|^2
+    np.testing.assert_allclose(g.eval({x: value}), 2.0 * value, rtol=1e-12)
+    with pytest.raises(ValueError, match='norm must be "backward", "ortho" or "forward"'):
+        np.fft.fft(x, norm="unitary")
+
+
+def test_nanvar_without_degrees_of_freedom_is_nan_as_in_numpy(x):
+    with np.errstate(all="ignore"):
+        values = WITH_NAN.copy()
+        values[1, 1:] = np.nan  # rows with 4, 1 and 0 elements that are not nan
+        got = np.nanvar(x, axis=1, ddof=2).eval({x: values})
+        expected = np.nanvar(values, axis=1, ddof=2)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    assert np.isnan(got).tolist() == [False, True, True]

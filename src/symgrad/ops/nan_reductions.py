@@ -132,7 +132,12 @@ def nanvar(
         centred = ew.abs(centred)
     total = reductions.sum(ew.multiply(centred, centred), axis=axes, keepdims=keepdims)
     n = _kept(x, axes, keepdims, total.dtype)
-    return ew.divide(total, ew.subtract(n, float(ddof)) if ddof else n)
+    if not ddof:
+        return ew.divide(total, n)
+    # As NumPy: nan where no degree of freedom is left (``ddof`` or more elements missing).
+    freedom = ew.subtract(n, float(ddof))
+    spread = ew.divide(total, freedom)
+    return ew.where(ew.less_equal(freedom, 0.0), as_expr(np.nan, like=spread), spread)
 
 
 def nanstd(
