@@ -31,6 +31,9 @@ class Case:
     smooth: bool = True  # has a second derivative at generic points
     has_sympy: bool = True  # every op has a SymPy translation
     numpy: Callable | None = None  # the same on NumPy arrays: values checked against it
+    # nan reaches the graph's values (the nan-skipping reductions): SymPy's symbols are never
+    # nan, so its form of the graph is not compared with the values
+    nan_inside: bool = False
 
     def arrays(self, seed=0):
         rng = np.random.default_rng(seed)
@@ -812,5 +815,160 @@ CASES += [
         -0.5,
         0.5,
         has_sympy=False,
+    ),
+]
+
+# --- reductions that skip nan: nan put in where x > 1.2 (the derivative is 0 there) ---
+
+
+def _with_nan(x):
+    return np.where(x > 1.2, np.nan, x)
+
+
+CASES += [
+    numpy_style(
+        "nansum_nanprod",
+        lambda x: np.nansum(_with_nan(x), axis=1) * np.nanprod(_with_nan(x), axis=0).sum(),
+        ((3, 4),),
+        nan_inside=True,
+    ),
+    numpy_style(
+        "nanmean_nanvar_nanstd",
+        lambda x: (
+            np.nanmean(_with_nan(x), axis=0, keepdims=True)
+            + np.nanvar(_with_nan(x), axis=0, ddof=1)
+            + np.nanstd(_with_nan(x))
+        ),
+        ((5, 3),),
+        nan_inside=True,
+    ),
+    numpy_style(
+        "nanmax_nanmin",
+        lambda x: np.nanmax(_with_nan(x), axis=1) - np.nanmin(_with_nan(x)),
+        ((3, 4),),
+        smooth=False,
+        nan_inside=True,
+    ),
+    numpy_style(
+        "nanargmax_nanargmin",
+        lambda x: (
+            x[0, np.nanargmax(_with_nan(x), axis=1)] * np.ravel(x)[np.nanargmin(_with_nan(x))]
+        ),
+        ((3, 3),),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "nancumsum_nancumprod",
+        lambda x: np.nancumsum(_with_nan(x), axis=0) + np.nancumprod(_with_nan(x))[1::3],
+        ((3, 2),),
+        nan_inside=True,
+    ),
+    # without nan, the SymPy forms: the plain reductions
+    numpy_style(
+        "nan_reductions_without_nan",
+        lambda x: np.nansum(x, axis=0) * np.nanmean(x) + np.nanvar(x, axis=0) + np.nanmax(x),
+        ((2, 3),),
+        smooth=False,
+    ),
+]
+
+# --- order statistics: sorted, then interpolated (NumPy's default, linear) ---
+CASES += [
+    numpy_style("median_odd", lambda x: np.median(x, axis=0) ** 2, ((5, 2),), has_sympy=False),
+    numpy_style(
+        "median_even_keepdims",
+        lambda x: np.median(x, axis=(0, 2), keepdims=True) * x,
+        ((2, 3, 2),),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "quantile_array_q",
+        lambda x: np.quantile(x, [0.1, 0.5, 0.75, 1.0], axis=1) ** 2,
+        ((3, 5),),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "percentile_scalar_q",
+        lambda x: np.percentile(x, 30.0) * np.percentile(x, [[80.0], [5.0]], axis=0),
+        ((6, 2),),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "nanquantile_nanpercentile",
+        lambda x: (
+            np.nanquantile(_with_nan(x), [0.25, 0.6], axis=1, keepdims=True)
+            + np.nanpercentile(_with_nan(x), 90.0)
+        ),
+        ((4, 5),),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "nanmedian", lambda x: np.nanmedian(_with_nan(x), axis=0) ** 2, ((5, 3),), has_sympy=False
+    ),
+]
+
+# --- convolution and correlation (bilinear), interpolation, Fourier transforms' norm= ---
+
+
+def _increasing(w):
+    """Strictly increasing knots from any values (steps of at least 0.3)."""
+    return np.cumsum(np.abs(w) + 0.3) - 2.0
+
+
+CASES += [
+    numpy_style("convolve_full", lambda a, v: np.convolve(a, v), ((5,), (3,))),
+    numpy_style(
+        "convolve_same_valid",
+        lambda a, v: np.convolve(a, v, "same") * np.convolve(v, a, mode="valid").sum(),
+        ((3,), (5,)),
+    ),
+    numpy_style(
+        "correlate_modes",
+        lambda a, v: (
+            np.correlate(a, v) * np.correlate(v, a, "same")[1] + np.correlate(a, v, "full")[1:4]
+        ),
+        ((4,), (2,)),
+    ),
+    numpy_style(
+        "correlate_complex",
+        lambda a, v: np.real(np.correlate(a * (1.0 + 0.5j), v * (0.5 - 2.0j), "same")),
+        ((2,), (4,)),
+    ),
+    numpy_style(
+        "interp_all_arguments",
+        lambda x, w, f: np.interp(x, _increasing(w), f),
+        ((6,), (4,), (4,)),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "interp_left_right_period",
+        lambda x, f: (
+            np.interp(x, _COORDINATES, f, left=-1.0, right=2.0) ** 2
+            + np.interp(x, [0.0, 0.5, 1.0], f[:3], period=1.7)
+        ),
+        ((2, 3), (5,)),
+        -3.0,
+        3.0,
+        has_sympy=False,
+    ),
+    numpy_style(
+        "searchsorted",
+        lambda x: x * np.searchsorted(np.array([-1.0, 0.0, 0.5]), x, side="right"),
+        ((5,),),
+        has_sympy=False,
+    ),
+    numpy_style(
+        "fft_norms",
+        lambda x: (
+            np.real(np.fft.fft(x, norm="ortho") * (1.0 - 1.0j))
+            + np.imag(np.fft.ifft(x, norm="forward"))
+            + np.fft.irfft(np.fft.rfft(x, norm="forward"), n=4, norm="ortho")
+        ),
+        ((2, 4),),
+    ),
+    numpy_style(
+        "fftn_norm_ortho",
+        lambda x: np.real(np.fft.ifftn(np.fft.rfftn(x, norm="ortho"), norm="ortho")),
+        ((3, 4),),
     ),
 ]

@@ -417,6 +417,45 @@ def test_check_command_exit_status(capsys):
     assert code == 1 and "MISMATCH" in out
 
 
+# --- complex values ----------------------------------------------------------------------------
+
+
+def test_grad_of_a_real_function_of_a_complex_variable(capsys):
+    code, out, err = _run(capsys, "grad", "abs(z)**2", "--at", "z=1+2j")
+    assert code == 0, err
+    assert "at          z = 1.+2.j" in out
+    assert "value       f     = 5." in out
+    # d/dx - i d/dy of x^2 + y^2: 2x - 2iy, twice conj(z) (JAX's and autograd's convention)
+    assert "symgrad     df/dz = 2.-4.j" in out
+    assert re.search(r"^z +\S+ +\S+ +\S+ +\S+ +yes$", out, re.M), out
+    assert "OK (rtol" in out
+
+
+def test_complex_arrays_mixed_with_real_variables(capsys):
+    code, out, err = _run(
+        capsys, "grad", "sum(real(z * z) * x) + real(imag(z[1]) * 2j * 1j)", "--at", "z=[1j, 2-1j]",
+        "--at", "x=[0.5, -1]",
+    )  # fmt: skip
+    assert code == 0, err
+    # real(z^2) x: d/dz = 2 z x, d/dx = real(z^2); -2 imag(z[1]): d/dz[1] = 0 - i (-2)
+    assert "symgrad     df/dz = [ 0.+1.j, -4.+4.j]" in out
+    assert "symgrad     df/dx = [-1.,  3.]" in out
+    assert re.findall(r"^(\w+) .* yes$", out, re.M) == ["z", "x"]
+
+
+def test_complex_values_with_a_declared_dtype_and_the_check_command(capsys):
+    code, out, err = _run(
+        capsys, "check", "sum(abs(z - 1j) ** 2)", "--var", "z=2:complex64", "--at", "z=[1, 1j]"
+    )
+    assert code == 0, err
+    assert "at          z = [1.+0.j, 0.+1.j]" in out and "OK (rtol" in out
+    code, out, err = _run(capsys, "grad", "z * z", "--at", "z=1+1j", "--order", "0")
+    assert code == 0, err
+    assert "value       f = 0.+2.j" in out
+    code, out, err = _run(capsys, "emit", "abs(z)", "--var", "z=3:complex128")
+    assert code == 0 and "complex128" in out, err
+
+
 # --- emit, show, draw ------------------------------------------------------------------------
 
 
@@ -476,7 +515,10 @@ BAD_INPUTS = [
     (["grad", "x * 2", "--at", "x=[1, 2]"], "differentiate a scalar"),
     (["grad", "sum(x)", "--at", "x=[1, 2]", "--wrt", "z"], "--wrt z"),
     (["grad", "sum(x)", "--at", "x=[1, 2]", "--var", "x=3"], "declares (3,)"),
-    (["grad", "sum(x)", "--at", "x=1", "--var", "x=2:complex64"], "not supported"),
+    (["grad", "z * z", "--at", "z=1+2j"], "the expression is complex"),
+    (["grad", "abs(x)", "--at", "x=1j", "--var", "x=:float64"], "the value is complex"),
+    (["hessian", "abs(z)**2", "--at", "z=1j"], "--wrt z: with respect to a complex variable"),
+    (["jacobian", "abs(z)", "--at", "z=[1j, 2]"], "--wrt z: with respect to a complex"),
     (["grad", "(" * 500 + "x" + ")" * 500, "--at", "x=1"], "nested"),
     (["grad", "x + 1", "--at", "x=" + "[" * 500 + "1" + "]" * 500], "not a number"),
     (["grad", "sum(x) + sin(x[5])", "--at", "x=[1, 2]"], "out of bounds"),

@@ -618,3 +618,13 @@ def test_a_graph_saved_before_the_loop_layout_loads(tmp_path):
         np.testing.assert_allclose(got, np.full(3, scale))
     dims = {n.op.trips_dim for order in nodes for n in order if n.op.name == "while_loop"}
     assert len(dims) == 3
+
+
+def test_a_constant_a_branch_reads_and_the_function_returns_is_copied_before_the_branch():
+    x = sg.var("x", shape=(3,))
+    two = sg.const(np.array([2.0, 2.0, 2.0]))
+    y = sg.cond(x.sum() > 0.0, lambda v: sg.sin(v) * two, lambda v: v * v, x)
+    f = sg.compile([y, two], optimize=False)
+    value, copy = f(np.ones(3))
+    np.testing.assert_allclose(value, 2.0 * np.sin(np.ones(3)))
+    np.testing.assert_array_equal(copy, [2.0, 2.0, 2.0])

@@ -285,7 +285,9 @@ def _expression(rng: random.Random, depth: int = 0) -> str:
         return f"({a} {rng.choice(['+', '-', '*', '/', '**', '@', '<', '>='])} {b})"
     if kind < 0.8:
         name = rng.choice(sorted(FUNCTIONS))
-        extra = rng.choice(["", f", {b}", ", axis=0", ", axis=-1", ", keepdims=True", ", (2, 2)"])
+        extra = rng.choice(
+            ["", f", {b}", ", 0.5", ", axis=0", ", axis=-1", ", keepdims=True", ", (2, 2)"]
+        )
         return f"{name}({a}{extra})"
     return rng.choice([f"-{a}", f"{a}.sum()", f"{a}.reshape(-1)", f"{a}[::-1]", f"({a})"])
 

@@ -116,6 +116,24 @@ def _rows():
             lambda x: np.average(x, axis=0, weights=np.arange(1.0, 4.0)),
             ((3, 2),),
         ),
+        r(
+            "nan_reductions",
+            lambda x: (
+                np.nansum(np.where(x > 0.6, np.nan, x), axis=0)
+                * np.nanmean(np.where(x < -0.6, np.nan, x))
+                + np.nanstd(np.where(x > 0.6, np.nan, x), axis=0)
+                + np.nanmax(np.where(x > 0.6, np.nan, x), axis=0)
+            ),
+            ((4, 3),),
+        ),
+        r("nancumsum", lambda x: np.nancumsum(np.where(x > 0.5, np.nan, x)) ** 2, ((5,),)),
+        r("median", lambda x: np.median(x, axis=1) * np.median(x), ((3, 4),)),
+        r(
+            "quantile_percentile",
+            lambda x: np.quantile(x, [0.2, 0.7]) + np.percentile(x, 35),
+            ((6,),),
+        ),
+        r("nanmedian", lambda x: np.nanmedian(np.where(x > 0.6, np.nan, x), axis=0), ((5, 2),)),
         r("method_sum_dtype", lambda x: x.sum(axis=0, dtype=np.float64, out=None), ((3, 2),)),
         r("method_mean_max", lambda x: x.mean(axis=1) * x.max(axis=1) + x.min(), ((3, 2),)),
         r("add_reduce", lambda x: np.add.reduce(x, axis=1), ((3, 2),)),
@@ -182,6 +200,9 @@ def _rows():
         r("diff", lambda x: np.diff(x, n=2) ** 2, ((6,),)),
         r("gradient", lambda x: np.gradient(x) ** 2, ((6,),)),
         r("select", lambda x: np.select([x < -0.3, x > 0.3], [x**2, x**3], default=x), ((6,),)),
+        r("convolve", lambda a, v: np.convolve(a, v, mode="same"), ((5,), (3,))),
+        r("correlate", lambda a, v: np.correlate(a, v) ** 2, ((6,), (3,))),
+        r("interp", lambda x, f: np.interp(x, [-1.0, 0.0, 0.5, 1.0], f), ((5,), (4,))),
         r("linspace_ends", lambda a: np.linspace(a[0], a[1], 5) ** 2, ((2,),)),
         r("full_like_ones_like", lambda x: x * np.ones_like(x) + np.full_like(x, 2.0) * x, ((3,),)),
         r("zeros_eye", lambda x: x @ (np.eye(3) + np.zeros((3, 3))), ((2, 3),)),
@@ -236,6 +257,12 @@ def _rows():
         r("complex_real_imag", lambda x: np.real(np.exp(1j * x)) + np.imag(x * 1j), ((3,),)),
         r("fft", lambda x: np.abs(np.fft.fft(x)), ((4,),), 0.5, 1.0),
         r("rfft_irfft", lambda x: np.fft.irfft(np.fft.rfft(x) * 2.0), ((4,),)),
+        r("fft_ortho", lambda x: np.abs(np.fft.fft(x, norm="ortho")), ((4,),), 0.5, 1.0),
+        r(
+            "rfft_forward",
+            lambda x: np.fft.irfft(np.fft.rfft(x, norm="forward") ** 2, norm="forward"),
+            ((6,),),
+        ),
     ]
 
 

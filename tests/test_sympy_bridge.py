@@ -21,6 +21,8 @@ def test_to_sympy_then_from_sympy_gives_the_same_values(case):
         with pytest.raises(NotImplementedError, match="SymPy"):
             sg.to_sympy(y)
         return
+    if case.nan_inside:
+        pytest.skip("nan reaches the values; SymPy's symbols are never nan")
     translated = sg.to_sympy(y)
     back = sg.from_sympy(translated, {x.name: x for x in xs})
     assert back.shape == y.shape
@@ -52,9 +54,10 @@ def _evaluated_by_sympy(y, xs, arrays):
     return np.array(values).reshape(y.shape)
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in CASES if c.has_sympy], ids=[c.name for c in CASES if c.has_sympy]
-)
+SYMPY_CASES = [c for c in CASES if c.has_sympy and not c.nan_inside]
+
+
+@pytest.mark.parametrize("case", SYMPY_CASES, ids=[c.name for c in SYMPY_CASES])
 def test_values_match_sympys_evaluation(case):
     arrays = case.arrays()
     xs = [sg.var(f"x{i}", shape=a.shape) for i, a in enumerate(arrays)]

@@ -34,7 +34,11 @@ from .executable import Executable, Stats
 from .linalg import norm  # sg.norm is sg.linalg.norm
 from .listing.graph import show
 from .ops import array_methods as _array_methods  # noqa: F401  (x + y, x.sum(), x[1:])
+from .ops import convolution as _convolution
 from .ops import elementwise as _elementwise
+from .ops import interpolation as _interpolation
+from .ops import nan_reductions as _nan_reductions
+from .ops import quantiles as _quantiles
 from .ops.arrangement import (
     append,
     array_split,
@@ -83,6 +87,7 @@ from .ops.constructors import (
 )
 from .ops.contractions import diag, diagonal, einsum, inner, kron, tensordot, trace
 from .ops.control import cond, fori_loop, scan, while_loop
+from .ops.convolution import *  # convolve, correlate
 from .ops.cross_product import cross
 from .ops.differences import diff, gradient
 
@@ -93,8 +98,11 @@ from .ops.elementwise.complex_parts import *
 from .ops.elementwise.selection import *
 from .ops.elementwise.special import *
 from .ops.elementwise.unary_functions import *
+from .ops.interpolation import *  # interp, searchsorted
 from .ops.leaves import const, var
 from .ops.linalg import dot, matmul, outer
+from .ops.nan_reductions import *  # nansum, nanmean... (the reductions that skip nan)
+from .ops.quantiles import *  # median, quantile, percentile and their nan-skipping forms
 from .ops.reductions import (
     argmax,
     argmin,
@@ -254,6 +262,10 @@ __all__ = [
     "zeros_like",
 ]
 __all__ += _elementwise.__all__
+__all__ += _nan_reductions.__all__
+__all__ += _quantiles.__all__
+__all__ += _convolution.__all__
+__all__ += _interpolation.__all__
 
 # NumPy's functions on expressions build graphs (np.sin(x)); the namespace it reads must be
 # complete, so this comes last.

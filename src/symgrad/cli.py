@@ -60,7 +60,7 @@ def _expression_arguments(p: argparse.ArgumentParser, values: bool = True) -> No
         metavar="NAME=VALUE",
         help="the point"
         + (" (every variable needs one)" if values else "")
-        + ", e.g. x=[0,1,2,3] or t=0.5",
+        + ", e.g. x=[0,1,2,3], t=0.5 or z=1+2j (complex)",
     )
     p.add_argument(
         "--wrt",
@@ -166,11 +166,13 @@ def _derivative_report(args: argparse.Namespace, out: IO[str], order: int, scala
         )
     if order > 0 and not problem.wrt:
         raise UsageError("there is no float variable to differentiate with respect to")
+    if order > 0:
+        _complex_limits(problem, order, scalar)
     found = derivatives.blocks(problem, order)
     value = derivatives.evaluate(problem, found)
     forms = derivatives.SympyForms(None, "not asked (--no-sympy)")
     if not args.no_sympy:
-        forms = derivatives.sympy_forms(problem, found, args.timeout)
+        forms = _sympy_forms(problem, found, args.timeout)
     formula, note = forms.formula, forms.note
 
     report = Report(full=args.full)
@@ -203,6 +205,38 @@ def _derivative_report(args: argparse.Namespace, out: IO[str], order: int, scala
         shown = [b.expr for b in found] or problem.output
         out.write(f"\nwrote {sg.draw(shown, args.draw, show_pruned=True)}\n")
     return 1 if args.check and checked is not None and not checked.ok else 0
+
+
+def _complex_limits(problem: Problem, order: int, scalar: bool) -> None:
+    """Derivatives with complex numbers in them, as ``sg.grad`` takes them (docs/numpy.md):
+    of real expressions only, and with respect to complex variables, first-order gradients
+    of real scalars only."""
+    y = problem.output
+    if y.dtype.kind == "c":
+        raise UsageError(
+            f"the expression is complex ({y.dtype}): derivatives are taken of real values; "
+            f"differentiate a real function of it, e.g. abs({problem.text})**2 or "
+            f"real({problem.text})"
+        )
+    complex_wrt = [v.name for v in problem.wrt if v.dtype.kind == "c"]
+    if complex_wrt and (order > 1 or not scalar):
+        raise UsageError(
+            f"--wrt {complex_wrt[0]}: with respect to a complex variable the command line "
+            "takes gradients of real scalar expressions (grad and check, order 1); use the "
+            "Python API (sg.jacobian, sg.hessian) for the others, or --wrt a real variable"
+        )
+
+
+def _sympy_forms(
+    problem: Problem, found: Sequence[derivatives.Block], timeout: float | None
+) -> derivatives.SympyForms:
+    """SymPy's forms of the output and the derivatives; with complex variables none (their
+    elements are not real symbols), and the check compares with SymPy's derivatives."""
+    if any(v.dtype.kind == "c" for v in problem.inputs):
+        return derivatives.SympyForms(
+            None, "not shown for complex variables (the check below asks SymPy for d/dx - i d/dy)"
+        )
+    return derivatives.sympy_forms(problem, found, timeout)
 
 
 def _check(
@@ -271,11 +305,12 @@ def run_check(args: argparse.Namespace, out: IO[str]) -> int:
     problem = _problem(args)
     if not problem.wrt:
         raise UsageError("there is no float variable to differentiate with respect to")
+    _complex_limits(problem, 1, scalar=problem.output.ndim == 0)
     found = derivatives.blocks(problem, 1)
     value = derivatives.evaluate(problem, found)
     forms = derivatives.SympyForms(None, "not asked (--no-sympy)")
     if not args.no_sympy and problem.output.ndim > 0:  # check_grad asks SymPy for gradients
-        forms = derivatives.sympy_forms(problem, found, args.timeout)
+        forms = _sympy_forms(problem, found, args.timeout)
     checked = _check(args, problem, found, forms)
     report = Report()
     _header(report, problem, None, "")

@@ -1,5 +1,5 @@
 """``sg.fft``: NumPy's ``np.fft`` transforms on expressions, with the same names and
-signatures (``norm=None`` only).
+signatures (``norm=`` ``"backward"``, ``"ortho"`` or ``"forward"``).
 
 >>> import symgrad as sg
 >>> x = sg.var("x", shape=(8,))

@@ -366,7 +366,7 @@ class _Interpreter(ast.NodeVisitor):
         )
 
     def visit_Constant(self, node: ast.Constant) -> Any:
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float, complex)):
             raise ParseError(f"only numbers are allowed here, got {node.value!r:.40}")
         value = node.value
         if not (value == 0 or 10.0**-MAX_EXPONENT <= abs(value) <= 10.0**MAX_EXPONENT):
@@ -374,6 +374,8 @@ class _Interpreter(ast.NodeVisitor):
                 f"the number {ast.unparse(node)[:40]} is out of range: magnitudes from "
                 f"1e-{MAX_EXPONENT} to 1e{MAX_EXPONENT} (or 0) are supported"
             )
+        if isinstance(value, complex):  # an imaginary literal, 2j
+            return value
         return float(value)  # ints too: no unbounded integer arithmetic
 
     def visit_Name(self, node: ast.Name) -> Any:

@@ -69,11 +69,6 @@ def parse_declaration(text: str, name: str) -> tuple[tuple[int | str, ...], np.d
             dtype = as_dtype(dtype_text.strip(), f"--var {name}")
         except TypeError as error:
             raise UsageError(str(error)) from None
-        if dtype.kind == "c":  # its SymPy and finite-difference checks compare real numbers
-            raise UsageError(
-                f"--var {name}: complex dtypes ({dtype}) are not supported by the command line "
-                "yet; use the Python API (docs/numpy.md)"
-            )
     shape_text = shape_text.strip().strip("()[]")
     dims: list[int | str] = []
     for piece in shape_text.split(",") if shape_text else []:
@@ -87,8 +82,10 @@ def parse_declaration(text: str, name: str) -> tuple[tuple[int | str, ...], np.d
     return tuple(dims), dtype
 
 
-def parse_value(text: str, name: str, dtype: np.dtype) -> np.ndarray:
-    """A number or a nested list of numbers, read as a literal (never evaluated)."""
+def parse_value(text: str, name: str, dtype: np.dtype | None) -> np.ndarray:
+    """A number or a nested list of numbers, read as a literal (never evaluated): real
+    (``1.5``) or complex (``1+2j``, ``[1j, 2]``). Without a declared ``dtype``, float64, or
+    complex128 where a number is complex."""
     wrong = f"--at {name}: {text[:40]!r} is not a number or a list of numbers"
     try:
         value = ast.literal_eval(text)
@@ -96,10 +93,22 @@ def parse_value(text: str, name: str, dtype: np.dtype) -> np.ndarray:
         raise UsageError(wrong) from None
     try:
         array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
+    except TypeError:  # complex numbers (or worse)
+        try:
+            array = np.asarray(value, dtype=np.complex128)
+        except (TypeError, ValueError, OverflowError):
+            raise UsageError(wrong) from None
+    except (ValueError, OverflowError):
         raise UsageError(wrong) from None
+    if dtype is None:
+        return array
+    if array.dtype.kind == "c" and dtype.kind != "c":
+        raise UsageError(
+            f"--at {name}: the value is complex but --var declares {dtype} "
+            f"(declare it complex: --var {name}=:complex128)"
+        )
     try:
-        return array.astype(dtype, casting="same_kind" if dtype.kind == "f" else "unsafe")
+        return array.astype(dtype, casting="same_kind" if dtype.kind in "fc" else "unsafe")
     except (TypeError, ValueError):
         raise UsageError(f"--at {name}: cannot be converted to {dtype}") from None
 
@@ -168,9 +177,9 @@ def build(
     bound: dict[str, int] = {}
     for name in names:
         declared, dtype = parse_declaration(shapes[name], name) if name in shapes else ((), None)
-        dtype = dtype or np.dtype(np.float64)
         if name in given:
             values[name] = parse_value(given[name], name, dtype)
+            dtype = values[name].dtype
             shape = (
                 _concrete_shape(declared, values[name], name, bound)
                 if name in shapes and shapes[name].partition(":")[0].strip()
@@ -183,7 +192,7 @@ def build(
             raise UsageError(f"no value for {name!r}: pass --at {name}=VALUE{also}")
         else:
             shape = declared
-        variables[name] = sg.var(name, shape=shape, dtype=dtype)
+        variables[name] = sg.var(name, shape=shape, dtype=dtype or np.dtype(np.float64))
     output = parse(text, variables)
     if isinstance(output, (list, tuple)):
         raise UsageError(
@@ -192,15 +201,15 @@ def build(
     if not isinstance(output, sg.Expr):
         output = sg.const(output)
     chosen = (
-        list(dict.fromkeys(wrt)) if wrt else [n for n in names if variables[n].dtype.kind == "f"]
+        list(dict.fromkeys(wrt)) if wrt else [n for n in names if variables[n].dtype.kind in "fc"]
     )
     for name in chosen:
         if name not in variables:
             raise _unknown(name, "--wrt", names)
-        if variables[name].dtype.kind != "f":
+        if variables[name].dtype.kind not in "fc":
             raise UsageError(
                 f"--wrt {name}: {name} is {variables[name].dtype}; derivatives "
-                "are taken with respect to float variables"
+                "are taken with respect to float or complex variables"
             )
     return Problem(
         text=text.strip(),

@@ -132,6 +132,9 @@ class Layout:
         kinds = state.kinds  # (kind_of's table, read here first: once per node)
         limit = state.options.ops_per_statement
         steps: list[Step] = []
+        # Copies of returned constants come first: a body run earlier may read the constant
+        # by the copy's name (the body's constant is the same node).
+        copies: list[Step] = []
         regions: list[Blocked] = []
         trees: list[_Tree] = []
         owner: dict[int, _Tree] = {}  # node -> the statement it is written in
@@ -157,8 +160,7 @@ class Layout:
                     continue  # always a literal
                 if id(node) in keep:  # returned: a copy, which the caller may change
                     self._constant(node)
-                    steps.append(Statement(node))
-                    open_ = None
+                    copies.append(Statement(node))
                 else:
                     op = node.op
                     assert isinstance(op, Constant)  # (what CONSTANT means)
@@ -193,6 +195,7 @@ class Layout:
             if tree.inlined:
                 tree.statement.inlined = tuple(reversed(tree.inlined))
         steps.reverse()
+        steps[:0] = reversed(copies)
         if regions:
             self._regions(regions, steps)
         return steps

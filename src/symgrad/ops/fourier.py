@@ -9,8 +9,12 @@ is ``fft`` and ``ifft``'s is ``ifft``. ``rfft`` keeps the first ``n // 2 + 1`` r
 ``fft`` of a real input: its cotangent is padded with zeros to ``n`` and transformed (the real
 part reaches the real input). ``irfft`` reads only the real parts of the first and (for even
 ``n``) the middle coefficient and counts the others twice: its cotangent is ``ifft`` of the
-output's, cut to the coefficients, doubled where they count twice. Only ``norm=None``
-("backward", NumPy's default) is supported.
+output's, cut to the coefficients, doubled where they count twice.
+
+``norm=`` scales as NumPy does: ``"backward"`` (the default) divides the inverse transforms
+by ``n``, ``"ortho"`` both ways by ``sqrt(n)``, ``"forward"`` the forward transforms by
+``n``. The op computes the default; another ``norm`` multiplies its result by the constant
+ratio, so the derivatives are the default's, scaled.
 """
 
 from __future__ import annotations
@@ -180,9 +184,25 @@ def _sympy_transform(kind: str, n: int, values: list[Any]) -> list[Any]:
 # --- public functions -----------------------------------------------------------------------
 
 
+_NORMS = (None, "backward", "ortho", "forward")
+
+
+def _scale(kind: str, n: int, norm: Any) -> float:
+    """What ``norm`` multiplies the default (``"backward"``) transform of length ``n`` by."""
+    if norm not in _NORMS:
+        raise ValueError(
+            f'{kind}: norm must be "backward", "ortho" or "forward" (or None), got {norm!r}'
+        )
+    inverse = kind in ("ifft", "irfft")
+    if norm == "ortho":
+        return float(np.sqrt(n)) if inverse else 1.0 / float(np.sqrt(n))
+    if norm == "forward":
+        return float(n) if inverse else 1.0 / n
+    return 1.0
+
+
 def _one(kind: str, a: Any, n: int | None, axis: int, norm: Any) -> Expr:
-    if norm not in (None, "backward"):
-        raise TypeError(f"{kind}: norm={norm!r} is not supported (only the default, 'backward')")
+    _scale(kind, 1, norm)  # the argument checked before anything is built
     x = as_expr(a)
     if kind == "irfft" and x.dtype.kind != "c":
         x = shape_ops.astype(x, _complex_of(x.dtype))
@@ -192,7 +212,9 @@ def _one(kind: str, a: Any, n: int | None, axis: int, norm: Any) -> Expr:
         if not isinstance(size, int):
             raise ShapeError(kind, f"axis {axis} has symbolic size {size!r}: pass n=")
         n = 2 * (size - 1) if kind == "irfft" else size
-    return Fourier(kind, int(n), axis)(x)
+    y = Fourier(kind, int(n), axis)(x)
+    scale = _scale(kind, int(n), norm)
+    return y if scale == 1.0 else y * scale
 
 
 def fft(a: Any, n: int | None = None, axis: int = -1, norm: Any = None) -> Expr:
