@@ -21,6 +21,7 @@ import importlib.util
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -44,7 +45,9 @@ import symgrad as sg  # noqa: E402
 def per_call(fns: dict[str, Callable[[], Any]], seconds: float, repeats: int) -> dict[str, float]:
     """Median seconds per call of each function: ``repeats`` rounds, each timing a batch of
     calls (lasting about ``seconds``) of every function in turn, so that drift in the
-    machine's load affects all of them alike."""
+    machine's load affects all of them alike. The order is shuffled from round to round and
+    each batch starts with one untimed call: a library whose threads spin on after its
+    calls (OpenMP, BLAS) would otherwise slow down whichever function always follows it."""
     numbers = {}
     for name, fn in fns.items():
         fn()
@@ -53,8 +56,12 @@ def per_call(fns: dict[str, Callable[[], Any]], seconds: float, repeats: int) ->
         once = max(time.perf_counter() - start, 1e-7)
         numbers[name] = max(1, int(seconds / once))
     samples: dict[str, list[float]] = {name: [] for name in fns}
+    names, shuffle = list(fns), random.Random(0).shuffle
     for _ in range(repeats):
-        for name, fn in fns.items():
+        shuffle(names)
+        for name in names:
+            fn = fns[name]
+            fn()
             start = time.perf_counter()
             for _ in range(numbers[name]):
                 fn()

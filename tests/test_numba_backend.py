@@ -178,6 +178,19 @@ def test_sums_do_not_depend_on_the_number_of_threads(monkeypatch):
     assert results[0] == pytest.approx(np.sum(np.sin(a) * a), rel=1e-12)
 
 
+def test_a_single_broadcasting_op_is_a_loop_and_other_single_ops_stay_numpy_calls():
+    """NumPy's loops over a broadcast operand are several times slower than a compiled
+    loop (an outer product, a bias added to every row); a lone op on operands of one shape
+    gains nothing from a loop of its own."""
+    u, v = sg.var("u", shape=(300, 1)), sg.var("v", shape=(1, 200))
+    numpy_f, numba_f = both(u * v)
+    assert kernels(numba_f) == 1
+    a, b = np.random.default_rng(5).normal(size=(300, 1)), np.linspace(-1, 1, 200)[None]
+    np.testing.assert_array_equal(numba_f(a, b), numpy_f(a, b))
+    x = sg.var("x", shape=(300, 200))
+    assert kernels(sg.compile(2.0 * x, backend="numba")) == 0
+
+
 def test_matrix_products_stay_numpy_calls_between_loops():
     x = sg.var("x", shape=(6, 4))
     w = sg.var("w", shape=(4, 3))
