@@ -295,3 +295,36 @@ def test_nanvar_without_degrees_of_freedom_is_nan_as_in_numpy(x):
         expected = np.nanvar(values, axis=1, ddof=2)
     np.testing.assert_allclose(got, expected, rtol=1e-14)
     assert np.isnan(got).tolist() == [False, True, True]
+
+
+def test_nanstd_over_one_element_left_has_derivative_zero():
+    """As std over one element: the spread is 0 whatever that element, so its derivative is
+    0, not the nan that sqrt's infinite slope at 0 would give."""
+    v = sg.var("v", shape=(3, 2))
+    values = np.array([[1.0, 2.0], [np.nan, 5.0], [np.nan, 7.0]])  # column 0: one element
+    with np.errstate(divide="ignore"):
+        g = sg.grad(np.nanstd(v, axis=0).sum(), v).eval({v: values})
+    assert g[:, 0].tolist() == [0.0, 0.0, 0.0]
+    column = values[:, 1]  # d std / d x_i = (x_i - mean) / (n std)
+    expected = (column - column.mean()) / (column.size * column.std())
+    np.testing.assert_allclose(g[:, 1], expected, rtol=1e-12)
+
+
+def test_interp_at_the_last_knot_is_fp_last_as_in_numpy():
+    y = sg.var("y", shape=(1,))
+    for xp, fp, at in (
+        ([0.0, 1.0, 1.0], [0.0, 1.0, 2.0], 1.0),  # a last interval of zero width
+        ([0.0, np.inf], [0.0, 1.0], np.inf),  # an infinite last knot
+        ([0.0, 0.1, 0.3], [0.0, 0.7, 0.9], 0.3),  # exact, not up to rounding
+    ):
+        got = sg.interp(y, xp, fp).eval({y: [at]})
+        assert got.tolist() == np.interp([at], xp, fp).tolist(), (xp, fp, at)
+
+
+def test_nanmedian_of_a_slice_of_nan_alone_gives_no_derivative():
+    v = sg.var("v", shape=(2, 3))
+    values = np.array([[np.nan] * 3, [1.0, 5.0, np.nan]])
+    y = np.nanmedian(v, axis=1)
+    assert np.isnan(y.eval({v: values})[0])
+    g = sg.grad(y.sum(), v).eval({v: values})
+    assert g.tolist() == [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0]]

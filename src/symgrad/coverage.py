@@ -20,8 +20,9 @@ from .ops.base import Op
 NOT_YET = (
     "linalg.matrix_rank cond; pad modes other than "
     "constant, edge and reflect; indexing with a boolean mask that is an expression, and other "
-    "results whose shape depends on the data (nonzero, unique: use where); median, "
-    "percentile, the nan-reductions, convolve, interp ([numpy.md](numpy.md) has the full list)"
+    "results whose shape depends on the data (nonzero, unique: use where); histogram, "
+    "polyfit, digitize; quantile methods other than 'linear' ([numpy.md](numpy.md) has the "
+    "full list)"
 )
 
 

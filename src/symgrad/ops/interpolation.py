@@ -6,8 +6,8 @@ interval ``j`` holding each ``x``, then ``fp[j] + (x - xp[j]) * slope`` with the
 that interval, as NumPy computes it, and ``left``/``right`` outside ``xp``. So it is
 differentiable in ``x`` (the slope; 0 outside ``xp``), in ``fp`` and in ``xp`` (the
 derivative of the formula of the interval holding ``x``); at the points of ``xp``
-themselves, where the slope jumps, the derivative is the one of the interval to the right
-(the last interval's at the last point).
+themselves, where the slope jumps, the derivative is the one of the interval to the right;
+at the last point the value is ``fp[-1]`` itself, as in NumPy (derivative 0 in ``x``).
 """
 
 from __future__ import annotations
@@ -151,6 +151,10 @@ def interp(
         f0, f1 = take(heights, j), take(heights, ew.add(j, 1))
         slope = ew.divide(ew.subtract(f1, f0), ew.subtract(x1, x0))
         inside = ew.add(ew.multiply(slope, ew.subtract(values, x0)), f0)
+        # At the last point NumPy gives fp[-1] itself: exact, and no nan from a last
+        # interval of zero width or an infinite last knot.
+        at_last = ew.equal(values, knots[n - 1])
+        inside = ew.where(at_last, shape_ops.broadcast_to(last, inside.shape), inside)
     below = first if left is None else as_expr(left, like=inside)
     above = last if right is None else as_expr(right, like=inside)
     outside_above = ew.where(ew.greater(values, knots[n - 1]), above, inside)

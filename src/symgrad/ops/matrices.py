@@ -213,13 +213,7 @@ def may_be_wider(a: Expr) -> bool:
 
 def sum_present(terms: Sequence[Expr | None]) -> Expr | None:
     """The sum of the terms that are not ``None`` (``None`` if none is)."""
-    present = [t for t in terms if t is not None]
-    if not present:
-        return None
-    total = present[0]
-    for t in present[1:]:
-        total = ew.add(total, t)
-    return total
+    return ew.add_tangents(*terms)
 
 
 def as_matrices(name: str, a: Any, square: bool = True) -> Expr:

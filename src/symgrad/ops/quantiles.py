@@ -151,6 +151,9 @@ def _nan_at_fractions(x: Expr, fractions: np.ndarray) -> Expr:
     a = take_along_axis(ordered, shape_ops.astype(below, np.int64), -1)
     b = take_along_axis(ordered, shape_ops.astype(above, np.int64), -1)
     result = _lerp(a, b, ew.subtract(virtual, below))  # (..., m)
+    # An all-nan slice has no element left: nan, with no derivative to any (nan) element.
+    nothing = ew.less(last, as_expr(0.0, like=last))
+    result = ew.where(nothing, as_expr(np.nan, like=result), result)
     return _front(shape_ops.reshape(result, result.shape[:-1] + fractions.shape), fractions.ndim)
 
 

@@ -300,6 +300,6 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None
     if rcond is not None or rtol is not None or hermitian:
         raise ValueError(
             "pinv: rcond, rtol and hermitian are not supported; the pseudo-inverse is taken "
-            "with NumPy's default cutoff, for matrices of full rank"
+            "with NumPy's default cutoff"
         )
     return Pinv()(as_matrices("pinv", a, square=False))
