@@ -302,7 +302,7 @@ def test_nanstd_over_one_element_left_has_derivative_zero():
     0, not the nan that sqrt's infinite slope at 0 would give."""
     v = sg.var("v", shape=(3, 2))
     values = np.array([[1.0, 2.0], [np.nan, 5.0], [np.nan, 7.0]])  # column 0: one element
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore"):  # sqrt's slope at 0 (0.5 / 0) is computed on the way
         g = sg.grad(np.nanstd(v, axis=0).sum(), v).eval({v: values})
     assert g[:, 0].tolist() == [0.0, 0.0, 0.0]
     column = values[:, 1]  # d std / d x_i = (x_i - mean) / (n std)
