@@ -92,6 +92,21 @@ def test_highlight_marks_the_derivative_path(gradient_graph):
         sg.to_dot(y, highlight=sg.var("z"))
 
 
+def test_highlight_starts_at_the_partial_that_stands_for_the_unit_seed():
+    """The gradient of 2 x.x starts from 2 = dy/d(x.x) (the product with the seed 1 is left
+    out): the path 2 -> 2x -> 2x + 2x carries the derivative, not only the output."""
+    x = sg.var("x", shape=(4,))
+    g = sg.grad(2.0 * sg.dot(x, x), x)
+    red = [line for line in sg.to_dot(g, highlight=x).splitlines() if "#d62728" in line]
+    red_nodes = [line for line in red if "label=" in line]
+    assert sorted(line.split('label="')[1].split("\\n")[0] for line in red_nodes) == [
+        "2.",
+        "add",
+        "multiply",
+    ]
+    assert sum("->" in line for line in red) == 3  # 2 -> multiply, multiply -> add twice
+
+
 def _hide_dot(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setenv("SYMGRAD_GRAPHVIZ", "0")

@@ -112,9 +112,17 @@ def _carriers(result: Expr, how: tuple[provenance.Derivation, int], variable: Ex
     # Each rule: the nodes between the cotangents it read and the one it made.
     step: dict[int, set[tuple[int, int]]] = {}
     for given, made in trace:
-        sources = {id(original(g)) for g in given if g is not None and original(g) is not None}
         target = original(made)
-        if target is not None and sources:
+        if target is None:
+            continue
+        if any(g is not None and id(g) in starts for g in given) and not any(
+            x is g for g in given for x in made.inputs
+        ):
+            # The product with a unit seed is left out (the partial itself stands for it):
+            # the derivative starts at what the rule made.
+            starts.add(id(target))
+        sources = {id(original(g)) for g in given if g is not None and original(g) is not None}
+        if sources:
             _merge(step, _on_paths(sources, [target], blocked=forward))
     # From the seeds (of ``variable``, in forward mode) to the result, along those steps.
     reach = set(starts)

@@ -128,13 +128,9 @@ def nanvar(
     axes = normalize_axes("nanvar", axis, x.ndim)
     centre = nanmean(x, axis=axes, keepdims=True)
     centred = ew.where(ew.isnan(x), as_expr(0.0, like=x), ew.subtract(x, centre))
-    # Over one element left the centred value is 0 whatever x (as in ``var``): derivative 0,
-    # also where nanstd's sqrt (inf slope at 0) would multiply it by inf.
+    # Over one element left, as ``var`` over one element: constant (derivative 0).
     single = ew.equal(_kept(x, axes, True, np.dtype(np.float64)), 1.0)
-    centred = ew.where(single, ew.stop_gradient(centred), centred)
-    if centred.dtype.kind == "c":  # |x - mean|^2, real, as NumPy's nanvar of complex values
-        centred = ew.abs(centred)
-    total = reductions.sum(ew.multiply(centred, centred), axis=axes, keepdims=keepdims)
+    total = reductions.sum_of_squares(reductions.constant_where(single, centred), axes, keepdims)
     n = _kept(x, axes, keepdims, total.dtype)
     if not ddof:
         return ew.divide(total, n)

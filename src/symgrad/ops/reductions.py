@@ -620,9 +620,7 @@ def var(
     x = computed_in(as_expr(x), dtype, "var")
     axes = normalize_axes("var", axis, x.ndim)
     centred = _constant_if_single(ew.subtract(x, mean(x, axis=axes, keepdims=True)), x, axes)
-    if centred.dtype.kind == "c":  # |x - mean|^2, real, as NumPy's var of complex values
-        centred = ew.abs(centred)
-    total = sum(ew.multiply(centred, centred), axis=axes, keepdims=keepdims)
+    total = sum_of_squares(centred, axes, keepdims)
     dtype = total.dtype if total.dtype.kind == "f" else np.dtype(np.float64)
     n = count(x, axes, dtype)
     return ew.divide(total, ew.subtract(n, float(ddof)) if ddof else n)
@@ -635,8 +633,20 @@ def _constant_if_single(centred: Expr, x: Expr, axes: tuple[int, ...]) -> Expr:
     dims = tuple(x.shape[a] for a in axes)
     if is_concrete(dims):
         return ew.stop_gradient(centred) if int(np.prod(dims)) == 1 else centred
-    single = ew.equal(count(x, axes, np.dtype(np.float64)), 1.0)
+    return constant_where(ew.equal(count(x, axes, np.dtype(np.float64)), 1.0), centred)
+
+
+def constant_where(single: Expr, centred: Expr) -> Expr:
+    """``centred`` (values less their mean) with derivative 0 where ``single`` holds: a
+    group of one element is 0 whatever it holds (see ``_constant_if_single``)."""
     return ew.where(single, ew.stop_gradient(centred), centred)
+
+
+def sum_of_squares(centred: Expr, axes: tuple[int, ...], keepdims: bool) -> Expr:
+    """The sum of ``|centred|**2`` over ``axes``: real, as NumPy's var of complex values."""
+    if centred.dtype.kind == "c":
+        centred = ew.abs(centred)
+    return sum(ew.multiply(centred, centred), axis=axes, keepdims=keepdims)
 
 
 def std(
